@@ -1,0 +1,130 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Council(models.Model):
+    """A consumer council; councils form a tree (province > city > district).
+
+    `path` is the materialised chain of ids ("/1/4/9/") so a jurisdiction is one
+    indexed prefix match.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    path = models.CharField(max_length=255, editable=False, db_index=True)
+    case_prefix = models.CharField(_("case number prefix"), max_length=4, default="HB")
+    working_days = models.BooleanField(
+        _("count deadlines in working days"),
+        default=False,
+        help_text=_("Use the official Chinese calendar of public holidays and working weekend days."),
+    )
+    merchant_days = models.PositiveSmallIntegerField(_("days for the merchant to answer"), default=7)
+    consumer_days = models.PositiveSmallIntegerField(_("days for the consumer to answer"), default=7)
+    settlement_days = models.PositiveSmallIntegerField(_("days to settle before mediation"), default=14)
+    fulfilment_days = models.PositiveSmallIntegerField(_("days to carry out a settlement"), default=15)
+    confirmation_days = models.PositiveSmallIntegerField(_("days for the consumer to confirm"), default=7)
+    review_days = models.PositiveSmallIntegerField(_("days for council review"), default=7)
+    mediation_days = models.PositiveSmallIntegerField(_("days for mediation"), default=30)
+
+    class Meta:
+        verbose_name = _("council")
+        verbose_name_plural = _("councils")
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # The path is structural (derived from parent and id), so it is kept here.
+        super().save(*args, **kwargs)
+        prefix = self.parent.path if self.parent_id else "/"
+        path = f"{prefix}{self.pk}/"
+        if path != self.path:
+            self.path = path
+            Council.objects.filter(pk=self.pk).update(path=path)
+
+
+class Role(models.TextChoices):
+    CONSUMER = "consumer", _("Consumer")
+    MERCHANT_OWNER = "merchant_owner", _("Merchant owner")
+    MERCHANT_AGENT = "merchant_agent", _("Merchant agent")
+    SUPERVISOR = "supervisor", _("Council supervisor")
+    MEDIATOR = "mediator", _("Council mediator")
+
+
+MERCHANT_ROLES = frozenset({Role.MERCHANT_OWNER, Role.MERCHANT_AGENT})
+STAFF_ROLES = frozenset({Role.SUPERVISOR, Role.MEDIATOR})
+
+
+class User(AbstractUser):
+    """A person with exactly one role. Consumers sign in with their mobile number."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CONSUMER)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    phone = models.CharField(_("mobile number"), max_length=20, unique=True, null=True, blank=True)
+    council = models.ForeignKey(
+        Council, null=True, blank=True, on_delete=models.PROTECT, related_name="staff", verbose_name=_("council")
+    )
+    merchant = models.ForeignKey(
+        "merchants.Merchant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+        verbose_name=_("merchant"),
+    )
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                name="staff_have_a_council",
+                condition=~models.Q(role__in=["supervisor", "mediator"]) | models.Q(council__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="merchant_users_have_a_merchant",
+                condition=~models.Q(role__in=["merchant_owner", "merchant_agent"]) | models.Q(merchant__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.get_full_name() or self.username
+
+    @property
+    def is_consumer(self) -> bool:
+        return self.role == Role.CONSUMER
+
+    @property
+    def is_merchant_user(self) -> bool:
+        return self.role in MERCHANT_ROLES
+
+    @property
+    def is_council_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+class SmsCode(models.Model):
+    """A one-time sign-up or login code. Only its hash is stored."""
+
+    phone = models.CharField(max_length=20, db_index=True)
+    code_hash = models.CharField(max_length=128)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["phone", "created_at"]), models.Index(fields=["ip", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"code for {self.phone[:3]}****"

@@ -1,0 +1,110 @@
+"""Who may see what: the one place for every access rule on complaints.
+
+Pages, API, evidence downloads and exports all come through these functions.
+Anything not visible answers 404, so the existence of a case is never leaked.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+
+from .models import Complaint, ComplaintEvent, Visibility
+
+
+def jurisdiction_filter(user, field: str = "council_path") -> Q:
+    """Cases of the staff member's council and every council below it."""
+    return Q(**{f"{field}__startswith": user.council.path})
+
+
+def complaints_visible_to(user) -> QuerySet[Complaint]:
+    qs = Complaint.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if user.role == Role.CONSUMER:
+        return qs.filter(consumer=user)
+    if user.is_merchant_user:
+        return qs.filter(merchant_id=user.merchant_id)
+    if user.is_council_staff:
+        return qs.filter(jurisdiction_filter(user))
+    return qs.none()
+
+
+def get_complaint_for(user, pk, *, for_update: bool = False) -> Complaint:
+    qs = complaints_visible_to(user).select_related("merchant", "council", "consumer", "mediator", "agent")
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    try:
+        return qs.get(pk=int(pk))
+    except (Complaint.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404(_("No such case.")) from None
+
+
+def is_party(user, complaint: Complaint) -> bool:
+    """Anyone who may see the case takes part in it: consumer, merchant, council staff."""
+    return complaints_visible_to(user).filter(pk=complaint.pk).exists()
+
+
+def event_visibilities_for(user) -> list[str]:
+    if user.is_council_staff:
+        return [Visibility.PARTIES, Visibility.STAFF, Visibility.MERCHANT_STAFF]
+    if user.is_merchant_user:
+        return [Visibility.PARTIES, Visibility.MERCHANT_STAFF]
+    return [Visibility.PARTIES]
+
+
+def timeline_for(user, complaint: Complaint) -> QuerySet[ComplaintEvent]:
+    return complaint.events.filter(visibility__in=event_visibilities_for(user)).select_related("actor")
+
+
+# --- masking -------------------------------------------------------------------------
+
+
+def mask_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        return ""
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def mask_phone(phone: str) -> str:
+    phone = (phone or "").strip()
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+@dataclass(frozen=True)
+class ConsumerContact:
+    name: str
+    phone: str
+    masked: bool
+
+
+def sees_full_contact(user, complaint: Complaint) -> bool:
+    """Agents never see full contact data; an owner only where the consumer consented."""
+    if user.role == Role.MERCHANT_AGENT:
+        return False
+    if user.role == Role.MERCHANT_OWNER:
+        return complaint.share_contact
+    return True
+
+
+def consumer_contact_for(user, complaint: Complaint) -> ConsumerContact:
+    consumer = complaint.consumer
+    name, phone = consumer.display_name, consumer.phone or ""
+    if sees_full_contact(user, complaint):
+        return ConsumerContact(name=name, phone=phone, masked=False)
+    return ConsumerContact(name=mask_name(name), phone=mask_phone(phone), masked=True)
+
+
+def actor_name_for(viewer, event: ComplaintEvent, complaint: Complaint) -> str:
+    """The timeline shows each actor as the viewer may see them."""
+    if event.actor_id is None:
+        return _("System")
+    if event.actor_id == complaint.consumer_id:
+        return consumer_contact_for(viewer, complaint).name
+    return event.actor.display_name

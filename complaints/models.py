@@ -1,0 +1,251 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    UNDER_REVIEW = "under_review", _("Under council review")
+    AWAITING_MERCHANT = "awaiting_merchant", _("Awaiting the merchant")
+    AWAITING_CONSUMER = "awaiting_consumer", _("Awaiting the consumer")
+    IN_MEDIATION = "in_mediation", _("In mediation")
+    SETTLED = "settled", _("Settled, awaiting fulfilment")
+    AWAITING_CONFIRMATION = "awaiting_confirmation", _("Awaiting the consumer's confirmation")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = frozenset(s for s in Status.values if s != Status.CLOSED)
+
+
+class Outcome(models.TextChoices):
+    RESOLVED = "resolved", _("Resolved")
+    UNCONFIRMED = "unconfirmed", _("Closed without confirmation")
+    NOT_SETTLED = "not_settled", _("Not settled")
+    NO_REPLY = "no_reply", _("No reply from the consumer")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    REJECTED = "rejected", _("Rejected by the council")
+
+
+class Category(models.TextChoices):
+    AFTER_SALES = "after_sales", _("After-sales service")
+    QUALITY = "quality", _("Quality")
+    FALSE_ADVERTISING = "false_advertising", _("False advertising")
+    PRICE = "price", _("Price dispute")
+    DELIVERY = "delivery", _("Delivery")
+    CONTRACT = "contract", _("Contract terms")
+    PERSONAL_INFO = "personal_info", _("Personal information")
+    SAFETY = "safety", _("Safety")
+    OTHER = "other", _("Other")
+
+
+class Channel(models.TextChoices):
+    ECOMMERCE = "ecommerce", _("E-commerce platform")
+    LIVESTREAM = "livestream", _("Live-stream")
+    SOCIAL = "social", _("Social commerce")
+    FOOD_DELIVERY = "food_delivery", _("Food delivery")
+    OFFLINE = "offline", _("Offline shop")
+    OTHER = "other", _("Other")
+
+
+class Remedy(models.TextChoices):
+    REFUND = "refund", _("Refund")
+    RETURN = "return", _("Return")
+    EXCHANGE = "exchange", _("Exchange")
+    REPAIR = "repair", _("Repair")
+    COMPENSATION = "compensation", _("Compensation")
+    APOLOGY = "apology", _("Apology")
+    OTHER = "other", _("Other")
+
+
+class Party(models.TextChoices):
+    """Whose move it is on an open case."""
+
+    COUNCIL = "council", _("Council")
+    MERCHANT = "merchant", _("Merchant")
+    CONSUMER = "consumer", _("Consumer")
+    MEDIATOR = "mediator", _("Mediator")
+
+
+class Complaint(models.Model):
+    case_number = models.CharField(_("case number"), max_length=20, unique=True)
+    consumer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("consumer")
+    )
+    merchant = models.ForeignKey(
+        "merchants.Merchant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        verbose_name=_("merchant"),
+    )
+    # A merchant that is not on the platform is named by the consumer.
+    merchant_name = models.CharField(_("merchant name"), max_length=200, blank=True)
+    merchant_phone = models.CharField(_("merchant phone"), max_length=20, blank=True)
+    council = models.ForeignKey(
+        "accounts.Council", on_delete=models.PROTECT, related_name="complaints", verbose_name=_("council")
+    )
+    council_path = models.CharField(max_length=255, editable=False)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    channel = models.CharField(_("purchase channel"), max_length=20, choices=Channel.choices)
+    platform = models.CharField(_("platform name"), max_length=100, blank=True)
+    order_number = models.CharField(_("order number"), max_length=64, blank=True)
+    purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2, default=0)
+    demands = models.JSONField(_("demands"), default=list)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=5000)
+    share_contact = models.BooleanField(_("share my contact details with the merchant"), default=False)
+
+    status = models.CharField(_("status"), max_length=24, choices=Status.choices)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    priority = models.PositiveSmallIntegerField(_("priority"), default=0)
+    priority_reasons = models.JSONField(default=list, blank=True)
+    round = models.PositiveSmallIntegerField(_("round"), default=1)
+    waiting_on = models.CharField(_("whose move"), max_length=10, choices=Party.choices, blank=True)
+    due_at = models.DateTimeField(_("deadline"), null=True, blank=True)
+    settle_by = models.DateTimeField(_("settle by"), null=True, blank=True)
+    reminder_sent_for = models.DateTimeField(null=True, blank=True, editable=False)
+    is_overdue = models.BooleanField(_("overdue"), default=False)
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_complaints",
+        verbose_name=_("merchant agent"),
+    )
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mediated_complaints",
+        verbose_name=_("mediator"),
+    )
+    # The settlement both sides agreed to: remedy, amount, due date, text, and who made it.
+    agreement = models.JSONField(_("agreement"), null=True, blank=True)
+    # The merchant's latest answer in the current round (offer or decline).
+    offer = models.JSONField(_("merchant's answer"), null=True, blank=True)
+
+    filed_at = models.DateTimeField(_("filed at"), db_index=True)
+    first_response_at = models.DateTimeField(_("first merchant response"), null=True, blank=True)
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)
+    satisfaction_comment = models.CharField(_("comment"), max_length=1000, blank=True)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-filed_at"]
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["council_path", "status"]),
+            models.Index(fields=["merchant", "status"]),
+            models.Index(fields=["consumer", "-filed_at"]),
+            models.Index(fields=["-priority", "filed_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="satisfaction_1_to_5",
+                condition=models.Q(satisfaction__isnull=True) | models.Q(satisfaction__gte=1, satisfaction__lte=5),
+            ),
+            models.CheckConstraint(
+                name="closed_has_outcome",
+                condition=~models.Q(status="closed") | ~models.Q(outcome=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.CLOSED
+
+    @property
+    def merchant_display_name(self) -> str:
+        return self.merchant.name if self.merchant_id else self.merchant_name
+
+    @property
+    def merchant_due_at(self):
+        return self.due_at if self.waiting_on == Party.MERCHANT else None
+
+    @property
+    def consumer_due_at(self):
+        return self.due_at if self.waiting_on == Party.CONSUMER else None
+
+
+class CaseSequence(models.Model):
+    """The last case number issued per prefix and year."""
+
+    prefix = models.CharField(max_length=10)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="one_sequence_per_prefix_year")]
+
+
+class Visibility(models.TextChoices):
+    PARTIES = "parties", _("Everyone on the case")
+    STAFF = "staff", _("Council staff only")
+    MERCHANT_STAFF = "merchant_staff", _("Merchant and council only")
+
+
+class ComplaintEvent(models.Model):
+    """One entry of a case's append-only timeline."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=32)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_role = models.CharField(max_length=20, blank=True)  # "system" for deadline moves
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24, blank=True)
+    message = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    visibility = models.CharField(max_length=20, choices=Visibility.choices, default=Visibility.PARTIES)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["complaint", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.kind}"
+
+
+class EvidenceKind(models.TextChoices):
+    PHOTO = "photo", _("Photo of the goods")
+    SCREENSHOT = "screenshot", _("Screenshot of the listing or chat")
+    RECEIPT = "receipt", _("Receipt or invoice")
+    LOGISTICS = "logistics", _("Logistics record")
+    OTHER = "other", _("Other")
+
+
+def evidence_path(instance: "Evidence", filename: str) -> str:
+    return f"evidence/{instance.complaint_id}/{instance.stored_name}"
+
+
+class Evidence(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="evidence")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    kind = models.CharField(_("kind"), max_length=20, choices=EvidenceKind.choices, default=EvidenceKind.OTHER)
+    file = models.FileField(upload_to=evidence_path, max_length=255)
+    stored_name = models.CharField(max_length=64, editable=False)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

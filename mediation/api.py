@@ -1,0 +1,41 @@
+"""Shared API plumbing: pagination and the one exception handler that maps domain
+errors to the contract's status codes (API.md "Conventions")."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from mediation.errors import DomainError, Throttled, WrongState
+
+
+class Pagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        if exc.fields and exc.status_code == 400:
+            body = {k: [str(m) for m in v] for k, v in exc.fields.items()}
+        else:
+            body = {"detail": str(exc.message), "code": exc.code}
+        if isinstance(exc, WrongState):
+            body.update(status=exc.status, allowed_actions=exc.allowed_actions)
+        response = Response(body, status=exc.status_code)
+        if isinstance(exc, Throttled):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+        response.data.setdefault("code", getattr(response.data["detail"], "code", "error"))
+    if response is not None and response.status_code == status.HTTP_401_UNAUTHORIZED:
+        response.data.setdefault("code", "not_authenticated")
+    return response

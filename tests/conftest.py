@@ -1,0 +1,166 @@
+"""Named people and places for every test (STYLE.md "Tests").
+
+Hubei province > Wuhan city > Jiang'an district, and Yichang as Wuhan's sibling city.
+"""
+
+import pytest
+import sms
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.models import Council, Role, User
+from merchants.models import Merchant, MerchantStatus
+
+PASSWORD = "demo-pass-123"
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.LANGUAGE_CODE = "en"
+    settings.SMS_BACKEND = "sms.backends.locmem.SmsBackend"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = tmp_path / "evidence"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_sms_outbox():
+    """django-sms keeps its outbox on the module across tests."""
+    sms.outbox = []
+    cache.clear()
+    yield
+    sms.outbox = []
+
+
+@pytest.fixture
+def hubei(db):
+    return Council.objects.create(name="Hubei Consumer Council", code="HB", case_prefix="HB")
+
+
+@pytest.fixture
+def wuhan(hubei):
+    return Council.objects.create(name="Wuhan Consumer Council", code="HB-WH", parent=hubei)
+
+
+@pytest.fixture
+def jiangan(wuhan):
+    return Council.objects.create(name="Jiang'an District Consumer Council", code="HB-WH-JA", parent=wuhan)
+
+
+@pytest.fixture
+def yichang(hubei):
+    return Council.objects.create(name="Yichang Consumer Council", code="HB-YC", parent=hubei)
+
+
+def make_user(username, role, **fields):
+    user = User(username=username, role=role, name=fields.pop("name", username.title()), **fields)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def shop(jiangan):
+    return Merchant.objects.create(
+        name="Jiang'an Electronics",
+        uscc="91420102MA4K0XXX0X",
+        region=jiangan,
+        status=MerchantStatus.ENROLLED,
+        notice_phones=["13900000001"],
+    )
+
+
+@pytest.fixture
+def other_shop(yichang):
+    return Merchant.objects.create(
+        name="Yichang Furniture",
+        uscc="91420500MA4K0YYY0Y",
+        region=yichang,
+        status=MerchantStatus.ENROLLED,
+        notice_phones=["13900000002"],
+    )
+
+
+@pytest.fixture
+def unlisted_shop(jiangan):
+    return Merchant.objects.create(
+        name="Corner Store", uscc="92420102MA4K0ZZZ0Z", region=jiangan, status=MerchantStatus.APPLIED
+    )
+
+
+@pytest.fixture
+def wang(db):
+    """A consumer in Wuhan."""
+    return make_user("13800138000", Role.CONSUMER, phone="13800138000", name="王小明")
+
+
+@pytest.fixture
+def li(db):
+    """A second consumer."""
+    return make_user("13800138001", Role.CONSUMER, phone="13800138001", name="李娜")
+
+
+@pytest.fixture
+def owner(shop):
+    return make_user("owner", Role.MERCHANT_OWNER, merchant=shop, name="Zhang Owner", phone="13900000011")
+
+
+@pytest.fixture
+def agent(shop):
+    return make_user("agent", Role.MERCHANT_AGENT, merchant=shop, name="Chen Agent", phone="13900000012")
+
+
+@pytest.fixture
+def other_agent(other_shop):
+    """An agent of another merchant."""
+    return make_user("other_agent", Role.MERCHANT_AGENT, merchant=other_shop, name="Zhou Agent")
+
+
+@pytest.fixture
+def supervisor(wuhan):
+    """A supervisor of Wuhan: sees Wuhan and its districts."""
+    return make_user("supervisor", Role.SUPERVISOR, council=wuhan, name="Liu Supervisor", email="liu@council.example")
+
+
+@pytest.fixture
+def sibling_supervisor(yichang):
+    """A supervisor of Yichang, Wuhan's sibling city."""
+    return make_user("yc_supervisor", Role.SUPERVISOR, council=yichang, name="Yang Supervisor")
+
+
+@pytest.fixture
+def mediator(wuhan):
+    return make_user("mediator", Role.MEDIATOR, council=wuhan, name="Sun Mediator", email="sun@council.example")
+
+
+@pytest.fixture
+def api():
+    """An API client; `api.as_(user)` authenticates it as that person."""
+    client = APIClient()
+
+    def as_(user):
+        client.force_authenticate(user=user)
+        return client
+
+    client.as_ = as_
+    return client
+
+
+@pytest.fixture
+def file_complaint(wang, shop):
+    """File a complaint through the state machine, as Wang against the shop by default."""
+    from complaints import workflow
+
+    def _file(consumer=None, merchant=shop, **fields):
+        data = dict(
+            category="quality",
+            channel="ecommerce",
+            title="Phone screen cracked on arrival",
+            description="The screen was cracked when I opened the box.",
+            amount="2999.00",
+            demands=["refund"],
+        )
+        data.update(fields)
+        return workflow.file_complaint(consumer=consumer or wang, merchant=merchant, **data)
+
+    return _file
