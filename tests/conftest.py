@@ -24,6 +24,19 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _eager_tasks(request):
+    """Unit tests run tasks in-process after commit; tests marked `integration`
+    use a real broker and worker instead."""
+    from mediation.celery import app
+
+    eager = "integration" not in request.keywords
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
 def _empty_sms_outbox():
     """django-sms keeps its outbox on the module across tests."""
     sms.outbox = []
