@@ -67,7 +67,8 @@ def mask_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         return ""
-    return name[0] + "*" * max(1, len(name) - 1)
+    # One star whatever the length (SPEC: 王*), so the mask does not tell how long the name is.
+    return name[0] + "*"
 
 
 def mask_phone(phone: str) -> str:

@@ -1,13 +1,14 @@
-from django.http import HttpResponse
 from django.urls import path
+
+from . import views
 
 app_name = "complaints"
 
-
-def _placeholder(request, *args, **kwargs):  # replaced by the real views
-    return HttpResponse("")
-
-
 urlpatterns = [
-    path("cases/<int:pk>/", _placeholder, name="detail"),
+    path("my/", views.mine, name="mine"),
+    path("my/new/", views.new, name="new"),
+    path("cases/<int:pk>/", views.detail, name="detail"),
+    path("cases/<int:pk>/act/<slug:action>/", views.act, name="act"),
+    path("cases/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
+    path("cases/<int:pk>/evidence/<int:eid>/", views.evidence, name="evidence"),
 ]

@@ -1,5 +1,62 @@
 """Routes of the REST API v1 (shared/API.md)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
 
-urlpatterns: list = []
+from accounts import api as accounts_api
+from complaints import api as complaints_api
+from merchants import api as merchants_api
+from notifications import api as notifications_api
+from supervision import api as supervision_api
+
+app_name = "api"
+
+
+@extend_schema(exclude=True)
+class NoSuchEndpoint(APIView):
+    """Any other path under /api/v1/ answers a JSON 404 (never an HTML page or a redirect)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise NotFound()
+
+    def get(self, request, *args, **kwargs):
+        raise NotFound()
+
+    post = put = patch = delete = get
+
+
+urlpatterns = [
+    path("auth/sms-code/", accounts_api.SmsCodeView.as_view(), name="auth-sms-code"),
+    path("auth/register/", accounts_api.RegisterView.as_view(), name="auth-register"),
+    path("auth/token/", accounts_api.TokenView.as_view(), name="auth-token"),
+    path("auth/me/", accounts_api.MeView.as_view(), name="auth-me"),
+    path("merchants/", merchants_api.MerchantListView.as_view(), name="merchant-list"),
+    path("merchants/apply/", merchants_api.MerchantApplyView.as_view(), name="merchant-apply"),
+    path("merchants/<int:pk>/", merchants_api.MerchantDetailView.as_view(), name="merchant-detail"),
+    path("merchants/<int:pk>/approve/", merchants_api.MerchantApproveView.as_view(), name="merchant-approve"),
+    path("merchants/<int:pk>/refuse/", merchants_api.MerchantRefuseView.as_view(), name="merchant-refuse"),
+    path("merchants/<int:pk>/suspend/", merchants_api.MerchantSuspendView.as_view(), name="merchant-suspend"),
+    path("complaints/", complaints_api.ComplaintListView.as_view(), name="complaint-list"),
+    path("complaints/<int:pk>/", complaints_api.ComplaintDetailView.as_view(), name="complaint-detail"),
+    path("complaints/<int:pk>/evidence/", complaints_api.EvidenceUploadView.as_view(), name="complaint-evidence"),
+    path(
+        "complaints/<int:pk>/evidence/<int:eid>/",
+        complaints_api.EvidenceFileView.as_view(),
+        name="complaint-evidence-file",
+    ),
+    *[
+        path(f"complaints/<int:pk>/{name}/", view.as_view(), name=f"complaint-{name.replace('_', '-')}")
+        for name, view in complaints_api.ACTION_VIEWS.items()
+    ],
+    path("stats/", supervision_api.StatsView.as_view(), name="stats"),
+    path("public/stats/", supervision_api.PublicStatsView.as_view(), name="public-stats"),
+    path("notifications/", notifications_api.NotificationListView.as_view(), name="notification-list"),
+    path("notifications/<int:pk>/read/", notifications_api.NotificationReadView.as_view(), name="notification-read"),
+    re_path(r"^.*$", NoSuchEndpoint.as_view(), name="not-found"),
+]

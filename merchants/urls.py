@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "merchants"
-urlpatterns: list = []
+urlpatterns = [
+    path("merchant/", views.inbox, name="inbox"),
+]

@@ -177,3 +177,55 @@ def file_complaint(wang, shop):
         return workflow.file_complaint(consumer=consumer or wang, merchant=merchant, **data)
 
     return _file
+
+
+# --- Fixtures of the domain suite (tests/complaints, tests/notifications, tests/accounts) ---
+
+
+@pytest.fixture
+def province_supervisor(hubei):
+    """A supervisor of the Hubei provincial council: sees every case in the province."""
+    return make_user("hb_supervisor", Role.SUPERVISOR, council=hubei, name="Hu Supervisor")
+
+
+@pytest.fixture
+def sibling_mediator(yichang):
+    """A mediator of Yichang, whose jurisdiction does not cover Wuhan's cases."""
+    return make_user("yc_mediator", Role.MEDIATOR, council=yichang, name="Ma Mediator")
+
+
+@pytest.fixture
+def case_in(file_complaint, wang, owner, unlisted_shop):
+    """`case_in(status)`: a complaint by Wang brought through the state machine to `status`
+    ("closed" is a confirmed, resolved case)."""
+    from decimal import Decimal
+
+    from complaints import workflow
+    from complaints.models import Status
+
+    def _case(status):
+        if status == Status.UNDER_REVIEW:
+            return file_complaint(merchant=unlisted_shop)
+        case = file_complaint()
+
+        def step(actor, action, **payload):
+            return workflow.perform(actor=actor, complaint_id=case.pk, action=action, **payload)
+
+        if status == Status.AWAITING_MERCHANT:
+            return case
+        case = step(owner, "respond", kind="offer", message="We refund in full.", remedy="refund", offer_amount=Decimal("2999.00"))
+        if status == Status.AWAITING_CONSUMER:
+            return case
+        if status == Status.IN_MEDIATION:
+            return step(wang, "request_mediation", message="The refund is not enough.")
+        case = step(wang, "accept")
+        if status == Status.SETTLED:
+            return case
+        case = step(owner, "fulfil", message="Refunded, receipt R-1.")
+        if status == Status.AWAITING_CONFIRMATION:
+            return case
+        if status == Status.CLOSED:
+            return step(wang, "confirm")
+        raise ValueError(status)
+
+    return _case

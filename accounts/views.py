@@ -1,0 +1,147 @@
+"""Sign-up and login pages. The work is done by accounts.services."""
+
+from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME, login
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from mediation.errors import InvalidInput, Throttled
+
+from . import services
+from .forms import CodeLoginForm, LoginForm, PhoneForm, SignupForm
+
+BACKEND = "accounts.backends.PhoneOrUsernameBackend"
+SIGNUP_PHONE = "signup_phone"
+LOGIN_PHONE = "code_login_phone"
+
+
+def _client_ip(request) -> str | None:
+    # REMOTE_ADDR only: a forwarded-for header is the client's to forge.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _wait_message(exc: Throttled) -> str:
+    seconds = max(1, int(exc.retry_after))
+    if seconds < 120:
+        wait = ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
+    elif seconds < 2 * 3600:
+        minutes = (seconds + 59) // 60
+        wait = ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+    else:
+        hours = (seconds + 3599) // 3600
+        wait = ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    return _("%(reason)s You can ask again in %(wait)s.") % {"reason": exc.message, "wait": wait}
+
+
+def _next_url(request) -> str:
+    candidate = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME, "")
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
+
+
+def _send_code(request, form: PhoneForm, session_key: str) -> bool:
+    """Ask for a code; on a throttle, explain the wait on the form. The answer never says
+    whether the number has an account."""
+    phone = form.cleaned_data["phone"]
+    request.session[session_key] = phone
+    try:
+        services.request_code(phone=phone, ip=_client_ip(request))
+    except Throttled as exc:
+        form.add_error(None, _wait_message(exc))
+        return False
+    except InvalidInput as exc:
+        form.add_error("phone", str(exc.message))
+        return False
+    messages.success(request, _("We sent a 6-digit code by SMS. It is valid for 5 minutes."))
+    return True
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django's LogoutView refuses GET)."""
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    """Step one: the mobile number a code goes to."""
+    form = PhoneForm(request.POST or None, initial={"phone": request.session.get(SIGNUP_PHONE, "")})
+    throttled = False
+    if request.method == "POST" and form.is_valid():
+        if _send_code(request, form, SIGNUP_PHONE):
+            return redirect("accounts:signup_complete")
+        throttled = True
+    context = {"form": form, "throttled": throttled}
+    return render(request, "accounts/signup.html", context, status=429 if throttled else 200)
+
+
+@sensitive_post_parameters("password", "password_confirm", "code")
+@require_http_methods(["GET", "POST"])
+def signup_complete(request):
+    """Step two: code, name and password; then the consumer is logged in."""
+    form = SignupForm(request.POST or None, initial={"phone": request.session.get(SIGNUP_PHONE, "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.register_consumer(
+                phone=data["phone"],
+                code=data["code"],
+                password=data["password"],
+                name=data["name"],
+                language=getattr(request, "LANGUAGE_CODE", ""),
+            )
+        except InvalidInput as exc:
+            form.add_domain_error(exc)
+        else:
+            request.session.pop(SIGNUP_PHONE, None)
+            login(request, user, backend=BACKEND)
+            messages.success(request, _("Welcome, %(name)s. Your account is ready.") % {"name": user.display_name})
+            return redirect("complaints:mine")
+    return render(request, "accounts/signup_complete.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def request_code(request):
+    """Logging in with a code, step one."""
+    form = PhoneForm(request.POST or None, initial={"phone": request.session.get(LOGIN_PHONE, "")})
+    next_url = _next_url(request)
+    throttled = False
+    if request.method == "POST" and form.is_valid():
+        if _send_code(request, form, LOGIN_PHONE):
+            target = reverse("accounts:code_login")
+            return redirect(f"{target}?{urlencode({'next': next_url})}" if next_url else target)
+        throttled = True
+    context = {"form": form, "next": next_url, "throttled": throttled}
+    return render(request, "accounts/request_code.html", context, status=429 if throttled else 200)
+
+
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def code_login(request):
+    """Logging in with a code, step two."""
+    form = CodeLoginForm(request.POST or None, initial={"phone": request.session.get(LOGIN_PHONE, "")})
+    next_url = _next_url(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.login_with_code(phone=form.cleaned_data["phone"], code=form.cleaned_data["code"])
+        except InvalidInput as exc:
+            form.add_domain_error(exc)
+        else:
+            request.session.pop(LOGIN_PHONE, None)
+            login(request, user, backend=BACKEND)
+            return redirect(next_url or "home")
+    context = {"form": form, "next": next_url}
+    return render(request, "accounts/code_login.html", context, status=400 if form.errors else 200)

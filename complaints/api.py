@@ -1,0 +1,178 @@
+"""Complaints API (API.md "Complaints"): file, list, read, act, and evidence.
+
+Every case is reached through complaints.access; every change goes through
+complaints.workflow or complaints.services. Domain errors become 400/403/404/409/413/415
+in mediation.api.exception_handler.
+"""
+
+from django.conf import settings
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, status
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from mediation.errors import NotAllowed
+
+from . import access, services, workflow
+from .filters import ComplaintFilter
+from .serializers import (
+    ACTION_SERIALIZERS,
+    ComplaintCreateSerializer,
+    ComplaintDetailSerializer,
+    ComplaintSerializer,
+    EvidenceSerializer,
+    EvidenceUploadSerializer,
+)
+
+# Room for the multipart envelope around one file at the size limit.
+UPLOAD_OVERHEAD = 64 * 1024
+
+
+def detail_response(request, complaint, status_code: int = status.HTTP_200_OK) -> Response:
+    user = request.user
+    context = {
+        "request": request,
+        "timeline": list(access.timeline_for(user, complaint)),
+        "allowed_actions": workflow.allowed_actions(user, complaint),
+        "notices": list(complaint.notices.select_related("recipient").order_by("created_at", "id"))
+        if user.is_council_staff
+        else None,
+    }
+    return Response(ComplaintDetailSerializer(complaint, context=context).data, status=status_code)
+
+
+@extend_schema_view(get=extend_schema(operation_id="complaints_list"))
+class ComplaintListView(generics.ListAPIView):
+    serializer_class = ComplaintSerializer
+    filterset_class = ComplaintFilter
+
+    def get_queryset(self):
+        return (
+            access.complaints_visible_to(self.request.user)
+            .select_related("merchant", "council", "consumer", "mediator")
+            .prefetch_related("evidence")
+        )
+
+    @extend_schema(
+        operation_id="complaints_create",
+        request=ComplaintCreateSerializer,
+        responses={201: ComplaintDetailSerializer, 403: OpenApiResponse(description="Consumers only")},
+    )
+    def post(self, request):
+        if not request.user.is_consumer:
+            raise NotAllowed(_("Only consumers file complaints."))
+        serializer = ComplaintCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        complaint = workflow.file_complaint(consumer=request.user, **serializer.validated_data)
+        complaint = access.get_complaint_for(request.user, complaint.pk)
+        return detail_response(request, complaint, status.HTTP_201_CREATED)
+
+
+class ComplaintDetailView(APIView):
+    @extend_schema(operation_id="complaints_retrieve", responses={200: ComplaintDetailSerializer})
+    def get(self, request, pk: int):
+        return detail_response(request, access.get_complaint_for(request.user, pk))
+
+
+class ComplaintActionView(APIView):
+    """One workflow action; a subclass per action (see ACTION_VIEWS) so the schema shows each body."""
+
+    action_name = ""
+
+    def post(self, request, pk: int):
+        serializer = ACTION_SERIALIZERS[self.action_name](data=request.data)
+        serializer.is_valid(raise_exception=True)
+        workflow.perform(actor=request.user, complaint_id=pk, action=self.action_name, **serializer.validated_data)
+        return detail_response(request, access.get_complaint_for(request.user, pk))
+
+
+_ACTION_RESPONSES = {
+    200: ComplaintDetailSerializer,
+    400: OpenApiResponse(description="Bad input"),
+    403: OpenApiResponse(description="The caller's role may never do this"),
+    404: OpenApiResponse(description="No such case, or not visible to the caller"),
+    409: OpenApiResponse(description="Not allowed in the current state; the body has status and allowed_actions"),
+}
+
+
+def _action_view(name: str) -> type[ComplaintActionView]:
+    view = type(f"Complaint{name.title().replace('_', '')}View", (ComplaintActionView,), {"action_name": name})
+    schema = extend_schema(
+        operation_id=f"complaints_{name}",
+        summary=str(workflow.ACTIONS[name].label),
+        request=ACTION_SERIALIZERS[name],
+        responses=_ACTION_RESPONSES,
+    )
+    return extend_schema_view(post=schema)(view)
+
+
+ACTION_VIEWS: dict[str, type[ComplaintActionView]] = {name: _action_view(name) for name in ACTION_SERIALIZERS}
+
+
+class EvidenceUploadView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="complaints_evidence_create",
+        request={"multipart/form-data": EvidenceUploadSerializer},
+        responses={
+            201: EvidenceSerializer,
+            403: OpenApiResponse(description="Only the consumer who filed the complaint"),
+            413: OpenApiResponse(description="File too large"),
+            415: OpenApiResponse(description="Not a JPEG, PNG, WebP image or PDF"),
+        },
+    )
+    def post(self, request, pk: int):
+        complaint = access.get_complaint_for(request.user, pk)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.EVIDENCE_MAX_BYTES + UPLOAD_OVERHEAD:
+            # Refused before the body is read, so a huge upload is never spooled to disk.
+            raise services.FileTooLarge(_("Each file may be at most 10 MB."))
+        serializer = EvidenceUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        evidence = services.add_evidence(actor=request.user, complaint=complaint, upload=data["file"], kind=data["kind"])
+        return Response(EvidenceSerializer(evidence, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class _AnyAccept(BaseContentNegotiation):
+    """The file is sent whatever the client accepts; errors are JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class EvidenceFileView(APIView):
+    content_negotiation_class = _AnyAccept
+
+    @extend_schema(
+        operation_id="complaints_evidence_retrieve",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, pk: int, eid: int):
+        complaint = access.get_complaint_for(request.user, pk)
+        evidence = complaint.evidence.filter(pk=eid).first()
+        if evidence is None:
+            raise Http404(_("No such file."))
+        try:
+            handle = evidence.file.open("rb")
+        except FileNotFoundError:
+            raise Http404(_("No such file.")) from None
+        response = FileResponse(
+            handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -1,0 +1,331 @@
+"""Shapes of the complaints API (API.md "Complaints").
+
+Input serializers check shape only and hand `validated_data` to complaints.workflow or
+complaints.services; output serializers show a complaint as the caller may see it.
+"""
+
+from decimal import Decimal
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import Council
+from accounts.serializers import CouncilRefSerializer, MerchantRefSerializer
+from merchants.models import Merchant, MerchantStatus
+
+from . import access, workflow
+from .models import Category, Channel, Complaint, ComplaintEvent, EvidenceKind, Remedy
+
+MAX_ID = 2**63 - 1
+MAX_AMOUNT = Decimal("10000000")
+MAX_MESSAGE = 5000
+
+
+def _amount(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), max_value=MAX_AMOUNT, **kwargs
+    )
+
+
+def _message(required: bool = True) -> serializers.CharField:
+    if required:
+        return serializers.CharField(max_length=MAX_MESSAGE)
+    return serializers.CharField(max_length=MAX_MESSAGE, required=False, allow_blank=True, default="")
+
+
+# --- output ---------------------------------------------------------------------------
+
+
+class PersonRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ConsumerContactSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    masked = serializers.BooleanField(help_text=_("True when the caller sees masked contact data."))
+
+
+class EvidenceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    kind_display = serializers.CharField(source="get_kind_display")
+    original_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, evidence) -> str:
+        path = reverse("api:complaint-evidence-file", args=[evidence.complaint_id, evidence.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    """A complaint in lists; the detail adds its timeline, allowed actions and notices."""
+
+    status_display = serializers.CharField(source="get_status_display")
+    outcome_display = serializers.CharField(source="get_outcome_display")
+    merchant = MerchantRefSerializer(allow_null=True)
+    merchant_name = serializers.CharField(source="merchant_display_name")
+    council = CouncilRefSerializer()
+    mediator = serializers.SerializerMethodField()
+    category_display = serializers.CharField(source="get_category_display")
+    channel_display = serializers.CharField(source="get_channel_display")
+    waiting_on_display = serializers.CharField(source="get_waiting_on_display")
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True)
+    demands = serializers.ListField(child=serializers.CharField())
+    priority_reasons = serializers.ListField(child=serializers.CharField())
+    merchant_due_at = serializers.DateTimeField(allow_null=True)
+    consumer_due_at = serializers.DateTimeField(allow_null=True)
+    consumer = serializers.SerializerMethodField()
+    offer = serializers.JSONField(allow_null=True)
+    agreement = serializers.JSONField(allow_null=True)
+    evidence = EvidenceSerializer(many=True)
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "id", "case_number", "status", "status_display", "outcome", "outcome_display",
+            "merchant", "merchant_name", "council", "mediator",
+            "category", "category_display", "channel", "channel_display", "platform", "order_number",
+            "purchase_date", "amount", "demands", "title", "description", "share_contact",
+            "priority", "priority_reasons", "round", "waiting_on", "waiting_on_display", "is_overdue",
+            "merchant_due_at", "consumer_due_at", "due_at",
+            "filed_at", "first_response_at", "settled_at", "closed_at", "satisfaction", "satisfaction_comment",
+            "consumer", "offer", "agreement", "evidence",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(PersonRefSerializer(allow_null=True))
+    def get_mediator(self, complaint):
+        if not complaint.mediator_id:
+            return None
+        return {"id": complaint.mediator_id, "name": complaint.mediator.display_name}
+
+    @extend_schema_field(ConsumerContactSerializer)
+    def get_consumer(self, complaint):
+        contact = access.consumer_contact_for(self.context["request"].user, complaint)
+        return {"name": contact.name, "phone": contact.phone, "masked": contact.masked}
+
+
+class TimelineEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    actor_name = serializers.SerializerMethodField()
+    actor_role = serializers.CharField(help_text=_("A role, or 'system' for deadline moves."))
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    message = serializers.CharField()
+    data = serializers.JSONField()
+    visibility = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    def get_actor_name(self, event: ComplaintEvent) -> str:
+        return access.actor_name_for(self.context["request"].user, event, self.context["complaint"])
+
+
+class NoticeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    event = serializers.CharField()
+    channel = serializers.CharField()
+    channel_display = serializers.CharField(source="get_channel_display")
+    recipient = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    status_display = serializers.CharField(source="get_status_display")
+    attempts = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+
+    def get_recipient(self, notice) -> str:
+        if notice.channel == "sms":
+            return access.mask_phone(notice.address)
+        if notice.channel == "email":
+            local, _at, domain = notice.address.partition("@")
+            return f"{access.mask_name(local)}@{domain}" if domain else access.mask_name(local)
+        return notice.recipient.display_name if notice.recipient_id else ""
+
+
+class ComplaintDetailSerializer(ComplaintSerializer):
+    """Context: request, and `timeline`, `allowed_actions` and (staff only) `notices` from the view."""
+
+    timeline = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+    notices = serializers.SerializerMethodField(help_text=_("Council staff only; absent for everyone else."))
+
+    class Meta(ComplaintSerializer.Meta):
+        fields = [*ComplaintSerializer.Meta.fields, "timeline", "allowed_actions", "notices"]
+        read_only_fields = fields
+
+    @extend_schema_field(TimelineEventSerializer(many=True))
+    def get_timeline(self, complaint):
+        context = {**self.context, "complaint": complaint}
+        return TimelineEventSerializer(self.context["timeline"], many=True, context=context).data
+
+    def get_allowed_actions(self, complaint) -> list[str]:
+        return self.context["allowed_actions"]
+
+    @extend_schema_field(NoticeSerializer(many=True))
+    def get_notices(self, complaint):
+        return NoticeSerializer(self.context.get("notices") or [], many=True).data
+
+    def to_representation(self, complaint):
+        data = super().to_representation(complaint)
+        if self.context.get("notices") is None:
+            data.pop("notices")
+        return data
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        # A pattern, not an enum: the same choice set is the `remedy` enum of an offer.
+        "pattern": "^(" + "|".join(Remedy.values) + ")$",
+        "description": ", ".join(Remedy.values),
+    }
+)
+class DemandField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=Remedy.choices, **kwargs)
+
+
+# --- input: filing --------------------------------------------------------------------
+
+
+class ComplaintCreateSerializer(serializers.Serializer):
+    merchant = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True,
+        help_text=_("An enrolled (or applied) merchant's id; else name the merchant."),
+    )
+    merchant_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    merchant_phone = serializers.RegexField(
+        r"^[0-9+()\- ]*$", max_length=20, required=False, allow_blank=True, default="",
+        error_messages={"invalid": _("Enter a phone number.")},
+    )
+    region = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True,
+        help_text=_("Council id of the named merchant's region; without it the root council reviews it."),
+    )
+    category = serializers.ChoiceField(choices=Category.choices)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    platform = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    order_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    purchase_date = serializers.DateField(required=False, allow_null=True, default=None)
+    amount = _amount(required=False, default=Decimal("0"))
+    demands = serializers.ListField(
+        child=DemandField(), max_length=len(Remedy.values), required=False,
+        default=list,
+    )
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=MAX_MESSAGE)
+    share_contact = serializers.BooleanField(required=False, default=False)
+
+    def validate_purchase_date(self, value):
+        if value and value > timezone.localdate():
+            raise serializers.ValidationError(_("The purchase date is in the future."))
+        return value
+
+    def validate_demands(self, value):
+        return list(dict.fromkeys(value))
+
+    def validate(self, attrs):
+        merchant_id, region_id = attrs.pop("merchant", None), attrs.pop("region", None)
+        if merchant_id is not None:
+            merchant = Merchant.objects.filter(
+                pk=merchant_id, status__in=[MerchantStatus.ENROLLED, MerchantStatus.APPLIED]
+            ).select_related("region").first()
+            if merchant is None:
+                raise serializers.ValidationError({"merchant": [_("No such merchant on the platform.")]})
+            attrs.update(merchant=merchant, merchant_name="", merchant_phone="")
+            return attrs
+        if not attrs.get("merchant_name", "").strip():
+            raise serializers.ValidationError(
+                {"merchant_name": [_("Choose an enrolled merchant or give the merchant's name.")]}
+            )
+        attrs["merchant_name"] = attrs["merchant_name"].strip()
+        if region_id is not None:
+            region = Council.objects.filter(pk=region_id).first()
+            if region is None:
+                raise serializers.ValidationError({"region": [_("No such council.")]})
+            attrs["region"] = region
+        return attrs
+
+
+# --- input: one serializer per workflow action ----------------------------------------
+
+
+class RespondSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[("offer", _("Offer")), ("decline", _("Decline"))])
+    message = _message()
+    remedy = serializers.ChoiceField(choices=Remedy.choices, required=False, allow_null=True, default=None)
+    offer_amount = _amount(required=False, allow_null=True, default=None)
+    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        if attrs["kind"] == "offer" and not attrs.get("remedy"):
+            raise serializers.ValidationError({"remedy": [_("An offer names its remedy.")]})
+        return attrs
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
+
+
+class MessageRequiredSerializer(serializers.Serializer):
+    message = _message()
+
+
+class MessageOptionalSerializer(serializers.Serializer):
+    message = _message(required=False)
+
+
+class CaseMessageSerializer(serializers.Serializer):
+    message = _message()
+    staff_only = serializers.BooleanField(
+        required=False, default=False, help_text=_("A note for council staff (merchants and staff only).")
+    )
+
+
+class AssignSerializer(serializers.Serializer):
+    mediator = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=_("The mediator's user id."))
+
+
+class RecordFailureSerializer(serializers.Serializer):
+    message = _message()
+    advice = serializers.ChoiceField(choices=list(workflow.MEDIATION_ADVICE.items()))
+
+
+class RatingSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+# Every action of complaints.workflow.ACTIONS has its body here (a test keeps them in step).
+ACTION_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
+    "respond": RespondSerializer,
+    "accept": EmptySerializer,
+    "reject": MessageRequiredSerializer,
+    "request_mediation": MessageRequiredSerializer,
+    "withdraw": MessageOptionalSerializer,
+    "message": CaseMessageSerializer,
+    "review_accept": MessageOptionalSerializer,
+    "review_reject": MessageRequiredSerializer,
+    "assign": AssignSerializer,
+    "record_agreement": MessageRequiredSerializer,
+    "record_failure": RecordFailureSerializer,
+    "fulfil": MessageRequiredSerializer,
+    "confirm": MessageOptionalSerializer,
+    "dispute": MessageOptionalSerializer,
+    "rate": RatingSerializer,
+}
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(max_length=255, allow_empty_file=False)
+    kind = serializers.ChoiceField(choices=EvidenceKind.choices, required=False, default=EvidenceKind.OTHER)

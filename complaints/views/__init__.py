@@ -1,0 +1,6 @@
+"""Complaint pages: the consumer's own pages, and the case page every role shares."""
+
+from .case import act, detail, evidence, evidence_upload
+from .consumer import mine, new
+
+__all__ = ["act", "detail", "evidence", "evidence_upload", "mine", "new"]

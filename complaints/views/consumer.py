@@ -1,0 +1,87 @@
+"""The consumer's pages: file a complaint, my complaints."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods
+
+from mediation.errors import DomainError
+
+from .. import access, workflow
+from ..forms import ComplaintForm, guidance_list
+from ..models import Status
+from .case import add_evidence_files
+
+PAGE_SIZE = 20
+
+
+def _consumers_only(request):
+    return render(request, "complaints/consumers_only.html", status=403)
+
+
+@login_required
+def mine(request):
+    if not request.user.is_consumer:
+        return redirect("home")
+    cases = (
+        access.complaints_visible_to(request.user)
+        .select_related("merchant")
+        .annotate(
+            closed_last=Case(When(status=Status.CLOSED, then=Value(1)), default=Value(0), output_field=IntegerField())
+        )
+        .order_by("closed_last", "-filed_at", "-pk")
+    )
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "complaints/mine.html", {"cases": page, "page": page})
+
+
+def contact_preview(user, share: bool) -> dict:
+    """What the merchant will see of the consumer (SPEC: the preview before filing)."""
+    return {
+        "masked_name": access.mask_name(user.display_name),
+        "masked_phone": access.mask_phone(user.phone or ""),
+        "full_name": user.display_name,
+        "full_phone": user.phone or "",
+        "share": share,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new(request):
+    if not request.user.is_consumer:
+        return _consumers_only(request)
+    initial = {}
+    if request.GET.get("merchant", "").isdigit():
+        initial["merchant"] = request.GET["merchant"]
+    form = ComplaintForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            complaint = workflow.file_complaint(consumer=request.user, **form.filing_data())
+        except DomainError as exc:
+            for field, errors in exc.fields.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, str(error))
+            if not exc.fields:
+                form.add_error(None, str(exc.message))
+        else:
+            data = form.cleaned_data
+            added = add_evidence_files(request, complaint, data["evidence"], data["evidence_kind"])
+            text = _("Your complaint has been filed as case %(case)s.") % {"case": complaint.case_number}
+            if added:
+                text += " " + ngettext("%(n)d file added as evidence.", "%(n)d files added as evidence.", added) % {
+                    "n": added
+                }
+            messages.success(request, text)
+            return redirect("complaints:detail", pk=complaint.pk)
+    share = bool(form.is_bound and form.data.get("share_contact"))
+    context = {
+        "form": form,
+        "guidance": guidance_list(),
+        "preview": contact_preview(request.user, share),
+    }
+    return render(request, "complaints/new.html", context, status=400 if form.errors else 200)

@@ -1,0 +1,62 @@
+"""Forms of the staff queue and the public statistics page. They validate shape only."""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+from complaints.filters import ComplaintFilter
+from complaints.models import OPEN_STATUSES
+
+from .selectors import jurisdiction_merchants
+
+
+class StaffQueueFilter(ComplaintFilter):
+    """The shared case filters, limited to the viewer's jurisdiction, plus "mine" for mediators."""
+
+    ordering = django_filters.OrderingFilter(
+        fields=(("priority", "priority"), ("filed_at", "filed_at"), ("due_at", "due_at")),
+        field_labels={"priority": _("Priority"), "filed_at": _("Filing time"), "due_at": _("Deadline")},
+        label=_("Order by"),
+    )
+    open = django_filters.BooleanFilter(method="filter_open", widget=forms.CheckboxInput, label=_("Open cases only"))
+    mine = django_filters.BooleanFilter(
+        method="filter_mine", widget=forms.CheckboxInput, label=_("Only cases assigned to me")
+    )
+
+    class Meta(ComplaintFilter.Meta):
+        fields = [*ComplaintFilter.Meta.fields, "open", "mine"]
+
+    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        user = request.user
+        self.filters["merchant"].queryset = jurisdiction_merchants(user)
+        if user.role != Role.MEDIATOR:
+            del self.filters["mine"]
+        self._label_for_people()
+
+    def _label_for_people(self) -> None:
+        """Words and widgets for the page form; the API uses the same filters without them."""
+        for name in ("status", "category", "channel"):
+            self.filters[name].extra["empty_label"] = _("Any")
+        self.filters["merchant"].extra["empty_label"] = _("Any merchant")
+        self.filters["ordering"].extra["empty_label"] = _("Highest priority first")
+        overdue = forms.NullBooleanSelect()
+        overdue.choices = [("unknown", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+        self.filters["overdue"].label = _("Overdue")
+        self.filters["overdue"].extra["widget"] = overdue
+        for name in ("filed_after", "filed_before"):
+            self.filters[name].extra["widget"] = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    def filter_open(self, queryset, name, value):
+        return queryset.filter(status__in=OPEN_STATUSES) if value else queryset
+
+    def filter_mine(self, queryset, name, value):
+        # An unticked box means "all cases", not "cases not assigned to me".
+        if value:
+            return queryset.filter(mediator=self.request.user)
+        return queryset
+
+
+class MerchantSearchForm(forms.Form):
+    q = forms.CharField(label=_("Merchant name"), max_length=100, required=False)

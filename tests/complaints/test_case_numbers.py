@@ -1,0 +1,88 @@
+"""Every case has one human-readable number (SPEC "Complaints": HB2026-000123)."""
+
+import datetime
+import re
+import threading
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accounts.models import Council
+from complaints.models import Complaint
+from merchants.models import Merchant, MerchantStatus
+
+CST = timezone.get_fixed_timezone(480)
+
+
+@pytest.fixture(autouse=True)
+def _in_2026(time_machine):
+    time_machine.move_to(datetime.datetime(2026, 6, 1, 9, 0, tzinfo=CST), tick=False)
+
+
+def test_case_numbers_read_prefix_year_and_six_digits_in_filing_order(file_complaint, unlisted_shop, wuhan):
+    numbers = [
+        file_complaint().case_number,
+        file_complaint(merchant=unlisted_shop).case_number,
+        file_complaint(merchant=None, merchant_name="Street Vendor", region=wuhan).case_number,
+    ]
+
+    assert numbers == ["HB2026-000001", "HB2026-000002", "HB2026-000003"]
+    assert all(re.fullmatch(r"HB2026-\d{6}", n) for n in numbers)
+
+
+def test_the_sequence_restarts_each_year_in_china(file_complaint, time_machine):
+    file_complaint()
+    # 16:30 UTC on 31 December is already New Year's Day in Shanghai.
+    time_machine.move_to(datetime.datetime(2026, 12, 31, 16, 30, tzinfo=datetime.UTC), tick=False)
+
+    assert file_complaint().case_number == "HB2027-000001"
+
+
+def test_the_prefix_is_the_root_councils(db, file_complaint):
+    root = Council.objects.create(name="Hunan Consumer Council", code="HN", case_prefix="HN")
+    city = Council.objects.create(name="Changsha Consumer Council", code="HN-CS", parent=root)
+    merchant = Merchant.objects.create(
+        name="Changsha Tea", uscc="91430100MA4K0AAA0A", region=city, status=MerchantStatus.ENROLLED
+    )
+
+    assert file_complaint(merchant=merchant).case_number == "HN2026-000001"
+
+
+def test_the_database_refuses_a_duplicate_case_number(file_complaint):
+    case = file_complaint()
+    other = file_complaint()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Complaint.objects.filter(pk=other.pk).update(case_number=case.case_number)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite serialises every write; concurrent filing needs DATABASE_URL=postgres://...",
+)
+def test_complaints_filed_at_once_get_distinct_sequential_numbers(file_complaint, time_machine):
+    time_machine.move_to(timezone.now(), tick=True)
+    threads_count = 8
+    barrier = threading.Barrier(threads_count)
+    numbers, errors = [], []
+
+    def file_one():
+        try:
+            barrier.wait(timeout=10)
+            numbers.append(file_complaint().case_number)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=file_one) for _ in range(threads_count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    assert errors == []
+    year = timezone.localdate().year
+    assert sorted(numbers) == [f"HB{year}-{n:06d}" for n in range(1, threads_count + 1)]
