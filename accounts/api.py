@@ -71,8 +71,11 @@ class SmsCodeView(APIView):
     @extend_schema(
         operation_id="auth_sms_code",
         request=SmsCodeRequestSerializer,
-        responses={202: DetailSerializer, 400: OpenApiResponse(description="Not a mobile number"),
-                   429: OpenApiResponse(description="Throttled; see Retry-After")},
+        responses={
+            202: DetailSerializer,
+            400: OpenApiResponse(description="Not a mobile number"),
+            429: OpenApiResponse(description="Throttled; see Retry-After"),
+        },
         auth=[],
     )
     def post(self, request):

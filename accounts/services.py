@@ -70,26 +70,32 @@ def request_code(*, phone: str, ip: str | None = None) -> str:
     return code
 
 
-@transaction.atomic
 def check_code(*, phone: str, code: str) -> str:
     """Use up a valid code for the phone; return the normalised phone."""
     phone = normalise_phone(phone)
     now = timezone.now()
-    row = (
-        SmsCode.objects.select_for_update()
-        .filter(phone=phone, used_at__isnull=True, created_at__gte=now - CODE_TTL)
-        .order_by("-created_at")
-        .first()
-    )
     msg = _("The code is wrong or has expired.")
-    if row is None or row.attempts >= CODE_MAX_TRIES:
+    # The failed try is committed before the error is raised: raising inside the
+    # transaction would roll the count back and leave unlimited tries.
+    with transaction.atomic():
+        row = (
+            SmsCode.objects.select_for_update()
+            .filter(phone=phone, used_at__isnull=True, created_at__gte=now - CODE_TTL)
+            .order_by("-created_at")
+            .first()
+        )
+        if row is None or row.attempts >= CODE_MAX_TRIES:
+            valid = False
+        elif hmac.compare_digest(row.code_hash, _hash(phone, str(code or "").strip())):
+            valid = True
+            row.used_at = now
+            row.save(update_fields=["used_at"])
+        else:
+            valid = False
+            row.attempts += 1
+            row.save(update_fields=["attempts"])
+    if not valid:
         raise InvalidInput(msg, fields={"code": [msg]})
-    if not hmac.compare_digest(row.code_hash, _hash(phone, str(code or "").strip())):
-        row.attempts += 1
-        row.save(update_fields=["attempts"])
-        raise InvalidInput(msg, fields={"code": [msg]})
-    row.used_at = now
-    row.save(update_fields=["used_at"])
     return phone
 
 

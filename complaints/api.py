@@ -139,7 +139,9 @@ class EvidenceUploadView(APIView):
         serializer = EvidenceUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        evidence = services.add_evidence(actor=request.user, complaint=complaint, upload=data["file"], kind=data["kind"])
+        evidence = services.add_evidence(
+            actor=request.user, complaint=complaint, upload=data["file"], kind=data["kind"]
+        )
         return Response(EvidenceSerializer(evidence, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 

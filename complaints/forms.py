@@ -73,7 +73,7 @@ class ComplaintForm(forms.Form):
         label=_("Merchant"),
         queryset=Merchant.objects.none(),
         required=False,
-        empty_label=_("Not listed: I will name the merchant below"),
+        empty_label=_("Choose the merchant, or name it below"),
         help_text=_("Merchants enrolled on the platform are told by SMS at once and answer here."),
     )
     merchant_name = forms.CharField(label=_("Merchant's name (if not listed)"), max_length=200, required=False)

@@ -92,14 +92,47 @@ class ComplaintSerializer(serializers.ModelSerializer):
     class Meta:
         model = Complaint
         fields = [
-            "id", "case_number", "status", "status_display", "outcome", "outcome_display",
-            "merchant", "merchant_name", "council", "mediator",
-            "category", "category_display", "channel", "channel_display", "platform", "order_number",
-            "purchase_date", "amount", "demands", "title", "description", "share_contact",
-            "priority", "priority_reasons", "round", "waiting_on", "waiting_on_display", "is_overdue",
-            "merchant_due_at", "consumer_due_at", "due_at",
-            "filed_at", "first_response_at", "settled_at", "closed_at", "satisfaction", "satisfaction_comment",
-            "consumer", "offer", "agreement", "evidence",
+            "id",
+            "case_number",
+            "status",
+            "status_display",
+            "outcome",
+            "outcome_display",
+            "merchant",
+            "merchant_name",
+            "council",
+            "mediator",
+            "category",
+            "category_display",
+            "channel",
+            "channel_display",
+            "platform",
+            "order_number",
+            "purchase_date",
+            "amount",
+            "demands",
+            "title",
+            "description",
+            "share_contact",
+            "priority",
+            "priority_reasons",
+            "round",
+            "waiting_on",
+            "waiting_on_display",
+            "is_overdue",
+            "merchant_due_at",
+            "consumer_due_at",
+            "due_at",
+            "filed_at",
+            "first_response_at",
+            "settled_at",
+            "closed_at",
+            "satisfaction",
+            "satisfaction_comment",
+            "consumer",
+            "offer",
+            "agreement",
+            "evidence",
         ]
         read_only_fields = fields
 
@@ -200,16 +233,26 @@ class DemandField(serializers.ChoiceField):
 
 class ComplaintCreateSerializer(serializers.Serializer):
     merchant = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False, allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
         help_text=_("An enrolled (or applied) merchant's id; else name the merchant."),
     )
     merchant_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     merchant_phone = serializers.RegexField(
-        r"^[0-9+()\- ]*$", max_length=20, required=False, allow_blank=True, default="",
+        r"^[0-9+()\- ]*$",
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        default="",
         error_messages={"invalid": _("Enter a phone number.")},
     )
     region = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False, allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
         help_text=_("Council id of the named merchant's region; without it the root council reviews it."),
     )
     category = serializers.ChoiceField(choices=Category.choices)
@@ -219,7 +262,9 @@ class ComplaintCreateSerializer(serializers.Serializer):
     purchase_date = serializers.DateField(required=False, allow_null=True, default=None)
     amount = _amount(required=False, default=Decimal("0"))
     demands = serializers.ListField(
-        child=DemandField(), max_length=len(Remedy.values), required=False,
+        child=DemandField(),
+        max_length=len(Remedy.values),
+        required=False,
         default=list,
     )
     title = serializers.CharField(max_length=200)
@@ -237,9 +282,11 @@ class ComplaintCreateSerializer(serializers.Serializer):
     def validate(self, attrs):
         merchant_id, region_id = attrs.pop("merchant", None), attrs.pop("region", None)
         if merchant_id is not None:
-            merchant = Merchant.objects.filter(
-                pk=merchant_id, status__in=[MerchantStatus.ENROLLED, MerchantStatus.APPLIED]
-            ).select_related("region").first()
+            merchant = (
+                Merchant.objects.filter(pk=merchant_id, status__in=[MerchantStatus.ENROLLED, MerchantStatus.APPLIED])
+                .select_related("region")
+                .first()
+            )
             if merchant is None:
                 raise serializers.ValidationError({"merchant": [_("No such merchant on the platform.")]})
             attrs.update(merchant=merchant, merchant_name="", merchant_phone="")

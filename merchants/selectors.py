@@ -24,7 +24,8 @@ def _get(qs: QuerySet[Merchant], pk) -> Merchant:
 def enrolled_merchants(q: str = "") -> QuerySet[Merchant]:
     """The public list: enrolled merchants only, searchable by name or credit code."""
     qs = Merchant.objects.filter(status=MerchantStatus.ENROLLED).select_related("region")
-    q = (q or "").strip()[:100]
+    # PostgreSQL refuses NUL in a string literal; no name contains one.
+    q = (q or "").replace("\x00", "").strip()[:100]
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(uscc__iexact=q))
     return qs.order_by("name", "id")

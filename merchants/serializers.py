@@ -76,8 +76,17 @@ class MerchantSerializer(serializers.ModelSerializer):
     class Meta:
         model = Merchant
         fields = [
-            "id", "name", "uscc", "region", "address", "notice_phones", "email",
-            "status", "status_display", "enrolled_at", "created_at",
+            "id",
+            "name",
+            "uscc",
+            "region",
+            "address",
+            "notice_phones",
+            "email",
+            "status",
+            "status_display",
+            "enrolled_at",
+            "created_at",
         ]
         read_only_fields = fields
 
@@ -88,7 +97,9 @@ class MerchantApplySerializer(serializers.Serializer):
     region = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=_("Id of the council of its region."))
     address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     notice_phones = serializers.ListField(
-        child=serializers.CharField(max_length=30), min_length=1, max_length=5,
+        child=serializers.CharField(max_length=30),
+        min_length=1,
+        max_length=5,
         help_text=_("Mobile numbers that receive complaint notices by SMS."),
     )
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")

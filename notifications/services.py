@@ -22,7 +22,7 @@ class Recipient:
     channel: str
     address: str = ""
     user: User | None = None
-    language: str = settings.LANGUAGE_CODE
+    language: str = ""  # "" is the platform's language, read when the notice is written
 
 
 # Who is told of each case event, on which channels (SPEC "Notifications").
@@ -127,7 +127,7 @@ def queue_case_notices(*, complaint, event: str, key: str, actor=None, extra: di
     rows = []
     for audience, channels in AUDIENCES[event]:
         for r in _audience(complaint, audience, channels, actor):
-            subject, body = _render(event, complaint, r.language, extra or {})
+            subject, body = _render(event, complaint, r.language or settings.LANGUAGE_CODE, extra or {})
             who = r.address or f"user{r.user.pk}"
             notice, created = Notification.objects.get_or_create(
                 idempotency_key=f"{key}:{r.channel}:{who}",

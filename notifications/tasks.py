@@ -47,6 +47,10 @@ def send_notification(self, notification_id: int) -> str:
         )
         if give_up:
             return "failed"
+        if self.request.is_eager or self.request.called_directly:
+            # Run in-process there is no broker to wait: a retry would repeat at once, all
+            # tries in a row without backoff. The sweep takes the row up after next_attempt_at.
+            return "retry"
         raise self.retry(countdown=countdown, exc=exc) from exc
     except Exception as exc:  # noqa: BLE001 - a refused notice must be visible to staff, not lost in a log
         logger.exception("notice %s refused", notice.pk)

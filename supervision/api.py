@@ -18,10 +18,14 @@ class DashboardFiguresSerializer(serializers.Serializer):
     open = serializers.IntegerField()
     new_today = serializers.IntegerField()
     overdue = serializers.IntegerField()
+    due_soon = serializers.IntegerField(help_text=gettext_lazy("Open cases due within 24 hours."))
     closed = serializers.IntegerField()
     resolved = serializers.IntegerField()
     resolution_rate = serializers.FloatField(
         allow_null=True, help_text=gettext_lazy("Percent of closed cases the consumer confirmed as resolved.")
+    )
+    by_outcome = serializers.DictField(
+        child=serializers.IntegerField(), help_text=gettext_lazy("Closed cases per outcome.")
     )
 
 
@@ -32,6 +36,10 @@ class PublicFiguresSerializer(serializers.Serializer):
     resolution_rate = serializers.FloatField(allow_null=True)
     category_shares = serializers.DictField(
         child=serializers.FloatField(allow_null=True), help_text=gettext_lazy("Percent of all cases per category.")
+    )
+    category_counts = serializers.DictField(child=serializers.IntegerField())
+    by_outcome = serializers.DictField(
+        child=serializers.IntegerField(), help_text=gettext_lazy("Closed cases per outcome.")
     )
     enrolled_merchants = serializers.IntegerField()
 
@@ -52,4 +60,5 @@ class PublicStatsView(APIView):
 
     @extend_schema(operation_id="stats_public", responses={200: PublicFiguresSerializer})
     def get(self, request):
-        return Response(PublicFiguresSerializer(selectors.public_figures()).data)
+        # Anyone may call this, often: the figures are computed at most every few minutes.
+        return Response(PublicFiguresSerializer(selectors.cached_public_figures()).data)

@@ -143,7 +143,7 @@ def notice_rows(complaint) -> list[dict]:
             recipient = notice.recipient.display_name if notice.recipient_id else ""
         rows.append(
             {
-                "event": notice.event,
+                "event": notice.event.replace("_", " "),
                 "channel": notice.get_channel_display(),
                 "recipient": recipient,
                 "status": notice.get_status_display(),
@@ -262,6 +262,10 @@ def act(request, pk: int, action: str):
     elif not allowed:
         _no_longer_possible(request, action, complaint.status)
         status = 409
+    if status == 400:
+        messages.error(
+            request, _("Please correct the marked fields of “%(action)s”.") % {"action": workflow.ACTIONS[action].label}
+        )
     # Show the page as it is now, with the form and its errors where they belong.
     complaint = access.get_complaint_for(request.user, pk)
     return render(request, "complaints/case.html", case_context(request, complaint, bound=form), status=status)

@@ -19,9 +19,7 @@ def ask_code(client, phone, capture):
         return client.post(SMS_CODE, {"phone": phone}, format="json")
 
 
-def test_code_request_answers_the_same_for_known_and_unknown_numbers(
-    wang, django_capture_on_commit_callbacks
-):
+def test_code_request_answers_the_same_for_known_and_unknown_numbers(wang, django_capture_on_commit_callbacks):
     client = APIClient()
     known = ask_code(client, wang.phone, django_capture_on_commit_callbacks)
     unknown = ask_code(client, "13700137000", django_capture_on_commit_callbacks)
@@ -42,9 +40,7 @@ def test_second_code_within_a_minute_is_throttled_with_retry_after(db, django_ca
 
 def test_code_requests_are_limited_per_ip_address(db, django_capture_on_commit_callbacks):
     client = APIClient()
-    answers = [
-        ask_code(client, f"137001370{n:02d}", django_capture_on_commit_callbacks).status_code for n in range(11)
-    ]
+    answers = [ask_code(client, f"137001370{n:02d}", django_capture_on_commit_callbacks).status_code for n in range(11)]
     assert answers == [202] * 10 + [429]
     assert len(sms.outbox) == 10
     other_network = client.post(SMS_CODE, {"phone": "13600136000"}, format="json", REMOTE_ADDR="10.1.2.3")
@@ -90,7 +86,8 @@ def test_sign_up_with_a_wrong_code_is_refused(db, django_capture_on_commit_callb
     ask_code(client, "13700137000", django_capture_on_commit_callbacks)
     wrong = "000000" if last_sms_code() != "000000" else "111111"
     response = client.post(
-        REGISTER, {"phone": "13700137000", "code": wrong, "password": "a-long-passphrase", "name": "赵六"},
+        REGISTER,
+        {"phone": "13700137000", "code": wrong, "password": "a-long-passphrase", "name": "赵六"},
         format="json",
     )
     assert response.status_code == 400
@@ -102,7 +99,8 @@ def test_sign_up_with_a_weak_password_is_a_field_error(db, django_capture_on_com
     client = APIClient()
     ask_code(client, "13700137000", django_capture_on_commit_callbacks)
     response = client.post(
-        REGISTER, {"phone": "13700137000", "code": last_sms_code(), "password": "12345678", "name": "赵六"},
+        REGISTER,
+        {"phone": "13700137000", "code": last_sms_code(), "password": "12345678", "name": "赵六"},
         format="json",
     )
     assert response.status_code == 400
@@ -113,7 +111,8 @@ def test_sign_up_twice_with_the_same_number_is_refused(wang, django_capture_on_c
     client = APIClient()
     ask_code(client, wang.phone, django_capture_on_commit_callbacks)
     response = client.post(
-        REGISTER, {"phone": wang.phone, "code": last_sms_code(), "password": "a-long-passphrase", "name": "W"},
+        REGISTER,
+        {"phone": wang.phone, "code": last_sms_code(), "password": "a-long-passphrase", "name": "W"},
         format="json",
     )
     assert response.status_code == 400

@@ -65,8 +65,9 @@ def test_merchant_list_is_paginated(api, shop, other_shop):
 def test_public_record_shows_indicators_with_their_n(api, shop, file_complaint, wang, owner):
     answered = file_complaint()
     file_complaint(title="Second")
-    workflow.perform(actor=owner, complaint_id=answered.pk, action="respond", kind="offer", message="Sorry",
-                     remedy="refund")
+    workflow.perform(
+        actor=owner, complaint_id=answered.pk, action="respond", kind="offer", message="Sorry", remedy="refund"
+    )
     workflow.perform(actor=wang, complaint_id=answered.pk, action="accept")
     workflow.perform(actor=owner, complaint_id=answered.pk, action="fulfil", message="Refunded")
     workflow.perform(actor=wang, complaint_id=answered.pk, action="confirm")

@@ -72,8 +72,13 @@ def test_signup_with_a_wrong_code_creates_nothing(client, db, send_code):
 
     response = client.post(
         SIGNUP_COMPLETE,
-        {"phone": NEW_PHONE, "code": wrong, "name": "赵敏", "password": "quiet-river-42",
-         "password_confirm": "quiet-river-42"},
+        {
+            "phone": NEW_PHONE,
+            "code": wrong,
+            "name": "赵敏",
+            "password": "quiet-river-42",
+            "password_confirm": "quiet-river-42",
+        },
     )
 
     assert response.status_code == 400
@@ -86,8 +91,13 @@ def test_signup_passwords_must_match(client, db, send_code):
     send_code(SIGNUP, NEW_PHONE)
     response = client.post(
         SIGNUP_COMPLETE,
-        {"phone": NEW_PHONE, "code": code_sent_to(NEW_PHONE), "name": "赵敏", "password": "quiet-river-42",
-         "password_confirm": "quiet-river-43"},
+        {
+            "phone": NEW_PHONE,
+            "code": code_sent_to(NEW_PHONE),
+            "name": "赵敏",
+            "password": "quiet-river-42",
+            "password_confirm": "quiet-river-43",
+        },
     )
     assert response.status_code == 400
     assert "The two passwords differ." in response.content.decode()

@@ -1,6 +1,7 @@
 """The consumer's pages: filing a complaint (/my/new/) and "my complaints" (/my/)."""
 
 import io
+import re
 
 import pytest
 import sms
@@ -113,7 +114,10 @@ def test_form_lists_only_enrolled_merchants(as_wang, shop, unlisted_shop, other_
 
 def test_form_previews_the_masked_contact_and_shows_guidance(as_wang, shop):
     text = as_wang.get(NEW).content.decode()
-    assert "王*" in text and "138****8000" in text  # what the merchant sees without consent
+    # What the merchant sees without consent, the choice made by default.
+    assert re.search(
+        r'class="preview-option chosen" data-share="no">.*?<span>王\*</span> · <span>138\*\*\*\*8000</span>', text, re.S
+    )
     assert "Let the merchant see my full name and phone" in text
     assert "3 times the price, at least 500 CNY" in text
     assert "within 7 days of receipt" in text
@@ -173,3 +177,31 @@ def test_my_complaints_paginates(as_wang, file_complaint):
 
 def test_my_complaints_needs_a_login(client, db):
     assert client.get(MINE)["Location"] == "/accounts/login/?next=/my/"
+
+
+@pytest.mark.parametrize("person", ["owner", "supervisor"])
+def test_my_complaints_sends_other_roles_to_their_own_pages(client, request, person):
+    client.force_login(request.getfixturevalue(person))
+    assert client.get(MINE)["Location"] == "/"
+
+
+def test_odd_input_is_a_form_error_not_a_500(as_wang, shop):
+    huge = "9" * 30
+    response = as_wang.post(
+        NEW, complaint_fields(merchant=huge, region=huge, amount="1e99", purchase_date="2999-01-01", demands=["x"])
+    )
+    assert response.status_code == 400
+    assert as_wang.get(NEW, {"merchant": huge}).status_code == 200
+    assert not Complaint.objects.exists()
+
+
+def test_the_public_home_page_invites_a_complaint_and_links_the_statistics(client, db):
+    response = client.get("/")
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert 'href="/my/new/"' in text
+    assert 'href="/stats/"' in text
+
+
+def test_a_consumer_opening_home_lands_on_my_complaints(as_wang):
+    assert as_wang.get("/")["Location"] == "/my/"

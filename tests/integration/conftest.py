@@ -1,0 +1,184 @@
+"""Real services for integration tests: PostgreSQL, Redis and a Celery worker process.
+
+These tests fail (they do not skip) when the services are missing, so a run that was
+meant to exercise them cannot pass silently without them. Run them with
+DATABASE_URL=postgres://postgres@127.0.0.1:5432/mediation REDIS_URL=redis://127.0.0.1:6379/15
+(`make test`). REDIS_URL must name a Redis database used only by tests: it is flushed.
+"""
+
+import os
+import re
+import subprocess
+import time
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+
+import kombu.pools
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(settings.BASE_DIR)
+CELERY = ROOT / ".venv" / "bin" / "celery"
+WAIT_SECONDS = 30
+SMS_SEPARATOR = "-" * 79
+
+
+def wait_for(condition: Callable[[], object], what: str, *, worker=None, timeout: float = WAIT_SECONDS):
+    """Poll until `condition()` is truthy; fail naming what did not happen (with the worker's log)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if worker is not None and worker.exited():
+            pytest.fail(f"the Celery worker exited while waiting for {what}:\n{worker.log_tail()}")
+        if time.monotonic() > deadline:
+            log = f"\nworker log:\n{worker.log_tail()}" if worker is not None else ""
+            pytest.fail(f"waited {timeout:.0f} s for {what}{log}")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("REDIS_URL", "")
+    if not url.startswith("redis://"):
+        pytest.fail(
+            "Integration tests need Redis: set REDIS_URL to a database used only by tests, "
+            "e.g. REDIS_URL=redis://127.0.0.1:6379/15 (`make test` does)."
+        )
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Integration tests need Redis, and REDIS_URL={url} is not reachable: {exc}")
+    client.flushdb()  # no task left over from an earlier run
+    yield url
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def test_database_url(transactional_db):
+    """DATABASE_URL of the test database, for processes other than this one."""
+    if connection.vendor != "postgresql":
+        pytest.fail(
+            "Integration tests need PostgreSQL (a worker process shares the test database): "
+            "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/mediation (`make test` does)."
+        )
+    parts = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
+    return urllib.parse.urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+
+
+def _reset_producer_pool(app) -> None:
+    """Drop connections made to the previous broker, so the next publish uses the current one."""
+    kombu.pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def point_broker_at():
+    """`point_broker_at(url)`: this process's Celery app publishes to `url` (restored afterwards)."""
+    from mediation.celery import app
+
+    previous = app.conf.broker_url
+
+    def _point(url: str) -> None:
+        app.conf.broker_url = url
+        _reset_producer_pool(app)
+
+    yield _point
+    _point(previous)
+
+
+@pytest.fixture
+def broker(redis_url, point_broker_at):
+    """This process publishes tasks to Redis (tests marked integration do not run them eagerly)."""
+    from mediation.celery import app
+
+    assert not app.conf.task_always_eager, "tests marked integration must not run tasks eagerly"
+    point_broker_at(redis_url)
+    return redis_url
+
+
+class Worker:
+    """A `celery worker` process on the test database and broker, writing SMS to files."""
+
+    def __init__(self, env: dict[str, str], workdir: Path):
+        self.env = env
+        self.sms_dir = workdir / "sms"
+        self.log_path = workdir / "worker.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        assert self.process is None, "the worker is already running"
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the child process writes to it until stopped
+        self.process = subprocess.Popen(
+            [str(CELERY), "-A", "mediation", "worker", "-l", "info", "-P", "solo",
+             "--without-heartbeat", "--without-gossip", "--without-mingle"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        log.close()
+        wait_for(lambda: re.search(r"celery@\S+ ready\.", self.log()), "the Celery worker to start", worker=self)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+        self.process = None
+
+    def exited(self) -> bool:
+        return self.process is not None and self.process.poll() is not None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log().splitlines()[-lines:])
+
+    def task_results(self, task: str) -> list[str]:
+        """Return values of finished `task` runs, as the worker logged them."""
+        return re.findall(rf"{re.escape(task)}\[[^\]]+\] succeeded in [^:]+: '([^']*)'", self.log())
+
+    def texts(self) -> list[str]:
+        """Every SMS the worker wrote ("from: ...\\nto: ...\\nbody")."""
+        if not self.sms_dir.exists():
+            return []
+        found = []
+        for path in sorted(self.sms_dir.iterdir()):
+            chunks = path.read_text(errors="replace").split(SMS_SEPARATOR)
+            found += [c.strip() for c in chunks if c.strip()]
+        return found
+
+
+@pytest.fixture
+def celery_worker(tmp_path, broker, test_database_url):
+    """A worker ready to start (`celery_worker.start()`); always stopped at the end of the test."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "mediation.settings",
+        "DATABASE_URL": test_database_url,
+        "REDIS_URL": broker,
+        "SMS_BACKEND": "sms.backends.filebased.SmsBackend",
+        "SMS_FILE_PATH": str(tmp_path / "sms"),
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "PYTHONUNBUFFERED": "1",
+    }
+    worker = Worker(env, tmp_path)
+    try:
+        yield worker
+    finally:
+        worker.stop()
