@@ -111,7 +111,7 @@ def approve_merchant(*, actor: User, merchant_id: int) -> Merchant:
     merchant.status = MerchantStatus.ENROLLED
     merchant.enrolled_at = timezone.now()
     merchant.save(update_fields=["status", "enrolled_at"])
-    application = EnrolmentApplicant.objects.filter(merchant=merchant).select_related("user").first()
+    application = EnrolmentApplicant.objects.filter(merchant=merchant).first()
     if application is not None:
         user = User.objects.select_for_update().get(pk=application.user_id)
         # A consumer with complaints keeps that role: one person, one role.

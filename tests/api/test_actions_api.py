@@ -25,8 +25,15 @@ def status_of(case):
 def offered(file_complaint, owner):
     """A case where the merchant has offered a refund."""
     case = file_complaint()
-    workflow.perform(actor=owner, complaint_id=case.pk, action="respond", kind="offer", message="Sorry",
-                     remedy="refund", offer_amount=Decimal("100.00"))
+    workflow.perform(
+        actor=owner,
+        complaint_id=case.pk,
+        action="respond",
+        kind="offer",
+        message="Sorry",
+        remedy="refund",
+        offer_amount=Decimal("100.00"),
+    )
     return case
 
 
@@ -67,8 +74,13 @@ def test_a_get_on_an_action_is_405(api, wang, file_complaint):
 def test_the_merchant_offers_a_refund(api, owner, file_complaint):
     case = file_complaint()
     due = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
-    response = act(api, owner, case, "respond", {"kind": "offer", "message": "We refund you.", "remedy": "refund",
-                                                 "offer_amount": "120.5", "due_date": due})
+    response = act(
+        api,
+        owner,
+        case,
+        "respond",
+        {"kind": "offer", "message": "We refund you.", "remedy": "refund", "offer_amount": "120.5", "due_date": due},
+    )
     assert response.status_code == 200
     data = response.json()
     assert data["status"] == "awaiting_consumer"

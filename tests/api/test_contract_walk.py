@@ -72,8 +72,9 @@ def test_file_respond_accept_fulfil_confirm_rate(
 
     # The owner answers with an offer; a malformed one first.
     api.as_(owner)
-    malformed = api.post(url(case["id"], "respond"), {"kind": "offer", "message": "Sorry", "offer_amount": "-1"},
-                         format="json")
+    malformed = api.post(
+        url(case["id"], "respond"), {"kind": "offer", "message": "Sorry", "offer_amount": "-1"}, format="json"
+    )
     assert malformed.status_code == 400
     assert "offer_amount" in malformed.json()
     offered = api.post(
@@ -88,7 +89,11 @@ def test_file_respond_accept_fulfil_confirm_rate(
     # The consumer sees the offer and accepts it.
     api.as_(wang)
     assert api.get(url(case["id"])).json()["allowed_actions"] == [
-        "accept", "reject", "request_mediation", "withdraw", "message"
+        "accept",
+        "reject",
+        "request_mediation",
+        "withdraw",
+        "message",
     ]
     accepted = api.post(url(case["id"], "accept"), {}, format="json")
     assert accepted.status_code == 200
