@@ -20,11 +20,11 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed-runtime: requirements.txt | $(PY)
-	$(PY) -m pip install -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
-	$(PY) -m pip install -r requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed-runtime
 
 # --- run: the embedded default (SQLite, tasks run eagerly, SMS on the console) -----------

@@ -213,7 +213,14 @@ def case_in(file_complaint, wang, owner, unlisted_shop):
 
         if status == Status.AWAITING_MERCHANT:
             return case
-        case = step(owner, "respond", kind="offer", message="We refund in full.", remedy="refund", offer_amount=Decimal("2999.00"))
+        case = step(
+            owner,
+            "respond",
+            kind="offer",
+            message="We refund in full.",
+            remedy="refund",
+            offer_amount=Decimal("2999.00"),
+        )
         if status == Status.AWAITING_CONSUMER:
             return case
         if status == Status.IN_MEDIATION:

@@ -54,6 +54,11 @@ def test_demo_has_cases_in_every_state_and_every_outcome(seeded):
     assert cases.filter(status__in=[Status.UNDER_REVIEW, Status.IN_MEDIATION], is_overdue=True).count() >= 2
 
 
+def test_demo_consumer_has_a_case_in_every_state(seeded):
+    wang = User.objects.get(phone="13800138000")
+    assert set(wang.complaints.values_list("status", flat=True)) == set(Status.values)
+
+
 def test_every_story_ends_where_it_says(seeded):
     by_title = {c.title: c for c in Complaint.objects.all()}
     for story in STORIES:

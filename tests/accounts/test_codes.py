@@ -55,7 +55,9 @@ def test_a_phone_written_with_country_code_and_separators_is_the_same_phone():
     assert services.normalise_phone(" 13700137000 ") == PHONE
 
 
-@pytest.mark.parametrize("phone", ["", None, "12345", "1370013700", "137001370001", "02787654321", "+1 202 555 0100", "abc"])
+@pytest.mark.parametrize(
+    "phone", ["", None, "12345", "1370013700", "137001370001", "02787654321", "+1 202 555 0100", "abc"]
+)
 def test_an_invalid_mobile_number_is_invalid_input(phone):
     with pytest.raises(InvalidInput) as caught:
         services.request_code(phone=phone)

@@ -93,11 +93,23 @@ def test_no_reminder_once_the_merchant_has_answered(case_in, run_job):
     [
         (Status.AWAITING_MERCHANT, "due_at", Status.IN_MEDIATION, "", "merchant_overdue", "merchant_deadline_passed"),
         (Status.AWAITING_CONSUMER, "due_at", Status.CLOSED, Outcome.NO_REPLY, "no_reply", "consumer_deadline_passed"),
-        (Status.AWAITING_CONSUMER, "settle_by", Status.IN_MEDIATION, "", "settlement_deadline",
-         "settlement_deadline_passed"),
+        (
+            Status.AWAITING_CONSUMER,
+            "settle_by",
+            Status.IN_MEDIATION,
+            "",
+            "settlement_deadline",
+            "settlement_deadline_passed",
+        ),
         (Status.SETTLED, "due_at", Status.IN_MEDIATION, "", "fulfilment_overdue", "fulfilment_deadline_passed"),
-        (Status.AWAITING_CONFIRMATION, "due_at", Status.CLOSED, Outcome.UNCONFIRMED, "unconfirmed",
-         "confirmation_deadline_passed"),
+        (
+            Status.AWAITING_CONFIRMATION,
+            "due_at",
+            Status.CLOSED,
+            Outcome.UNCONFIRMED,
+            "unconfirmed",
+            "confirmation_deadline_passed",
+        ),
     ],
 )
 def test_each_deadline_moves_the_case_exactly_once_when_the_job_runs_twice(

@@ -117,8 +117,19 @@ class Worker:
         assert self.process is None, "the worker is already running"
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child process writes to it until stopped
         self.process = subprocess.Popen(
-            [str(CELERY), "-A", "mediation", "worker", "-l", "info", "-P", "solo",
-             "--without-heartbeat", "--without-gossip", "--without-mingle"],
+            [
+                str(CELERY),
+                "-A",
+                "mediation",
+                "worker",
+                "-l",
+                "info",
+                "-P",
+                "solo",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+            ],
             cwd=ROOT,
             env=self.env,
             stdout=log,

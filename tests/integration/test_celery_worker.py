@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from complaints.models import Status
-from notifications.models import Notification, NoticeStatus
+from notifications.models import NoticeStatus, Notification
 from notifications.tasks import sweep_outbox
 
 from .conftest import wait_for
@@ -53,9 +53,7 @@ def test_the_worker_texts_the_merchant_when_a_complaint_is_filed(celery_worker, 
     assert celery_worker.task_results(SEND) == ["sent"]
 
 
-def test_a_notice_queued_while_no_worker_runs_is_sent_once_the_worker_and_the_sweep_run(
-    celery_worker, file_complaint
-):
+def test_a_notice_queued_while_no_worker_runs_is_sent_once_the_worker_and_the_sweep_run(celery_worker, file_complaint):
     case = file_complaint()  # the task waits in Redis; nobody takes it
     notice = merchant_notice(case)
     assert notice.status == NoticeStatus.PENDING

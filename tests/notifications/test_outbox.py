@@ -12,7 +12,7 @@ from sms.backends.base import BaseSmsBackend
 from accounts import services as accounts
 from complaints import workflow
 from complaints.models import Status
-from notifications.models import Notification, NoticeStatus
+from notifications.models import NoticeStatus, Notification
 from notifications.services import queue_case_notices
 from notifications.tasks import MAX_ATTEMPTS, STALE_PENDING, STALE_SENDING, send_notification, sweep_outbox
 

@@ -6,7 +6,7 @@ from django.core import mail
 from django.utils import formats, timezone, translation
 from sms.backends.base import BaseSmsBackend
 
-from notifications.models import Channel, Notification, NoticeStatus
+from notifications.models import Channel, NoticeStatus, Notification
 from notifications.sending import TransientSendError, deliver
 from notifications.tasks import send_notification
 
@@ -43,7 +43,12 @@ class ReceiptSmsBackend(BaseSmsBackend):
 
 def notice(channel, address="13900000001", body="[315] A consumer filed complaint HB2026-000001", **fields):
     return Notification.objects.create(
-        idempotency_key=f"test:{channel}:{address}", event="filed", channel=channel, address=address, body=body, **fields
+        idempotency_key=f"test:{channel}:{address}",
+        event="filed",
+        channel=channel,
+        address=address,
+        body=body,
+        **fields,
     )
 
 
