@@ -62,7 +62,10 @@ def request_code(*, phone: str, ip: str | None = None) -> str:
         first = recent.order_by("created_at").first()
         wait = int((first.created_at + datetime.timedelta(days=1) - now).total_seconds()) + 1
         raise Throttled(_("Too many codes for this number today."), retry_after=wait)
-    if ip and SmsCode.objects.filter(ip=ip, created_at__gte=now - datetime.timedelta(hours=1)).count() >= PER_IP_PER_HOUR:
+    if (
+        ip
+        and SmsCode.objects.filter(ip=ip, created_at__gte=now - datetime.timedelta(hours=1)).count() >= PER_IP_PER_HOUR
+    ):
         raise Throttled(_("Too many code requests from your network."), retry_after=3600)
     code = f"{secrets.randbelow(10**6):06d}"
     row = SmsCode.objects.create(phone=phone, code_hash=_hash(phone, code), ip=ip, created_at=now)

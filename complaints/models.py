@@ -187,6 +187,9 @@ class CaseSequence(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="one_sequence_per_prefix_year")]
 
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.year}: {self.last}"
+
 
 class Visibility(models.TextChoices):
     PARTIES = "parties", _("Everyone on the case")

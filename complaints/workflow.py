@@ -106,9 +106,7 @@ def _state_allows(action: Action, complaint: Complaint) -> bool:
 
 
 def allowed_actions(user, complaint: Complaint) -> list[str]:
-    return [
-        name for name, a in ACTIONS.items() if _role_may(user, a, complaint) and _state_allows(a, complaint)
-    ]
+    return [name for name, a in ACTIONS.items() if _role_may(user, a, complaint) and _state_allows(a, complaint)]
 
 
 def perform(*, actor, complaint_id: int, action: str, **payload) -> Complaint:
@@ -405,8 +403,9 @@ def message(*, complaint: Complaint, actor, message: str, staff_only: bool = Fal
             visibility = Visibility.MERCHANT_STAFF  # the merchant's note for the council
         else:
             raise NotAllowed(_("Only the merchant and council staff can write notes for the council."))
-    event = _event(complaint, kind="message", actor=actor, from_status=complaint.status, message=message,
-                   visibility=visibility)
+    event = _event(
+        complaint, kind="message", actor=actor, from_status=complaint.status, message=message, visibility=visibility
+    )
     if visibility == Visibility.PARTIES:
         _notify(complaint, event, "message")
 
@@ -457,16 +456,27 @@ def assign(*, complaint: Complaint, actor, mediator) -> None:
 
 def record_agreement(*, complaint: Complaint, actor, message: str) -> None:
     _require(message, "message", _("Write down what was agreed."))
-    _settle(complaint, kind="agreement_recorded", actor=actor, message=message,
-            agreement={"source": "mediation", "message": message})
+    _settle(
+        complaint,
+        kind="agreement_recorded",
+        actor=actor,
+        message=message,
+        agreement={"source": "mediation", "message": message},
+    )
 
 
 def record_failure(*, complaint: Complaint, actor, message: str, advice: str) -> None:
     _require(message, "message", _("Write down why mediation failed."))
     if advice not in MEDIATION_ADVICE:
         raise InvalidInput(_("Choose the advice."), fields={"advice": [_("Choose 12315, arbitration or court.")]})
-    _close(complaint, outcome=Outcome.NOT_SETTLED, kind="mediation_failed", actor=actor, message=message,
-           data={"advice": advice})
+    _close(
+        complaint,
+        outcome=Outcome.NOT_SETTLED,
+        kind="mediation_failed",
+        actor=actor,
+        message=message,
+        data={"advice": advice},
+    )
 
 
 def fulfil(*, complaint: Complaint, actor, message: str) -> None:
@@ -498,8 +508,9 @@ def rate(*, complaint: Complaint, actor, score: int, comment: str = "") -> None:
     complaint.satisfaction = score
     complaint.satisfaction_comment = comment or ""
     complaint.save(update_fields=["satisfaction", "satisfaction_comment"])
-    _event(complaint, kind="rated", actor=actor, from_status=complaint.status, message=comment or "",
-           data={"score": score})
+    _event(
+        complaint, kind="rated", actor=actor, from_status=complaint.status, message=comment or "", data={"score": score}
+    )
 
 
 TRANSITIONS = {
@@ -534,9 +545,7 @@ def _deadline_candidates(now: datetime.datetime) -> list[int]:
     past_settle_by = Q(status__in=[S.AWAITING_MERCHANT, S.AWAITING_CONSUMER], settle_by__lt=now)
     qs = Complaint.objects.filter(due_soon | past_settle_by)
     qs = qs.exclude(status__in=STAFF_STATES, is_overdue=True)
-    qs = qs.exclude(
-        Q(status=S.AWAITING_MERCHANT, due_at__gte=now, reminder_sent_for=F("due_at")) & ~past_settle_by
-    )
+    qs = qs.exclude(Q(status=S.AWAITING_MERCHANT, due_at__gte=now, reminder_sent_for=F("due_at")) & ~past_settle_by)
     qs = qs.exclude(~Q(status=S.AWAITING_MERCHANT) & Q(due_at__gte=now) & ~past_settle_by)
     return list(qs.order_by("due_at").values_list("pk", flat=True))
 
@@ -584,7 +593,9 @@ def _apply_deadline(complaint: Complaint, now: datetime.datetime) -> str:
         if due_at and due_at - REMINDER_BEFORE <= now and complaint.reminder_sent_for != due_at:
             complaint.reminder_sent_for = due_at
             complaint.save(update_fields=["reminder_sent_for"])
-            queue_case_notices(complaint=complaint, event="reminder", key=f"reminder{complaint.pk}:{due_at.isoformat()}")
+            queue_case_notices(
+                complaint=complaint, event="reminder", key=f"reminder{complaint.pk}:{due_at.isoformat()}"
+            )
             return "reminder"
         return ""
     if not due_passed:

@@ -19,7 +19,9 @@ class Merchant(models.Model):
     address = models.CharField(_("address"), max_length=255, blank=True)
     notice_phones = models.JSONField(_("SMS notice phones"), default=list, blank=True)
     email = models.EmailField(_("email"), blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=MerchantStatus.choices, default=MerchantStatus.APPLIED)
+    status = models.CharField(
+        _("status"), max_length=20, choices=MerchantStatus.choices, default=MerchantStatus.APPLIED
+    )
     enrolled_at = models.DateTimeField(_("enrolled at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 
-from .models import Channel, Notification, NoticeStatus
+from .models import Channel, NoticeStatus, Notification
 from .texts import BODIES, SUBJECTS
 
 logger = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Notification, NoticeStatus
+from .models import NoticeStatus, Notification
 from .sending import TransientSendError, deliver
 
 logger = logging.getLogger(__name__)

@@ -24,9 +24,7 @@ SUBJECTS = {
 }
 
 BODIES = {
-    "filed": _(
-        "[315] A consumer filed complaint {case} against you. Please answer by {deadline}: {link}"
-    ),
+    "filed": _("[315] A consumer filed complaint {case} against you. Please answer by {deadline}: {link}"),
     "asked_again": _(
         "[315] The consumer did not accept your answer on complaint {case}. Please answer again by {deadline}: {link}"
     ),
