@@ -13,7 +13,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from accounts.models import Role
 from mediation.errors import DomainError, InvalidInput, NotAllowed
 
-from .models import Complaint, ComplaintEvent, Evidence, EvidenceKind
+from .models import Complaint, Evidence, EvidenceKind
+from .timeline import append_event
 
 # Type from content, never from the name or the client's header.
 SIGNATURES = (
@@ -93,14 +94,10 @@ def add_evidence(*, actor, complaint: Complaint, upload, kind: str = EvidenceKin
     )
     evidence.file.save(evidence.stored_name, ContentFile(data), save=False)
     evidence.save()
-    ComplaintEvent.objects.create(
-        complaint=complaint,
+    append_event(
+        complaint,
         kind="evidence_added",
         actor=actor,
-        actor_role=actor.role,
-        from_status=complaint.status,
-        to_status=complaint.status,
         data={"evidence": evidence.pk, "name": evidence.original_name, "sha256": evidence.sha256},
-        created_at=evidence.created_at,
     )
     return evidence

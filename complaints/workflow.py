@@ -33,6 +33,7 @@ from .models import (
     Visibility,
 )
 from .priority import refresh_priority
+from .timeline import append_event
 
 S = Status
 
@@ -127,21 +128,6 @@ def perform(*, actor, complaint_id: int, action: str, **payload) -> Complaint:
 # --- building blocks ------------------------------------------------------------------
 
 
-def _event(complaint, *, kind, actor=None, from_status="", message="", data=None, visibility=Visibility.PARTIES):
-    return ComplaintEvent.objects.create(
-        complaint=complaint,
-        kind=kind,
-        actor=actor,
-        actor_role=actor.role if actor else "system",
-        from_status=from_status,
-        to_status=complaint.status,
-        message=message or "",
-        data=data or {},
-        visibility=visibility,
-        created_at=timezone.now(),
-    )
-
-
 def _move(
     complaint: Complaint,
     *,
@@ -171,7 +157,7 @@ def _move(
         complaint.due_at = None
     refresh_priority(complaint)
     complaint.save()
-    return _event(complaint, kind=kind, actor=actor, from_status=from_status, message=message, data=data)
+    return append_event(complaint, kind=kind, actor=actor, from_status=from_status, message=message, data=data)
 
 
 def _notify(complaint, event: ComplaintEvent, notice: str, **extra) -> None:
@@ -306,7 +292,7 @@ def file_complaint(
     )
     refresh_priority(complaint)
     complaint.save()
-    event = _event(complaint, kind="filed", actor=consumer)
+    event = append_event(complaint, kind="filed", actor=consumer, from_status="")
     if enrolled:
         _notify(complaint, event, "filed")
     return complaint
@@ -403,7 +389,7 @@ def message(*, complaint: Complaint, actor, message: str, staff_only: bool = Fal
             visibility = Visibility.MERCHANT_STAFF  # the merchant's note for the council
         else:
             raise NotAllowed(_("Only the merchant and council staff can write notes for the council."))
-    event = _event(
+    event = append_event(
         complaint, kind="message", actor=actor, from_status=complaint.status, message=message, visibility=visibility
     )
     if visibility == Visibility.PARTIES:
@@ -444,7 +430,7 @@ def assign(*, complaint: Complaint, actor, mediator) -> None:
     complaint.mediator = candidate
     complaint.waiting_on = Party.MEDIATOR
     complaint.save(update_fields=["mediator", "waiting_on"])
-    event = _event(
+    event = append_event(
         complaint,
         kind="mediator_assigned",
         actor=actor,
@@ -508,7 +494,7 @@ def rate(*, complaint: Complaint, actor, score: int, comment: str = "") -> None:
     complaint.satisfaction = score
     complaint.satisfaction_comment = comment or ""
     complaint.save(update_fields=["satisfaction", "satisfaction_comment"])
-    _event(
+    append_event(
         complaint, kind="rated", actor=actor, from_status=complaint.status, message=comment or "", data={"score": score}
     )
 
@@ -618,7 +604,7 @@ def _apply_deadline(complaint: Complaint, now: datetime.datetime) -> str:
         complaint.is_overdue = True
         refresh_priority(complaint)
         complaint.save(update_fields=["is_overdue", "priority", "priority_reasons"])
-        event = _event(complaint, kind="staff_deadline_passed", from_status=status, visibility=Visibility.STAFF)
+        event = append_event(complaint, kind="staff_deadline_passed", from_status=status, visibility=Visibility.STAFF)
         _notify(complaint, event, "staff_overdue")
         return "staff_overdue"
     return ""
