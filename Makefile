@@ -93,7 +93,7 @@ fmt: $(VENV)/.installed-dev
 # --- the full stack's background processes (see README "Running the full stack") --------
 
 worker: $(VENV)/.installed-runtime
-	REDIS_URL='$(LOCAL_REDIS_URL)' $(VENV)/bin/celery -A mediation worker -l info
+	REDIS_URL='$(LOCAL_REDIS_URL)' $(VENV)/bin/celery -A mediation worker -l info -Q celery,notices
 
 beat: $(VENV)/.installed-runtime
 	REDIS_URL='$(LOCAL_REDIS_URL)' $(VENV)/bin/celery -A mediation beat -l info

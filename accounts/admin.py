@@ -70,6 +70,10 @@ class CouncilAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            _("Targets (staff dashboard)"),
+            {"fields": ["target_handling_rate", "target_satisfaction", "target_first_response_hours"]},
+        ),
     ]
 
     def get_readonly_fields(self, request, obj=None):

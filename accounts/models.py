@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +28,29 @@ class Council(models.Model):
     confirmation_days = models.PositiveSmallIntegerField(_("days for the consumer to confirm"), default=7)
     review_days = models.PositiveSmallIntegerField(_("days for council review"), default=7)
     mediation_days = models.PositiveSmallIntegerField(_("days for mediation"), default=30)
+    # Targets the staff dashboard shows each figure beside (SPEC "Supervision"). Empty means
+    # "as the council above", and at the top the published defaults (supervision/targets.py).
+    target_handling_rate = models.PositiveSmallIntegerField(
+        _("target: share answered within the deadline (%)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Leave empty to use the target of the council above (default 90%)."),
+    )
+    target_satisfaction = models.PositiveSmallIntegerField(
+        _("target: satisfaction (%)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Average score as a share of 5: 85% means at least 4.25 of 5. Empty: as the council above."),
+    )
+    target_first_response_hours = models.PositiveSmallIntegerField(
+        _("target: first response within (hours)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Leave empty to use the target of the council above (default 24 hours)."),
+    )
 
     class Meta:
         verbose_name = _("council")

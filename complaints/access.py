@@ -86,12 +86,29 @@ class ConsumerContact:
 
 
 def sees_full_contact(user, complaint: Complaint) -> bool:
-    """Agents never see full contact data; an owner only where the consumer consented."""
+    """Agents never see full contact data in lists and pages; an owner only where the consumer
+    consented. Merchant staff may reveal the phone where the consumer consented
+    (phone_reveal_refusal), and each reveal is logged."""
     if user.role == Role.MERCHANT_AGENT:
         return False
     if user.role == Role.MERCHANT_OWNER:
         return complaint.share_contact
     return True
+
+
+def phone_reveal_refusal(user, complaint: Complaint) -> str:
+    """Why this user may not reveal the consumer's full phone on this case ("" when they may).
+
+    Only staff of the case's merchant reveal, and only where the consumer consented to share
+    their contact details (merchants.services.reveal_consumer_phone logs each reveal).
+    """
+    if not (user.is_merchant_user and complaint.merchant_id and complaint.merchant_id == user.merchant_id):
+        return _("Only the merchant's staff reveal a consumer's phone number.")
+    if not complaint.share_contact:
+        return _("The consumer did not agree to share their contact details with the merchant.")
+    if not complaint.consumer.phone:
+        return _("The consumer has no phone number on the platform.")
+    return ""
 
 
 def consumer_contact_for(user, complaint: Complaint) -> ConsumerContact:

@@ -1,13 +1,50 @@
-"""Filters for case lists, shared by the API and the staff queue (API.md "Complaints")."""
+"""Filters for case lists, shared by the API, the staff queue and its exports (API.md "Complaints").
+
+Every filter is a plain GET parameter, so a filtered list is a URL to share. Dates are
+calendar days in local time (Asia/Shanghai), both ends included; they compare the stored
+filing time against the day's bounds, so the filing-time index serves them.
+"""
+
+import datetime
+import re
 
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
+from accounts.models import Council
 from merchants.models import Merchant
 
 from .models import OPEN_STATUSES, Category, Channel, Complaint, Status
+
+MAX_PRIORITY = 1000
+CASE_NUMBER = re.compile(r"[A-Za-z]{1,4}\d{4}-\d{4,}")  # HB2026-000123
+
+
+# No case is filed outside these years; dates beyond them are brought inside, so that no
+# date a form accepts (years 1 to 9999) overflows when turned into a moment.
+EARLIEST_DAY = datetime.date(2000, 1, 1)
+LATEST_DAY = datetime.date(2999, 12, 31)
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    """Midnight at the start of `day` in local time."""
+    day = min(max(day, EARLIEST_DAY), LATEST_DAY)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def day_end(day: datetime.date) -> datetime.datetime:
+    """Midnight at the end of `day` (the start of the next day) in local time."""
+    day = min(max(day, EARLIEST_DAY), LATEST_DAY) + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class RegionFilter(django_filters.ModelChoiceFilter):
+    """A council, given by id, standing for itself and every council below it."""
 
 
 class ComplaintFilter(django_filters.FilterSet):
@@ -15,10 +52,21 @@ class ComplaintFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category"))
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Purchase channel"))
     merchant = django_filters.ModelChoiceFilter(queryset=Merchant.objects.all(), label=_("Merchant"))
+    region = RegionFilter(
+        queryset=Council.objects.all(), method="filter_region", label=_("Region (council and the ones below it)")
+    )
+    priority = django_filters.NumberFilter(
+        field_name="priority",
+        lookup_expr="gte",
+        min_value=0,
+        max_value=MAX_PRIORITY,
+        decimal_places=0,
+        label=_("Priority at least"),
+    )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue only"))
     q = django_filters.CharFilter(method="filter_search", label=_("Case number, order number or text"))
-    filed_after = django_filters.DateFilter(field_name="filed_at", lookup_expr="date__gte", label=_("Filed from"))
-    filed_before = django_filters.DateFilter(field_name="filed_at", lookup_expr="date__lte", label=_("Filed until"))
+    filed_after = django_filters.DateFilter(method="filter_filed_after", label=_("Filed from"))
+    filed_before = django_filters.DateFilter(method="filter_filed_before", label=_("Filed until"))
     ordering = django_filters.OrderingFilter(
         fields=(("priority", "priority"), ("filed_at", "filed_at"), ("due_at", "due_at")),
         label=_("Order by"),
@@ -26,7 +74,30 @@ class ComplaintFilter(django_filters.FilterSet):
 
     class Meta:
         model = Complaint
-        fields = ["status", "category", "channel", "merchant", "overdue", "q", "filed_after", "filed_before"]
+        fields = [
+            "status",
+            "category",
+            "channel",
+            "merchant",
+            "region",
+            "priority",
+            "overdue",
+            "q",
+            "filed_after",
+            "filed_before",
+        ]
+
+    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_council_staff:
+            # Staff choose among the councils of their jurisdiction only.
+            self.filters["region"].queryset = Council.objects.filter(path__startswith=user.council.path).order_by(
+                "path"
+            )
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(council_path__startswith=value.path) if value else queryset
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(status__in=OPEN_STATUSES) & (Q(due_at__lt=timezone.now()) | Q(is_overdue=True))
@@ -36,10 +107,19 @@ class ComplaintFilter(django_filters.FilterSet):
             return queryset.exclude(overdue)
         return queryset
 
+    def filter_filed_after(self, queryset, name, value):
+        return queryset.filter(filed_at__gte=day_start(value)) if value else queryset
+
+    def filter_filed_before(self, queryset, name, value):
+        return queryset.filter(filed_at__lt=day_end(value)) if value else queryset
+
     def filter_search(self, queryset, name, value):
         value = value.strip()[:100]
         if not value:
             return queryset
+        if CASE_NUMBER.fullmatch(value):
+            # A case number finds that case through its unique index, without reading any text.
+            return queryset.filter(case_number__in={value, value.upper()})
         return queryset.filter(
             Q(case_number__iexact=value)
             | Q(order_number=value)

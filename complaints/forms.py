@@ -127,7 +127,8 @@ class ComplaintForm(forms.Form):
         required=False,
         help_text=_(
             "Without this the merchant sees only your masked name and number. "
-            "The merchant's after-sales agents always see them masked."
+            "With it, the merchant's manager sees them, and its after-sales agents may reveal your number "
+            "to call you; each reveal is logged for the council."
         ),
     )
     evidence = MultipleFileField(label=_("Evidence"), required=False, help_text=EVIDENCE_HELP)
@@ -211,15 +212,18 @@ GUIDANCE: dict[str, list] = {
             "provides (Consumer Rights Protection Law, art. 24)."
         ),
         SEVEN_DAYS,
+        ART_55,
     ],
     Category.FALSE_ADVERTISING: [
         _("Save the advertisement or listing exactly as you saw it: screenshots or a screen recording with the date."),
         ART_55,
         KEEP_EVIDENCE,
+        SEVEN_DAYS,
     ],
     Category.PRICE: [
         _("Keep the price shown when you ordered and what you were charged: screenshots and the payment record."),
         ART_55,
+        KEEP_EVIDENCE,
     ],
     Category.DELIVERY: [
         _("Keep the logistics record with its tracking number, and photos of the parcel on arrival."),
@@ -244,7 +248,7 @@ GUIDANCE: dict[str, list] = {
         _("Safety complaints are handled with priority by the council."),
         KEEP_EVIDENCE,
     ],
-    Category.OTHER: [KEEP_EVIDENCE, SEVEN_DAYS],
+    Category.OTHER: [KEEP_EVIDENCE, SEVEN_DAYS, ART_55],
 }
 
 
@@ -278,6 +282,10 @@ class ActionForm(forms.Form):
 
     def payload(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+    def extra_steps(self) -> list[tuple[str, dict]]:
+        """Further actions the same submission performs after this one, in the same transaction."""
+        return []
 
     def add_domain_error(self, exc) -> None:
         placed = False
@@ -313,6 +321,11 @@ class RespondForm(ActionForm):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Without a date the council's fulfilment deadline applies."),
     )
+    council_note = _message(
+        _("Note for the council only (optional)"),
+        required=False,
+        help_text=_("Council staff see it beside your answer; the consumer does not."),
+    )
 
     def clean(self):
         data = super().clean()
@@ -328,6 +341,11 @@ class RespondForm(ActionForm):
         if data["kind"] == "offer":
             payload.update(remedy=data["remedy"], offer_amount=data.get("offer_amount"), due_date=data.get("due_date"))
         return payload
+
+    def extra_steps(self) -> list[tuple[str, dict]]:
+        # The merchant's note for the council: a separate, merchant-and-staff-only message event.
+        note = (self.cleaned_data.get("council_note") or "").strip()
+        return [("message", {"message": note, "staff_only": True})] if note else []
 
 
 class AcceptForm(ActionForm):

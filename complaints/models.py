@@ -129,6 +129,9 @@ class Complaint(models.Model):
     offer = models.JSONField(_("merchant's answer"), null=True, blank=True)
 
     filed_at = models.DateTimeField(_("filed at"), db_index=True)
+    # The merchant's first answer deadline, kept so "answered within the deadline" can be counted
+    # after the clock has moved on; empty when the case went to council review instead.
+    merchant_first_due_at = models.DateTimeField(_("merchant's first deadline"), null=True, blank=True)
     first_response_at = models.DateTimeField(_("first merchant response"), null=True, blank=True)
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -145,6 +148,22 @@ class Complaint(models.Model):
             models.Index(fields=["merchant", "status"]),
             models.Index(fields=["consumer", "-filed_at"]),
             models.Index(fields=["-priority", "filed_at"]),
+            # A jurisdiction is a prefix of council_path (LIKE '/1/4/%'); the pattern operator
+            # class lets PostgreSQL seek that prefix whatever the database's collation
+            # (bench/results/staff_queries.md).
+            models.Index(
+                fields=["council_path", "filed_at"],
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+                name="complaint_region_filed",
+            ),
+            models.Index(fields=["closed_at"], name="complaint_closed_at"),
+            # Open cases are a small share of all: queues and dashboards of "now" read only them.
+            models.Index(
+                fields=["council_path", "due_at"],
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+                condition=models.Q(status__in=sorted(OPEN_STATUSES)),
+                name="complaint_open_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

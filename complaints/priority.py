@@ -1,11 +1,37 @@
-"""The priority score staff queues sort by (SPEC "Priority"). Each rule adds points
-and a reason; the reasons are shown beside the score."""
+"""The priority score staff queues sort by (SPEC "Priority").
+
+Each rule that applies adds its points and a reason; the score is the sum, and the
+reasons are shown beside it (queue, case page, API `priority_reasons`):
+
+================  ======  ================================================================
+rule              points  applies when
+================  ======  ================================================================
+safety                40  the complaint's category is safety
+overdue               30  the case is open and past its deadline (or marked overdue)
+amount                20  the amount is above settings.PRIORITY_AMOUNT_THRESHOLD (5,000 CNY)
+repeat_merchant       15  the merchant has at least REPEAT_MERCHANT_OPEN (3) open complaints,
+                          this one included
+livestream            10  the purchase was made in a live-stream
+================  ======  ================================================================
+
+Staff queues list the highest score first, then the oldest filing first (a tie keeps
+first-come, first-served), then the case id.
+
+The score is stored on the complaint, so queues sort and filter on an index. It is
+recomputed whenever one of its inputs changes:
+- on every transition of the state machine (complaints/workflow.py `_move`), and at filing;
+- when a deadline passes: the deadline job moves the case (which recomputes it) or marks a
+  staff deadline overdue (which recomputes it too);
+- when another complaint against the same merchant is filed or closed: the merchant's open
+  count changes, so `refresh_merchant_priorities` updates the merchant's other open
+  complaints in the same transaction.
+"""
 
 from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from .models import OPEN_STATUSES, Category, Channel, Complaint
 
@@ -19,7 +45,17 @@ RULES = {
 REPEAT_MERCHANT_OPEN = 3
 
 
-def priority_of(complaint: Complaint) -> tuple[int, list[str]]:
+def _open_count(merchant_id: int, exclude_pk: int | None) -> int:
+    """The merchant's open complaints other than this one."""
+    others = Complaint.objects.filter(merchant_id=merchant_id, status__in=OPEN_STATUSES)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    return others.count()
+
+
+def priority_of(complaint: Complaint, *, merchant_open: int | None = None) -> tuple[int, list[str]]:
+    """The score and its reasons. `merchant_open` is the merchant's open complaints other than
+    this one, when the caller has counted them already."""
     reasons = []
     if complaint.category == Category.SAFETY:
         reasons.append("safety")
@@ -28,12 +64,9 @@ def priority_of(complaint: Complaint) -> tuple[int, list[str]]:
     if complaint.amount is not None and Decimal(complaint.amount) > Decimal(settings.PRIORITY_AMOUNT_THRESHOLD):
         reasons.append("amount")
     if complaint.merchant_id and complaint.is_open:
-        open_count = (
-            Complaint.objects.filter(merchant_id=complaint.merchant_id, status__in=OPEN_STATUSES)
-            .exclude(pk=complaint.pk)
-            .count()
-        )
-        if open_count + 1 >= REPEAT_MERCHANT_OPEN:
+        if merchant_open is None:
+            merchant_open = _open_count(complaint.merchant_id, complaint.pk)
+        if merchant_open + 1 >= REPEAT_MERCHANT_OPEN:
             reasons.append("repeat_merchant")
     if complaint.channel == Channel.LIVESTREAM:
         reasons.append("livestream")
@@ -42,3 +75,48 @@ def priority_of(complaint: Complaint) -> tuple[int, list[str]]:
 
 def refresh_priority(complaint: Complaint) -> None:
     complaint.priority, complaint.priority_reasons = priority_of(complaint)
+
+
+def refresh_merchant_priorities(complaint: Complaint) -> int:
+    """After `complaint` was filed or closed, rescore the merchant's other open complaints.
+
+    Call it inside the transaction that saved the change. The repeat_merchant rule flips
+    only when the merchant's open count crosses REPEAT_MERCHANT_OPEN, and then the merchant
+    has at most that many open complaints; above it every other complaint already carries
+    the reason. So this reads and writes at most a handful of rows, however big the merchant.
+    Rows another transaction holds are skipped: that transaction rescores its own case.
+    Returns how many complaints changed.
+    """
+    if not complaint.merchant_id:
+        return 0
+    others_open = _open_count(complaint.merchant_id, complaint.pk)
+    if others_open + (1 if complaint.is_open else 0) > REPEAT_MERCHANT_OPEN:
+        return 0
+    others = (
+        Complaint.objects.select_for_update(skip_locked=True)
+        .filter(merchant_id=complaint.merchant_id, status__in=OPEN_STATUSES)
+        .exclude(pk=complaint.pk)
+        .order_by("pk")
+    )
+    changed = 0
+    for other in others:
+        # The other's count of "open complaints besides itself" includes this complaint when open.
+        score, reasons = priority_of(other, merchant_open=others_open - 1 + (1 if complaint.is_open else 0))
+        if (score, reasons) != (other.priority, other.priority_reasons):
+            Complaint.objects.filter(pk=other.pk).update(priority=score, priority_reasons=reasons)
+            changed += 1
+    return changed
+
+
+def rule_explanations() -> list[tuple[str, int, str]]:
+    """The rules in words for the queue's "How priority is scored" box: (code, points, text)."""
+    amount = Decimal(settings.PRIORITY_AMOUNT_THRESHOLD)
+    texts = {
+        "safety": gettext("The complaint is about product or service safety."),
+        "overdue": gettext("The case is open and its deadline has passed."),
+        "amount": gettext("The amount is above %(amount)s CNY.") % {"amount": f"{amount:,.0f}"},
+        "repeat_merchant": gettext("The merchant has at least %(n)d open complaints, this one included.")
+        % {"n": REPEAT_MERCHANT_OPEN},
+        "livestream": gettext("The purchase was made in a live-stream."),
+    }
+    return [(code, points, texts[code]) for code, (points, _label) in RULES.items()]

@@ -175,6 +175,8 @@ class NoticeSerializer(serializers.Serializer):
     attempts = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     sent_at = serializers.DateTimeField(allow_null=True)
+    delivery_status = serializers.CharField(help_text=_("The gateway's receipt: delivered, undelivered, or blank."))
+    delivered_at = serializers.DateTimeField(allow_null=True)
 
     def get_recipient(self, notice) -> str:
         if notice.channel == "sms":
@@ -353,6 +355,13 @@ class RatingSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
+class ReportViolationSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[("negative_handling", _("Negative handling")), ("harassment", _("Harassment"))]
+    )
+    message = _message()
+
+
 # Every action of complaints.workflow.ACTIONS has its body here (a test keeps them in step).
 ACTION_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
     "respond": RespondSerializer,
@@ -370,6 +379,7 @@ ACTION_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
     "confirm": MessageOptionalSerializer,
     "dispute": MessageOptionalSerializer,
     "rate": RatingSerializer,
+    "report_violation": ReportViolationSerializer,
 }
 
 

@@ -32,7 +32,7 @@ from .models import (
     Status,
     Visibility,
 )
-from .priority import refresh_priority
+from .priority import refresh_merchant_priorities, refresh_priority
 from .timeline import append_event
 
 S = Status
@@ -64,6 +64,8 @@ ACTIONS: dict[str, Action] = {
         Action("confirm", _("Confirm it was carried out"), frozenset({S.AWAITING_CONFIRMATION}), ("consumer",)),
         Action("dispute", _("It was not carried out"), frozenset({S.AWAITING_CONFIRMATION}), ("consumer",)),
         Action("rate", _("Rate the handling"), frozenset({S.CLOSED}), ("consumer",)),
+        # Any state once the merchant was involved; the status does not change (merchants.services).
+        Action("report_violation", _("Report the merchant"), frozenset(Status.values), ("consumer",)),
     ]
 }
 
@@ -103,6 +105,9 @@ def _state_allows(action: Action, complaint: Complaint) -> bool:
         return bool(complaint.offer) and complaint.offer.get("kind") == "offer"
     if action.name == "rate":
         return complaint.outcome in RATEABLE_OUTCOMES and complaint.satisfaction is None
+    if action.name == "report_violation":
+        # Once the case went to the merchant (settle_by is set only then) or it answered.
+        return complaint.merchant_id is not None and (complaint.settle_by or complaint.first_response_at) is not None
     return True
 
 
@@ -184,8 +189,11 @@ def _settle(complaint, *, kind, actor, agreement: dict, message="") -> Complaint
     days = "fulfilment_days"
     if agreement.get("due_date"):
         due_date = datetime.date.fromisoformat(agreement["due_date"])
-        due_at = timezone.make_aware(datetime.datetime.combine(due_date, datetime.time(23, 59, 59)))
-        days = None
+        promised = timezone.make_aware(datetime.datetime.combine(due_date, datetime.time(23, 59, 59)))
+        # An offer accepted after the date it promised would be overdue at once (and mark the
+        # merchant): then the council's fulfilment period runs from the settlement instead.
+        if promised > timezone.now():
+            due_at, days = promised, None
     complaint.agreement = agreement
     complaint.settled_at = timezone.now()
     event = _move(
@@ -203,8 +211,17 @@ def _settle(complaint, *, kind, actor, agreement: dict, message="") -> Complaint
     return event
 
 
+def _public_figures_changed() -> None:
+    """A closed case changes the public statistics and the merchant's credit index."""
+    from supervision.selectors import invalidate_public_figures
+
+    transaction.on_commit(invalidate_public_figures)
+
+
 def _close(complaint, *, outcome, kind, actor=None, message="", data=None, notify=True) -> ComplaintEvent:
     event = _move(complaint, to=S.CLOSED, kind=kind, actor=actor, message=message, data=data, outcome=outcome)
+    _public_figures_changed()
+    refresh_merchant_priorities(complaint)
     if notify:
         _notify(complaint, event, "closed")
     return event
@@ -290,8 +307,10 @@ def file_complaint(
         settle_by=add_days(council, now, council.settlement_days) if enrolled else None,
         filed_at=now,
     )
+    complaint.merchant_first_due_at = complaint.due_at if enrolled else None
     refresh_priority(complaint)
     complaint.save()
+    refresh_merchant_priorities(complaint)
     event = append_event(complaint, kind="filed", actor=consumer, from_status="")
     if enrolled:
         _notify(complaint, event, "filed")
@@ -499,6 +518,12 @@ def rate(*, complaint: Complaint, actor, score: int, comment: str = "") -> None:
     )
 
 
+def report_violation(*, complaint: Complaint, actor, kind: str, message: str) -> None:
+    from merchants.services import report_violation as report
+
+    report(complaint=complaint, actor=actor, kind=kind, message=message)
+
+
 TRANSITIONS = {
     "respond": respond,
     "accept": accept,
@@ -515,6 +540,7 @@ TRANSITIONS = {
     "confirm": confirm,
     "dispute": dispute,
     "rate": rate,
+    "report_violation": report_violation,
 }
 
 

@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.notices",
             ],
         },
     },
@@ -135,7 +136,16 @@ EVIDENCE_MAX_FILES = 20
 # Redis is the Celery broker and the cache; without it, tasks run eagerly after commit.
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A Redis outage must not turn requests into errors: cache reads miss and writes are
+    # dropped (throttles let requests through) until it is back, after short timeouts.
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25},
+        }
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -150,8 +160,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must never hold a web request hostage to a broker outage: the outbox sweep
 # re-queues anything that did not reach the broker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0, "socket_connect_timeout": 1, "socket_timeout": 2}
+# A message a worker took but never acknowledged (the worker died) goes back to the queue
+# after visibility_timeout: longer than the longest retry countdown (4 min) and than
+# NOTICE_STALE_SENDING_SECONDS, so the outbox sweep, not Redis, is what re-sends a notice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 0,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+    "visibility_timeout": int(env("BROKER_VISIBILITY_TIMEOUT", "900")),
+}
 CELERY_TASK_PUBLISH_RETRY = False
+# Notices have a queue of their own, so a backlog of other tasks never holds them up;
+# workers consume both (`celery -A mediation worker -Q celery,notices`).
+CELERY_TASK_ROUTES = {"notifications.tasks.send_notification": {"queue": "notices"}}
 CELERY_BEAT_SCHEDULE = {
     "apply-deadlines": {"task": "complaints.tasks.apply_deadlines", "schedule": 300.0},
     "sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": 60.0},
@@ -164,6 +185,27 @@ SMS_BACKEND = env(
     "sms.backends.filebased.SmsBackend" if SMS_FILE_PATH else "sms.backends.console.SmsBackend",
 )
 DEFAULT_FROM_SMS = env("DEFAULT_FROM_SMS", "315")
+# Template gateways (notifications/backends: aliyun.SmsBackend, tencent.SmsBackend) send an
+# approved template per notice event: SMS_TEMPLATES="filed=SMS_1,reminder=SMS_2,...".
+SMS_SIGN_NAME = env("SMS_SIGN_NAME")
+SMS_TEMPLATES = {
+    event.strip(): code.strip()
+    for event, _sep, code in (item.partition("=") for item in env("SMS_TEMPLATES").split(","))
+    if event.strip() and code.strip()
+}
+ALIYUN_ACCESS_KEY_ID = env("ALIYUN_ACCESS_KEY_ID")
+ALIYUN_ACCESS_KEY_SECRET = env("ALIYUN_ACCESS_KEY_SECRET")
+TENCENT_SECRET_ID = env("TENCENT_SECRET_ID")
+TENCENT_SECRET_KEY = env("TENCENT_SECRET_KEY")
+TENCENT_SMS_SDK_APP_ID = env("TENCENT_SMS_SDK_APP_ID")
+TENCENT_SMS_REGION = env("TENCENT_SMS_REGION", "ap-guangzhou")
+# Delivery receipts (POST /api/v1/notifications/receipts/) are signed with this secret
+# (HMAC-SHA256 of the body in X-Receipt-Signature); unset, every receipt is refused.
+SMS_RECEIPT_SECRET = env("SMS_RECEIPT_SECRET")
+# The outbox sweep queues a notice again after it waited this long for its task, and takes
+# back one a worker has held ("sending") this long: that worker died.
+NOTICE_STALE_PENDING_SECONDS = 120
+NOTICE_STALE_SENDING_SECONDS = 600
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@315.example.cn")
 
@@ -183,6 +225,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "315 complaint mediation platform API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Two choice sets are called "status": a complaint's and a delivery receipt's.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "complaints.models.Status",
+        "ReceiptStatusEnum": "notifications.serializers.RECEIPT_STATUSES",
+    },
 }
 
 # Compensation owed for a confirmed violation, CNY.

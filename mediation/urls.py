@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("complaints.urls")),
     path("", include("merchants.urls")),
     path("", include("supervision.urls")),
+    path("", include("notifications.urls")),
     path("api/v1/", include("mediation.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

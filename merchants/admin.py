@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from mediation.errors import InvalidInput
 
 from . import services
-from .models import EnrolmentApplicant, Merchant, OverdueMark
+from .models import ContactReveal, EnrolmentApplicant, Merchant, MerchantDecision, OverdueMark, Violation
 
 
 class MerchantAdminForm(forms.ModelForm):
@@ -14,7 +14,7 @@ class MerchantAdminForm(forms.ModelForm):
 
     class Meta:
         model = Merchant
-        fields = ["name", "uscc", "region", "address", "notice_phones", "email"]
+        fields = ["name", "uscc", "region", "sector", "address", "notice_phones", "email"]
 
     def _clean_with(self, clean, field):
         try:
@@ -43,21 +43,43 @@ class OverdueMarkInline(admin.TabularInline):
         return False
 
 
+class DecisionInline(admin.TabularInline):
+    model = MerchantDecision
+    fields = ["decision", "actor", "reason", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Merchant)
 class MerchantAdmin(admin.ModelAdmin):
     """Enrolment decisions (approve, refuse, suspend) are the supervisors' and are taken in
     the council portal, so the status is shown here but not edited."""
 
     form = MerchantAdminForm
-    list_display = ["name", "uscc", "region", "status", "enrolled_at", "created_at"]
-    list_filter = ["status", "region"]
+    list_display = ["name", "uscc", "region", "sector", "status", "enrolled_at", "created_at"]
+    list_filter = ["status", "sector", "region"]
     search_fields = ["name", "uscc", "email"]
     list_select_related = ["region"]
     autocomplete_fields = ["region"]
     readonly_fields = ["status", "enrolled_at", "created_at"]
-    fields = ["name", "uscc", "region", "address", "notice_phones", "email", "status", "enrolled_at", "created_at"]
+    fields = [
+        "name",
+        "uscc",
+        "region",
+        "sector",
+        "address",
+        "notice_phones",
+        "email",
+        "status",
+        "enrolled_at",
+        "created_at",
+    ]
     date_hierarchy = "created_at"
-    inlines = [OverdueMarkInline]
+    inlines = [DecisionInline, OverdueMarkInline]
 
     def has_delete_permission(self, request, obj=None):
         return False  # complaints and staff refer to it; suspend it instead
@@ -99,3 +121,42 @@ class EnrolmentApplicantAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Written by merchants.services only; the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Violation)
+class ViolationAdmin(_ReadOnlyAdmin):
+    """Supervisors confirm or dismiss reports in the council portal."""
+
+    list_display = ["merchant", "complaint", "kind", "status", "compensation", "created_at", "decided_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["merchant__name", "complaint__case_number"]
+    list_select_related = ["merchant", "complaint"]
+
+
+@admin.register(ContactReveal)
+class ContactRevealAdmin(_ReadOnlyAdmin):
+    list_display = ["created_at", "user", "merchant", "complaint", "ip"]
+    search_fields = ["merchant__name", "complaint__case_number", "user__username", "user__name"]
+    list_select_related = ["merchant", "complaint", "user"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(MerchantDecision)
+class MerchantDecisionAdmin(_ReadOnlyAdmin):
+    list_display = ["merchant", "decision", "actor", "created_at"]
+    list_filter = ["decision"]
+    search_fields = ["merchant__name", "merchant__uscc"]
+    list_select_related = ["merchant", "actor"]

@@ -7,14 +7,16 @@ from rest_framework import serializers
 from accounts.models import Council
 from accounts.serializers import CouncilRefSerializer
 
-from .models import Merchant
+from .models import ContactReveal, Merchant, Sector, Violation
 
 MAX_ID = 2**63 - 1
 
 
 class MerchantListSerializer(serializers.ModelSerializer):
     region = CouncilRefSerializer(read_only=True)
-    credit_index = serializers.SerializerMethodField(help_text=_("0-100; not computed yet, so null."))
+    credit_index = serializers.SerializerMethodField(
+        help_text=_("0-100 over the last 12 months (formula: merchants.selectors.credit_index); null without data.")
+    )
 
     class Meta:
         model = Merchant
@@ -22,7 +24,8 @@ class MerchantListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_credit_index(self, merchant) -> float | None:
-        return None
+        # The view computes the page's indexes in one go (merchants.selectors.credit_indexes).
+        return self.context.get("credit_indexes", {}).get(merchant.pk)
 
 
 class RateSerializer(serializers.Serializer):
@@ -50,6 +53,9 @@ class PublicRecordSerializer(serializers.Serializer):
     average_first_response_hours = serializers.FloatField(allow_null=True)
     average_satisfaction = AverageSerializer()
     overdue_marks = serializers.IntegerField()
+    answered_in_time = serializers.IntegerField()
+    confirmed_violations = serializers.IntegerField()
+    credit_index = serializers.FloatField(allow_null=True)
 
 
 class MerchantPublicSerializer(MerchantListSerializer):
@@ -57,9 +63,25 @@ class MerchantPublicSerializer(MerchantListSerializer):
 
     record = serializers.SerializerMethodField()
 
+    sector_display = serializers.CharField(source="get_sector_display", read_only=True)
+
     class Meta(MerchantListSerializer.Meta):
-        fields = ["id", "name", "uscc", "region", "address", "enrolled_at", "credit_index", "record"]
+        fields = [
+            "id",
+            "name",
+            "uscc",
+            "region",
+            "sector",
+            "sector_display",
+            "address",
+            "enrolled_at",
+            "credit_index",
+            "record",
+        ]
         read_only_fields = fields
+
+    def get_credit_index(self, merchant) -> float | None:
+        return self.context["record"]["credit_index"]
 
     @extend_schema_field(PublicRecordSerializer)
     def get_record(self, merchant) -> dict:
@@ -83,6 +105,7 @@ class MerchantSerializer(serializers.ModelSerializer):
             "address",
             "notice_phones",
             "email",
+            "sector",
             "status",
             "status_display",
             "enrolled_at",
@@ -103,9 +126,96 @@ class MerchantApplySerializer(serializers.Serializer):
         help_text=_("Mobile numbers that receive complaint notices by SMS."),
     )
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
+    sector = serializers.ChoiceField(choices=Sector.choices, required=False, default=Sector.OTHER)
 
     def validate_region(self, value: int) -> Council:
         council = Council.objects.filter(pk=value).first()
         if council is None:
             raise serializers.ValidationError(_("No such council."))
         return council
+
+
+class DecisionReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", help_text=_("The person concerned is told it.")
+    )
+
+
+class RefusalSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text=_("Required: the person concerned is told it."))
+
+
+# --- the team -------------------------------------------------------------------------------
+
+
+class AgentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+    phone = serializers.CharField(allow_null=True)
+    role = serializers.CharField()
+    is_active = serializers.BooleanField()
+
+
+class InviteAgentSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    phone = serializers.CharField(max_length=30, help_text=_("The agent logs in with it and an SMS code."))
+
+
+class AssignAgentSerializer(serializers.Serializer):
+    agent = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        allow_null=True,
+        help_text=_("An active agent's id; null gives it back to the owner."),
+    )
+
+
+class RevealedPhoneSerializer(serializers.Serializer):
+    phone = serializers.CharField()
+
+
+class ContactRevealSerializer(serializers.ModelSerializer):
+    case_number = serializers.CharField(source="complaint.case_number")
+    merchant = serializers.CharField(source="merchant.name")
+    user = serializers.CharField(source="user.display_name")
+    user_role = serializers.CharField(source="user.role")
+
+    class Meta:
+        model = ContactReveal
+        fields = ["id", "complaint", "case_number", "merchant", "user", "user_role", "ip", "created_at"]
+        read_only_fields = fields
+
+
+# --- violations ----------------------------------------------------------------------------
+
+
+class ViolationSerializer(serializers.ModelSerializer):
+    case_number = serializers.CharField(source="complaint.case_number")
+    merchant = serializers.SerializerMethodField()
+    kind = serializers.CharField(help_text=_("negative_handling or harassment"))
+    kind_display = serializers.CharField(source="get_kind_display")
+    status = serializers.CharField(help_text=_("reported, confirmed or dismissed"))
+    status_display = serializers.CharField(source="get_status_display")
+    compensation = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True, coerce_to_string=True)
+
+    class Meta:
+        model = Violation
+        fields = [
+            "id",
+            "complaint",
+            "case_number",
+            "merchant",
+            "kind",
+            "kind_display",
+            "message",
+            "status",
+            "status_display",
+            "compensation",
+            "reason",
+            "created_at",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+    def get_merchant(self, violation) -> dict:
+        return {"id": violation.merchant_id, "name": violation.merchant.name}

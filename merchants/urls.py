@@ -1,8 +1,26 @@
 from django.urls import path
 
-from . import views
+from .views import council, portal, public
 
 app_name = "merchants"
 urlpatterns = [
-    path("merchant/", views.inbox, name="inbox"),
+    # the merchant portal
+    path("merchant/", portal.inbox, name="inbox"),
+    path("merchant/team/", portal.team, name="team"),
+    path("merchant/team/<int:pk>/remove/", portal.remove_agent, name="remove_agent"),
+    path("merchant/record/", portal.record, name="record"),
+    path("merchant/cases/<int:pk>/assign/", portal.assign, name="assign"),
+    path("merchant/cases/<int:pk>/reveal-phone/", portal.reveal_phone, name="reveal_phone"),
+    # the council
+    path("council/merchants/", council.merchant_list, name="council_list"),
+    path("council/merchants/<int:pk>/", council.merchant_detail, name="council_detail"),
+    path("council/merchants/<int:pk>/<slug:decision>/", council.merchant_decide, name="council_decide"),
+    path("council/violations/", council.violation_list, name="council_violations"),
+    path("council/violations/<int:pk>/decide/", council.violation_decide, name="violation_decide"),
+    path("council/contact-log/", council.contact_log, name="contact_log"),
+    # everyone
+    path("merchants/", public.merchant_list, name="public_list"),
+    path("merchants/apply/", public.apply, name="apply"),
+    path("merchants/<int:pk>/", public.merchant_record, name="public_record"),
+    path("guide/", public.guide, name="guide"),
 ]

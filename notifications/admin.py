@@ -18,9 +18,10 @@ class NotificationAdmin(admin.ModelAdmin):
         "status",
         "attempts",
         "sent_at",
+        "delivery_status",
         "read_at",
     ]
-    list_filter = ["status", "channel", "event", "created_at"]
+    list_filter = ["status", "channel", "delivery_status", "event", "created_at"]
     search_fields = [
         "idempotency_key",
         "address",
@@ -39,6 +40,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "complaint",
         "subject",
         "body_display",
+        "params_display",
         "link",
         "status",
         "attempts",
@@ -48,6 +50,9 @@ class NotificationAdmin(admin.ModelAdmin):
         "next_attempt_at",
         "claimed_at",
         "sent_at",
+        "delivery_status",
+        "delivered_at",
+        "delivery_error",
         "read_at",
     ]
 
@@ -59,6 +64,10 @@ class NotificationAdmin(admin.ModelAdmin):
     def body_display(self, obj):
         # A pending login code is still in clear text; nobody but its owner should read it.
         return _("(one-time code, not shown)") if obj.event == "login_code" else obj.body
+
+    @admin.display(description=_("template parameters"))
+    def params_display(self, obj):
+        return _("(one-time code, not shown)") if obj.event == "login_code" else obj.params
 
     def has_add_permission(self, request):
         return False

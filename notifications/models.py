@@ -17,6 +17,13 @@ class NoticeStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class DeliveryStatus(models.TextChoices):
+    """What the gateway's delivery receipt said (proof of notice); blank until one arrives."""
+
+    DELIVERED = "delivered", _("Delivered")
+    UNDELIVERED = "undelivered", _("Not delivered")
+
+
 class Notification(models.Model):
     """The outbox: one row per recipient and channel, written in the transaction
     that caused it and sent by a task after commit."""
@@ -33,6 +40,9 @@ class Notification(models.Model):
     )
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
+    # The values the text was written with (case, deadline, link ...): template gateways
+    # send an approved template code with these instead of the text.
+    params = models.JSONField(default=dict, blank=True)
     link = models.CharField(max_length=255, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -44,6 +54,12 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The gateway's delivery receipt (POST /api/v1/notifications/receipts/).
+    delivery_status = models.CharField(
+        _("delivery"), max_length=12, choices=DeliveryStatus.choices, blank=True, default=""
+    )
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivery_error = models.CharField(max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("notice")
@@ -52,6 +68,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["recipient", "channel", "read_at"]),
+            models.Index(fields=["provider_message_id"]),
+            models.Index(fields=["created_at"]),
         ]
 
     def __str__(self) -> str:

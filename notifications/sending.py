@@ -8,13 +8,37 @@ from .models import Channel, Notification
 
 
 class TransientSendError(Exception):
-    """The gateway may accept the notice on a later try."""
+    """The gateway may accept the notice on a later try (throttled, unreachable, 5xx)."""
+
+
+class PermanentSendError(Exception):
+    """The gateway will never accept this notice as it is (a wrong number, a template not
+    approved, refused credentials): the notice fails at once, for staff to see."""
+
+
+class NoticeMessage(Message):
+    """An SMS that also carries its notice's event and template parameters, for gateways
+    that send an approved template with parameters instead of free text. Gateways that send
+    text (django-sms's own backends) read `body` as usual."""
+
+    def __init__(self, *, event: str = "", params: dict | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.event = event
+        self.params = dict(params or {})
+        # Set by the backend when the gateway names the message (for delivery receipts).
+        self.provider_message_id = ""
 
 
 def deliver(notice: Notification) -> str:
     """Send the notice; return the provider's message id where it gives one."""
     if notice.channel == Channel.SMS:
-        message = Message(body=notice.body, recipients=[notice.address], connection=get_connection())
+        message = NoticeMessage(
+            body=notice.body,
+            recipients=[notice.address],
+            event=notice.event,
+            params=notice.params,
+            connection=get_connection(),
+        )
         try:
             sent = message.send()
         except (ConnectionError, TimeoutError, OSError) as exc:

@@ -1,17 +1,21 @@
 """Writing notices: outbox rows in the caller's transaction, sent by a task after commit."""
 
+import datetime
 import logging
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from mediation.errors import NotAllowed
 
-from .models import Channel, NoticeStatus, Notification
+from .models import Channel, DeliveryStatus, NoticeStatus, Notification
 from .texts import BODIES, SUBJECTS
 
 logger = logging.getLogger(__name__)
@@ -51,6 +55,15 @@ AUDIENCES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "consumer_moved": (("merchant_users", (Channel.IN_APP,)),),
     "message": (("other_parties", (Channel.IN_APP,)),),
 }
+# Violations (merchants.services): the supervising council is told of a report; the
+# consumer and the merchant of the decision.
+AUDIENCES.update(
+    {
+        "violation_reported": (("supervisors", (Channel.IN_APP, Channel.EMAIL)),),
+        "violation_confirmed": (("consumer", (Channel.SMS, Channel.IN_APP)), ("merchant_users", (Channel.IN_APP,))),
+        "violation_dismissed": (("consumer", (Channel.IN_APP,)), ("merchant_users", (Channel.IN_APP,))),
+    }
+)
 
 
 def _user_recipients(users, channels) -> list[Recipient]:
@@ -104,7 +117,8 @@ def _ancestor_paths(path: str) -> list[str]:
     return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
-def _render(event: str, complaint, language: str, extra: dict) -> tuple[str, str]:
+def _render(event: str, complaint, language: str, extra: dict) -> tuple[str, str, dict]:
+    """Subject, text and the values they were written with (the template parameters)."""
     with translation.override(language):
         deadline = ""
         if complaint.due_at:
@@ -116,7 +130,8 @@ def _render(event: str, complaint, language: str, extra: dict) -> tuple[str, str
             "outcome": complaint.get_outcome_display(),
             **extra,
         }
-        return str(SUBJECTS[event]).format(**values), str(BODIES[event]).format(**values)
+        params = {name: str(value) for name, value in values.items()}
+        return str(SUBJECTS[event]).format(**values), str(BODIES[event]).format(**values), params
 
 
 def queue_case_notices(*, complaint, event: str, key: str, actor=None, extra: dict | None = None) -> list[Notification]:
@@ -127,7 +142,7 @@ def queue_case_notices(*, complaint, event: str, key: str, actor=None, extra: di
     rows = []
     for audience, channels in AUDIENCES[event]:
         for r in _audience(complaint, audience, channels, actor):
-            subject, body = _render(event, complaint, r.language or settings.LANGUAGE_CODE, extra or {})
+            subject, body, params = _render(event, complaint, r.language or settings.LANGUAGE_CODE, extra or {})
             who = r.address or f"user{r.user.pk}"
             notice, created = Notification.objects.get_or_create(
                 idempotency_key=f"{key}:{r.channel}:{who}",
@@ -139,6 +154,7 @@ def queue_case_notices(*, complaint, event: str, key: str, actor=None, extra: di
                     complaint=complaint,
                     subject=subject,
                     body=body,
+                    params=params,
                     link=reverse("complaints:detail", args=[complaint.pk]),
                     # An in-app notice is delivered by being written.
                     status=NoticeStatus.SENT if r.channel == Channel.IN_APP else NoticeStatus.PENDING,
@@ -153,20 +169,208 @@ def queue_case_notices(*, complaint, event: str, key: str, actor=None, extra: di
     return rows
 
 
-def enqueue(notification_ids: list[int]) -> None:
+# A broker that refuses connections fails a publish in a millisecond; one that hangs costs a
+# socket timeout (CELERY_BROKER_TRANSPORT_OPTIONS). After such a slow failure this process
+# leaves the broker alone for a moment, so a hung broker costs one request a timeout rather
+# than every request. The rows stay pending and the sweep sends them: nothing is lost.
+BROKER_PAUSE_SECONDS = 10.0
+SLOW_FAILURE_SECONDS = 0.25
+_broker_paused_until: dict[str, float] = {}  # broker URL -> time.monotonic() deadline
+
+
+def enqueue(notification_ids: list[int], *, sweeping: bool = False) -> int:
+    """Publish a send task per notice; return how many reached the broker.
+
+    Never raises: a broker outage only delays notices. The first failure ends the batch
+    (the rest would wait on the same dead broker). The sweep (`sweeping=True`) tries even
+    during a pause, as it is how notices get out after an outage.
+    """
+    from mediation.celery import app
+
     from .tasks import send_notification
 
+    url = str(app.conf.broker_url)
+    if not sweeping and _broker_paused_until.get(url, 0.0) > time.monotonic():
+        logger.warning("broker unavailable: %d notices left for the sweep", len(notification_ids))
+        return 0
+    queued = 0
     for pk in notification_ids:
+        started = time.monotonic()
         try:
             send_notification.delay(pk)
-        except Exception:  # noqa: BLE001 - a broker outage only delays: the sweep re-queues the row
-            logger.warning("could not queue notice %s; the sweep will retry", pk)
+        except Exception:  # noqa: BLE001 - any broker error: the row stays pending for the sweep
+            if time.monotonic() - started > SLOW_FAILURE_SECONDS:
+                _broker_paused_until[url] = time.monotonic() + BROKER_PAUSE_SECONDS
+            logger.warning(
+                "could not queue notices (broker unavailable): %d left for the sweep",
+                len(notification_ids) - queued,
+                exc_info=True,
+            )
+            break
+        queued += 1
+    else:
+        _broker_paused_until.pop(url, None)
+    return queued
 
 
 def queue_code_sms(*, phone: str, code: str, key: str) -> Notification:
-    body = _("[315] Your verification code is {code}. It is valid for 5 minutes. Never share it.").format(code=code)
+    body = str(BODIES["login_code"]).format(code=code)
     notice = Notification.objects.create(
-        idempotency_key=key, event="login_code", channel=Channel.SMS, address=phone, body=body
+        idempotency_key=key, event="login_code", channel=Channel.SMS, address=phone, body=body, params={"code": code}
     )
     transaction.on_commit(lambda: enqueue([notice.pk]), robust=True)
     return notice
+
+
+USER_NOTICE_CHANNELS = (Channel.IN_APP, Channel.SMS, Channel.EMAIL)
+
+
+def queue_user_notice(
+    user: User, event: str, key: str, context: dict, *, channels: tuple[str, ...] = USER_NOTICE_CHANNELS
+) -> list[Notification]:
+    """Write the notices of an event that concerns one person rather than a case (an enrolment
+    decision, an invitation): in-app, and by SMS and email where the user has them.
+
+    `context` fills the text; its "link" is a path on the site. `key` makes the rows idempotent.
+    Call inside the event's transaction.
+    """
+    link = context.get("link", "")
+    rows = []
+    for r in _user_recipients([user], channels):
+        with translation.override(r.language or settings.LANGUAGE_CODE):
+            values = {**context, "link": settings.SITE_URL + link}
+            subject, body = str(SUBJECTS[event]).format(**values), str(BODIES[event]).format(**values)
+            params = {name: str(value) for name, value in values.items()}
+        notice, created = Notification.objects.get_or_create(
+            idempotency_key=f"{key}:{r.channel}:{r.address or f'user{user.pk}'}",
+            defaults=dict(
+                event=event,
+                channel=r.channel,
+                recipient=user,
+                address=r.address,
+                subject=subject[:200],
+                body=body,
+                params=params,
+                link=link,
+                status=NoticeStatus.SENT if r.channel == Channel.IN_APP else NoticeStatus.PENDING,
+                sent_at=timezone.now() if r.channel == Channel.IN_APP else None,
+            ),
+        )
+        if created:
+            rows.append(notice)
+    pending = [n.pk for n in rows if n.status == NoticeStatus.PENDING]
+    if pending:
+        transaction.on_commit(lambda: enqueue(pending), robust=True)
+    return rows
+
+
+# --- in-app notices, staff retries and delivery receipts ----------------------------------
+
+
+def mark_read(*, user, ids: list[int] | None = None) -> int:
+    """Mark the user's own unread in-app notices read: those in `ids`, or all of them when
+    `ids` is None. Anyone else's notices are left alone. Returns how many were marked."""
+    notices = Notification.objects.filter(recipient=user, channel=Channel.IN_APP, read_at__isnull=True)
+    if ids is not None:
+        notices = notices.filter(pk__in=list(ids))
+    return notices.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def retry_notice(*, actor, notice_id) -> Notification:
+    """Send a failed notice again (council staff, within their jurisdiction; 404 otherwise).
+
+    The row goes back to pending with its tries kept, so its history stays visible; the
+    task is queued after commit. A notice that is no longer failed is left as it is.
+    """
+    from complaints.models import Visibility
+    from complaints.timeline import append_event
+
+    from .selectors import masked_recipient, staff_notices
+
+    if not actor.is_council_staff:
+        raise NotAllowed(_("Only council staff send notices again."))
+    try:
+        pk = int(notice_id)
+    except (TypeError, ValueError):
+        pk = 0
+    if not 0 < pk < 2**63:
+        raise Http404(_("No such notice."))
+    notice = staff_notices(actor).select_for_update(of=("self",)).select_related("complaint").filter(pk=pk).first()
+    if notice is None:
+        raise Http404(_("No such notice."))
+    if notice.status != NoticeStatus.FAILED:
+        return notice
+    notice.status = NoticeStatus.PENDING
+    notice.next_attempt_at = timezone.now()
+    notice.claimed_at = None
+    notice.save(update_fields=["status", "next_attempt_at", "claimed_at"])
+    append_event(
+        notice.complaint,
+        kind="notice_retried",
+        actor=actor,
+        data={"notice": notice.pk, "channel": notice.channel, "recipient": masked_recipient(notice)},
+        visibility=Visibility.STAFF,
+    )
+    transaction.on_commit(lambda: enqueue([notice.pk]), robust=True)
+    return notice
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A gateway's delivery report for one message."""
+
+    message_id: str
+    delivered: bool
+    at: datetime.datetime | None = None
+    error: str = ""
+
+
+def record_receipts(receipts: list[Receipt]) -> int:
+    """Record delivery receipts on their notices (proof of notice); return how many notices
+    changed. Unknown message ids and repeated receipts change nothing."""
+    return sum(_record_receipt(receipt) for receipt in receipts)
+
+
+@transaction.atomic
+def _record_receipt(receipt: Receipt) -> int:
+    from complaints.models import Complaint, Visibility
+    from complaints.timeline import append_event
+
+    from .selectors import masked_recipient
+
+    status = DeliveryStatus.DELIVERED if receipt.delivered else DeliveryStatus.UNDELIVERED
+    at = receipt.at or timezone.now()
+    changed = 0
+    # Locked so that the same receipt sent twice at once is recorded (and told) once.
+    notices = Notification.objects.select_for_update().filter(
+        provider_message_id=receipt.message_id, channel=Channel.SMS
+    )
+    for notice in notices:
+        if notice.delivery_status == status:
+            continue
+        notice.delivery_status = status
+        notice.delivered_at = at if receipt.delivered else None
+        notice.delivery_error = "" if receipt.delivered else receipt.error[:200]
+        notice.save(update_fields=["delivery_status", "delivered_at", "delivery_error"])
+        changed += 1
+        if notice.complaint_id is None:
+            continue  # a login code: no case timeline to tell
+        complaint = Complaint.objects.select_for_update().get(pk=notice.complaint_id)
+        # A text to the merchant's notice phone proves to every party that the merchant was told;
+        # receipts of texts to people are for staff.
+        merchant_phone = notice.recipient_id is None
+        append_event(
+            complaint,
+            kind="notice_delivered" if receipt.delivered else "notice_undelivered",
+            data={
+                "notice": notice.pk,
+                "event": notice.event,
+                "channel": notice.channel,
+                "recipient": masked_recipient(notice),
+                "at": at.isoformat(),
+                **({} if receipt.delivered else {"error": notice.delivery_error}),
+            },
+            visibility=Visibility.PARTIES if merchant_phone else Visibility.STAFF,
+        )
+    return changed

@@ -3,17 +3,32 @@ import logging
 import random
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from .models import NoticeStatus, Notification
-from .sending import TransientSendError, deliver
+from .sending import PermanentSendError, TransientSendError, deliver
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
+# Defaults of settings.NOTICE_STALE_PENDING_SECONDS and NOTICE_STALE_SENDING_SECONDS.
 STALE_PENDING = datetime.timedelta(minutes=2)
 STALE_SENDING = datetime.timedelta(minutes=10)
+# A send never outlives its claim: the sweep takes back a row "sending" for STALE_SENDING,
+# so a send must end long before (gateway calls time out after seconds).
+SEND_TIME_LIMIT = 120
+
+
+def stale_pending() -> datetime.timedelta:
+    """How long a notice may wait for its task before the sweep queues it again."""
+    return datetime.timedelta(seconds=getattr(settings, "NOTICE_STALE_PENDING_SECONDS", STALE_PENDING.total_seconds()))
+
+
+def stale_sending() -> datetime.timedelta:
+    """How long a worker may hold a notice before the sweep takes it back (the worker died)."""
+    return datetime.timedelta(seconds=getattr(settings, "NOTICE_STALE_SENDING_SECONDS", STALE_SENDING.total_seconds()))
 
 
 def _claim(notification_id: int) -> Notification | None:
@@ -29,8 +44,10 @@ def _claim(notification_id: int) -> Notification | None:
         return notice
 
 
-@shared_task(bind=True, acks_late=True, max_retries=None)
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, time_limit=SEND_TIME_LIMIT)
 def send_notification(self, notification_id: int) -> str:
+    """Send one notice, at most once: the claim (pending -> sending, under a row lock) makes a
+    redelivered or re-queued task for the same notice a no-op ("skipped")."""
     notice = _claim(notification_id)
     if notice is None:
         return "skipped"
@@ -52,30 +69,39 @@ def send_notification(self, notification_id: int) -> str:
             # tries in a row without backoff. The sweep takes the row up after next_attempt_at.
             return "retry"
         raise self.retry(countdown=countdown, exc=exc) from exc
+    except PermanentSendError as exc:
+        logger.warning("notice %s refused by the gateway: %s", notice.pk, exc)
+        Notification.objects.filter(pk=notice.pk).update(status=NoticeStatus.FAILED, last_error=str(exc)[:2000])
+        return "failed"
     except Exception as exc:  # noqa: BLE001 - a refused notice must be visible to staff, not lost in a log
         logger.exception("notice %s refused", notice.pk)
         Notification.objects.filter(pk=notice.pk).update(status=NoticeStatus.FAILED, last_error=repr(exc)[:2000])
         return "failed"
     done = dict(status=NoticeStatus.SENT, sent_at=timezone.now(), provider_message_id=provider_id[:100], last_error="")
     if notice.event == "login_code":
-        done["body"] = "(code sent)"  # a one-time code is kept only as its hash
+        # A one-time code is kept only as its hash.
+        done.update(body="(code sent)", params={})
     Notification.objects.filter(pk=notice.pk).update(**done)
     return "sent"
 
 
 @shared_task
 def sweep_outbox() -> int:
-    """Re-queue notices a broker outage or a lost task left behind."""
+    """Re-queue notices a broker outage or a lost task left behind; return how many.
+
+    Re-queueing a notice whose task is still on its way is harmless: whichever task comes
+    second finds the row no longer pending and skips it.
+    """
+    from .services import enqueue
+
     now = timezone.now()
     # A row stuck in "sending" belongs to a worker that died mid-send; give it back.
-    Notification.objects.filter(status=NoticeStatus.SENDING, claimed_at__lt=now - STALE_SENDING).update(
+    Notification.objects.filter(status=NoticeStatus.SENDING, claimed_at__lt=now - stale_sending()).update(
         status=NoticeStatus.PENDING
     )
     ids = list(
-        Notification.objects.filter(status=NoticeStatus.PENDING, next_attempt_at__lt=now - STALE_PENDING).values_list(
-            "pk", flat=True
-        )[:1000]
+        Notification.objects.filter(status=NoticeStatus.PENDING, next_attempt_at__lt=now - stale_pending())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:1000]
     )
-    for pk in ids:
-        send_notification.delay(pk)
-    return len(ids)
+    return enqueue(ids, sweeping=True)

@@ -3,6 +3,9 @@
 Each text names the case number, the deadline where there is one, and the link.
 """
 
+import string
+
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 SUBJECTS = {
@@ -45,4 +48,59 @@ BODIES = {
     "staff_overdue": _("[315] Complaint {case} is past its deadline: {link}"),
     "consumer_moved": _("[315] The consumer acted on complaint {case}: {link}"),
     "message": _("[315] New message on complaint {case}: {link}"),
+    "login_code": _("[315] Your verification code is {code}. It is valid for 5 minutes. Never share it."),
 }
+
+# Notices of merchant enrolment, the merchant's team and violations (merchants.services).
+# Enrolment and team notices go to one person (notifications.services.queue_user_notice);
+# violation notices are case notices (AUDIENCES).
+SUBJECTS.update(
+    {
+        "merchant_approved": _("{merchant} is enrolled on the 315 platform"),
+        "merchant_refused": _("Enrolment of {merchant} was refused"),
+        "merchant_suspended": _("{merchant} is suspended from the 315 platform"),
+        "merchant_reinstated": _("{merchant} is enrolled again on the 315 platform"),
+        "agent_invited": _("You are an after-sales agent of {merchant}"),
+        "agent_assigned": _("Complaint {case} assigned to you"),
+        "violation_reported": _("Complaint {case}: a violation was reported"),
+        "violation_confirmed": _("Complaint {case}: the reported violation was confirmed"),
+        "violation_dismissed": _("Complaint {case}: the reported violation was dismissed"),
+    }
+)
+BODIES.update(
+    {
+        "merchant_approved": _(
+            "[315] {merchant} is enrolled. Complaints against it now reach you by SMS and you answer them here: {link}"
+        ),
+        "merchant_refused": _(
+            "[315] The council refused the enrolment of {merchant}. Reason: {reason} Details: {link}"
+        ),
+        "merchant_suspended": _(
+            "[315] The council suspended {merchant}: new complaints go to council review. Reason: {reason} {link}"
+        ),
+        "merchant_reinstated": _("[315] {merchant} is enrolled again and receives complaints directly: {link}"),
+        "agent_invited": _(
+            "[315] {merchant} added you as an after-sales agent. Log in with this mobile number and an SMS code: {link}"
+        ),
+        "agent_assigned": _("[315] Complaint {case} was assigned to you: {link}"),
+        "violation_reported": _("[315] The consumer reported a violation by the merchant on complaint {case}: {link}"),
+        "violation_confirmed": _(
+            "[315] The council confirmed the violation reported on complaint {case}; "
+            "the merchant owes {compensation} CNY compensation: {link}"
+        ),
+        "violation_dismissed": _("[315] The council dismissed the violation reported on complaint {case}: {link}"),
+    }
+)
+
+
+def template_params(event: str) -> list[str]:
+    """The values an SMS template of `event` takes, in the order they appear in the notice's
+    English source text: a gateway's approved template mirrors that text, with its variables
+    named (Aliyun: ${case}) or numbered in this order (Tencent Cloud: {1}, {2} ...)."""
+    source = BODIES.get(event)
+    if source is None:
+        return []
+    with translation.override("en"):
+        text = str(source)
+    names = [name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name]
+    return list(dict.fromkeys(names))

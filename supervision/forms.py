@@ -8,6 +8,7 @@ from accounts.models import Role
 from complaints.filters import ComplaintFilter
 from complaints.models import OPEN_STATUSES
 
+from .dashboard import jurisdiction_councils
 from .selectors import jurisdiction_merchants
 
 
@@ -40,6 +41,8 @@ class StaffQueueFilter(ComplaintFilter):
         for name in ("status", "category", "channel"):
             self.filters[name].extra["empty_label"] = _("Any")
         self.filters["merchant"].extra["empty_label"] = _("Any merchant")
+        self.filters["region"].extra["empty_label"] = _("The whole jurisdiction")
+        self.filters["priority"].extra["widget"] = forms.NumberInput(attrs={"min": 0, "step": 1})
         self.filters["ordering"].extra["empty_label"] = _("Highest priority first")
         overdue = forms.NullBooleanSelect()
         overdue.choices = [("unknown", _("Any")), ("true", _("Yes")), ("false", _("No"))]
@@ -60,3 +63,39 @@ class StaffQueueFilter(ComplaintFilter):
 
 class MerchantSearchForm(forms.Form):
     q = forms.CharField(label=_("Merchant name"), max_length=100, required=False)
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's filters: a filing period and a council of the viewer's jurisdiction."""
+
+    filed_after = forms.DateField(
+        label=_("Filed from"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    filed_before = forms.DateField(
+        label=_("Filed until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    region = forms.ModelChoiceField(
+        label=_("Region"),
+        queryset=None,
+        required=False,
+        empty_label=_("The whole jurisdiction"),
+        help_text=_("A council and every council below it."),
+    )
+
+    def __init__(self, data=None, *, user, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["region"].queryset = jurisdiction_councils(user)
+
+    def clean(self):
+        data = super().clean()
+        after, before = data.get("filed_after"), data.get("filed_before")
+        if after and before and after > before:
+            self.add_error("filed_before", _("The end of the period comes before its start."))
+        return data
+
+    def valid_filters(self) -> dict:
+        """The filters that were understood; one that was not is left out (and shown as an error)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {name: self.cleaned_data.get(name) for name in self.fields if name in self.cleaned_data}

@@ -1,4 +1,5 @@
-"""Figures for staff dashboards and the public statistics page, computed in the database."""
+"""Figures for the public statistics page and the staff queue, computed in the database.
+The staff dashboard's figures are in supervision/dashboard.py."""
 
 import datetime
 
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from complaints.access import complaints_visible_to, jurisdiction_filter
 from complaints.models import OPEN_STATUSES, Complaint, Outcome, Status
+from merchants import selectors as merchant_selectors
 from merchants.models import Merchant, MerchantStatus
 
 PUBLIC_FIGURES_KEY = "public_figures"
@@ -31,40 +33,8 @@ def _outcome_counts(cases: QuerySet[Complaint]) -> dict[str, int]:
     return {o: found.get(o, 0) for o in Outcome.values}
 
 
-def dashboard_figures(user) -> dict:
-    now = timezone.now()
-    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    cases = Complaint.objects.filter(jurisdiction_filter(user))
-    by_status = dict(cases.values_list("status").annotate(n=Count("id")).order_by())
-    totals = cases.aggregate(
-        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
-        new_today=Count("id", filter=Q(filed_at__gte=today)),
-        overdue=Count("id", filter=overdue_q(now)),
-        due_soon=Count(
-            "id",
-            filter=Q(status__in=OPEN_STATUSES, is_overdue=False, due_at__gte=now, due_at__lt=now + DUE_SOON),
-        ),
-        closed=Count("id", filter=Q(status=Status.CLOSED)),
-        resolved=Count("id", filter=Q(outcome=Outcome.RESOLVED)),
-    )
-    return {
-        "by_status": {s: by_status.get(s, 0) for s in Status.values},
-        **totals,
-        "resolution_rate": _rate(totals["resolved"], totals["closed"]),
-        "by_outcome": _outcome_counts(cases),
-    }
-
-
-def overdue_cases(user, limit: int = 20):
-    return (
-        Complaint.objects.filter(jurisdiction_filter(user))
-        .filter(overdue_q())
-        .select_related("merchant", "council")
-        .order_by("due_at")[:limit]
-    )
-
-
 def public_figures() -> dict:
+    now = timezone.now()
     totals = Complaint.objects.aggregate(
         total=Count("id"),
         closed=Count("id", filter=Q(status=Status.CLOSED)),
@@ -78,12 +48,23 @@ def public_figures() -> dict:
         "category_counts": dict(sorted(categories.items())),
         "by_outcome": _outcome_counts(Complaint.objects.all()),
         "enrolled_merchants": Merchant.objects.filter(status=MerchantStatus.ENROLLED).count(),
+        # Trailing 12 months (merchants.selectors): the merchants named for cases left
+        # unanswered past the limit, and every enrolled merchant's credit index.
+        "merchant_period_days": merchant_selectors.RECORD_PERIOD.days,
+        "named_merchants": merchant_selectors.named_merchants(now=now),
+        "merchants": merchant_selectors.merchant_index_list(now=now),
     }
 
 
 def cached_public_figures() -> dict:
-    """The public page is read by anyone, often: its aggregates run at most every 5 minutes."""
+    """The public page is read by anyone, often: its aggregates run at most every 5 minutes,
+    and sooner after a case closes, a merchant's status changes or a violation is confirmed
+    (those services call invalidate_public_figures)."""
     return cache.get_or_set(PUBLIC_FIGURES_KEY, public_figures, PUBLIC_FIGURES_SECONDS)
+
+
+def invalidate_public_figures() -> None:
+    cache.delete(PUBLIC_FIGURES_KEY)
 
 
 def enrolled_merchants(q: str = "") -> QuerySet[Merchant]:

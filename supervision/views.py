@@ -1,18 +1,22 @@
 """Council staff pages (queue, dashboard) and the public statistics page."""
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Role
 from complaints.models import Category, Outcome, Status
-from complaints.priority import RULES
+from complaints.priority import RULES, rule_explanations
 
-from . import selectors
-from .forms import MerchantSearchForm, StaffQueueFilter
+from . import dashboard as staff_dashboard
+from . import exports, selectors
+from .forms import DashboardFilterForm, MerchantSearchForm, StaffQueueFilter
 
 PAGE_SIZE = 25
 
@@ -25,6 +29,20 @@ def staff_required(view):
     def wrapper(request, *args, **kwargs):
         if not request.user.is_council_staff:
             message = _("This page is for council staff.")
+            return render(request, "supervision/forbidden.html", {"message": message}, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def supervisor_required(view):
+    """Exports: supervisors only (API.md); anonymous users log in first."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.user.role != Role.SUPERVISOR:
+            message = _("Exports are for council supervisors.")
             return render(request, "supervision/forbidden.html", {"message": message}, status=403)
         return view(request, *args, **kwargs)
 
@@ -45,6 +63,8 @@ def queue(request):
     now = timezone.now()
     for case in page:
         _decorate(case, now)
+    filters = request.GET.copy()
+    filters.pop("page", None)
     return render(
         request,
         "supervision/queue.html",
@@ -53,24 +73,127 @@ def queue(request):
             "page": page,
             "is_filtered": bool(request.GET.keys() - {"page"}),
             "council": user.council,
+            "export_query": filters.urlencode(),
+            "may_export": user.role == Role.SUPERVISOR,
+            "priority_rules": rule_explanations(),
         },
     )
 
 
+def _export_cases(request):
+    """The queue's cases with the queue's filters; filters that were not understood are left
+    out, as on the queue page the export link sits on."""
+    filterset = StaffQueueFilter(request.GET or None, queryset=selectors.staff_queue(request.user), request=request)
+    return filterset.qs
+
+
+@supervisor_required
+def export_csv(request):
+    return exports.csv_response(_export_cases(request))
+
+
+@supervisor_required
+def export_xlsx(request):
+    return exports.xlsx_response(_export_cases(request))
+
+
+def _notices_url() -> str | None:
+    # The delivery overview belongs to the notifications app and may not exist yet.
+    try:
+        return reverse("notifications:staff_overview")
+    except NoReverseMatch:
+        return None
+
+
+def _queue_link(scope, **params) -> str:
+    """The queue filtered like the dashboard (its region and period, where chosen) and by `params`."""
+    query = {}
+    if scope.council.pk != scope.jurisdiction.pk:
+        query["region"] = scope.council.pk
+    if scope.filed_after:
+        query["filed_after"] = scope.filed_after.isoformat()
+    if scope.filed_before:
+        query["filed_before"] = scope.filed_before.isoformat()
+    return f"{reverse('supervision:queue')}?{urlencode({**query, **params})}"
+
+
+def _dashboard_tables(figures: dict, scope) -> dict:
+    """Rows for the page's tables and the charts' data; display only, no queries."""
+    categories = dict(Category.choices)
+    category_rows = sorted(
+        (
+            (code, categories[code], n, figures["category_shares"][code])
+            for code, n in figures["category_counts"].items()
+            if n
+        ),
+        key=lambda row: -row[2],
+    )
+
+    def merchant_rows(rows):
+        return [
+            {**row, "link": _queue_link(scope, merchant=row["merchant"], open="on") if row["merchant"] else None}
+            for row in rows
+        ]
+
+    weekly = figures["weekly"]
+    return {
+        "top_open_rows": merchant_rows(figures["top_open_merchants"]),
+        "top_overdue_rows": merchant_rows(figures["top_overdue_merchants"]),
+        "status_rows": [
+            (code, label, figures["by_status"][code], _queue_link(scope, status=code)) for code, label in Status.choices
+        ],
+        "outcome_rows": [(code, label, figures["outcome_shares"][code]) for code, label in Outcome.choices],
+        "category_rows": category_rows,
+        "chart_data": {
+            "weekly": {
+                "labels": [w["week"] for w in weekly],
+                "filed": [w["filed"] for w in weekly],
+                "closed": [w["closed"] for w in weekly],
+                "filed_label": _("Filed"),
+                "closed_label": _("Closed"),
+            },
+            "categories": {
+                "labels": [str(row[1]) for row in category_rows],
+                "counts": [row[2] for row in category_rows],
+                "label": _("Complaints"),
+            },
+        },
+    }
+
+
+def _period_label(scope) -> str:
+    after, before = scope.filed_after, scope.filed_before
+    if after and before:
+        return _("filed from %(start)s to %(end)s") % {"start": after.isoformat(), "end": before.isoformat()}
+    if after:
+        return _("filed from %(start)s") % {"start": after.isoformat()}
+    if before:
+        return _("filed until %(end)s") % {"end": before.isoformat()}
+    return _("all cases filed so far")
+
+
 @staff_required
 def dashboard(request):
-    figures = selectors.dashboard_figures(request.user)
-    status_rows = [(code, label, figures["by_status"][code]) for code, label in Status.choices]
-    outcome_rows = [(label, figures["by_outcome"][code]) for code, label in Outcome.choices]
+    user = request.user
+    form = DashboardFilterForm(request.GET or None, user=user)
+    scope = staff_dashboard.scope_for(user, **form.valid_filters())
+    now = timezone.now()
+    figures = staff_dashboard.staff_dashboard(scope, now)
     return render(
         request,
         "supervision/dashboard.html",
         {
-            "council": request.user.council,
+            "council": user.council,
+            "scope": scope,
+            "period_label": _period_label(scope),
+            "form": form,
+            "is_filtered": bool(request.GET),
             "figures": figures,
-            "status_rows": status_rows,
-            "outcome_rows": outcome_rows,
-            "overdue": list(selectors.overdue_cases(request.user)),
+            **_dashboard_tables(figures, scope),
+            "open_link": _queue_link(scope, open="on"),
+            "overdue_link": _queue_link(scope, overdue="true"),
+            "overdue": list(staff_dashboard.overdue_cases(scope, now)),
+            "notices_url": _notices_url(),
         },
     )
 
@@ -87,6 +210,9 @@ def public_stats(request):
     search = MerchantSearchForm(request.GET or None)
     q = search.cleaned_data["q"].strip() if search.is_valid() else ""
     merchants = Paginator(selectors.enrolled_merchants(q), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Credit indexes come with the cached figures (one grouped computation for every merchant).
+    indexes = {row["id"]: row["credit_index"] for row in figures.get("merchants", [])}
+    merchant_rows = [{"merchant": m, "credit_index": indexes.get(m.pk)} for m in merchants]
     return render(
         request,
         "supervision/public_stats.html",
@@ -98,5 +224,7 @@ def public_stats(request):
             "search": search,
             "q": q,
             "merchants": merchants,
+            "merchant_rows": merchant_rows,
+            "named_merchants": figures.get("named_merchants", []),
         },
     )

@@ -85,7 +85,7 @@ def test_production_starts_with_its_variables():
     assert figures["engine"] == "django.db.backends.postgresql"
     assert figures["eager"] is False and figures["app_eager"] is False
     assert figures["broker"] == PRODUCTION["REDIS_URL"]
-    assert figures["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert figures["cache"] == "django_redis.cache.RedisCache"
     assert figures["secure_cookies"] is True
     assert figures["ssl_redirect"] is True
     assert any(re.match(pattern, "healthz") for pattern in figures["redirect_exempt"])

@@ -6,6 +6,7 @@ change goes through complaints.workflow or complaints.services.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,11 +16,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
 from mediation.errors import DomainError, NotAllowed, WrongState
+from merchants.case_panels import case_panels
+from merchants.models import ViolationKind
 
 from .. import access, services, workflow
 from ..forms import ACTION_FORMS, EvidenceForm, action_form
 from ..models import Party, Remedy, Status, Visibility
 from ..priority import RULES
+
+VIOLATION_KINDS = dict(ViolationKind.choices)
 
 EVENT_LABELS = {
     "filed": gettext_lazy("Complaint filed"),
@@ -45,7 +50,20 @@ EVENT_LABELS = {
     "fulfilment_deadline_passed": gettext_lazy("Not carried out in time: passed to the council"),
     "confirmation_deadline_passed": gettext_lazy("Not confirmed in time: case closed"),
     "staff_deadline_passed": gettext_lazy("The council's deadline passed"),
+    "notice_delivered": gettext_lazy("The gateway reported a notice delivered"),
+    "notice_undelivered": gettext_lazy("The gateway reported a notice not delivered"),
+    "notice_retried": gettext_lazy("A failed notice is being sent again"),
 }
+# The merchants app's events (merchants.services): the team and violation reports.
+EVENT_LABELS.update(
+    {
+        "agent_assigned": gettext_lazy("The case was given to a merchant agent"),
+        "agent_unassigned": gettext_lazy("The agent left the merchant's team: the case is back with the owner"),
+        "violation_reported": gettext_lazy("The consumer reported a violation by the merchant"),
+        "violation_confirmed": gettext_lazy("The council confirmed the reported violation"),
+        "violation_dismissed": gettext_lazy("The council dismissed the reported violation"),
+    }
+)
 ROLE_LABELS = {**dict(Role.choices), "system": gettext_lazy("Platform")}
 REMEDY_LABELS = dict(Remedy.choices)
 STATUS_LABELS = dict(Status.choices)
@@ -93,6 +111,14 @@ def _event_details(event) -> list[tuple[str, str]]:
         details.append((_("File"), data["name"]))
     elif event.kind == "rejected" and data.get("round"):
         details.append((_("Round"), str(data["round"])))
+    elif event.kind in ("agent_assigned", "agent_unassigned"):
+        details.append((_("Agent"), data.get("agent_name") or _("Nobody (the owner)")))
+    elif event.kind.startswith("violation_") and data.get("violation_kind") in VIOLATION_KINDS:
+        details.append((_("Kind"), str(VIOLATION_KINDS[data["violation_kind"]])))
+        if data.get("compensation"):
+            details.append((_("Compensation owed"), f"¥{data['compensation']}"))
+    elif event.kind in ("notice_delivered", "notice_undelivered", "notice_retried") and data.get("recipient"):
+        details.append((_("To"), data["recipient"]))
     return details
 
 
@@ -150,6 +176,8 @@ def notice_rows(complaint) -> list[dict]:
                 "failed": notice.status == "failed",
                 "attempts": notice.attempts,
                 "sent_at": notice.sent_at,
+                "delivery": notice.get_delivery_status_display(),
+                "delivered_at": notice.delivered_at,
             }
         )
     return rows
@@ -200,6 +228,7 @@ def case_context(request, complaint, *, bound=None, upload_form=None) -> dict:
     user = request.user
     is_owner = user.is_consumer and complaint.consumer_id == user.pk
     actions = action_entries(user, complaint, bound)
+    timeline = timeline_entries(user, complaint)
     return {
         "complaint": complaint,
         "contact": access.consumer_contact_for(user, complaint),
@@ -207,7 +236,7 @@ def case_context(request, complaint, *, bound=None, upload_form=None) -> dict:
         "offer": _settlement(complaint.offer) if complaint.status == Status.AWAITING_CONSUMER else None,
         "agreement": _settlement(complaint.agreement),
         "evidence": list(complaint.evidence.all()),
-        "timeline": timeline_entries(user, complaint),
+        "timeline": timeline,
         "actions": [a for a in actions if not a["careful"]],
         "careful_actions": [a for a in actions if a["careful"]],
         "your_move": complaint.is_open and _your_move(user, complaint),
@@ -215,6 +244,7 @@ def case_context(request, complaint, *, bound=None, upload_form=None) -> dict:
         "notices": notice_rows(complaint) if user.is_council_staff else [],
         "upload_form": (upload_form or EvidenceForm(prefix="evidence")) if is_owner else None,
         "priority_reasons": _priority_reasons(complaint) if user.is_council_staff else [],
+        "panels": case_panels(user, complaint, event_kinds={e["kind"] for e in timeline}),
     }
 
 
@@ -247,7 +277,10 @@ def act(request, pk: int, action: str):
     status = 400
     if form.is_valid():
         try:
-            workflow.perform(actor=request.user, complaint_id=complaint.pk, action=action, **form.payload())
+            with transaction.atomic():
+                workflow.perform(actor=request.user, complaint_id=complaint.pk, action=action, **form.payload())
+                for step, payload in form.extra_steps():
+                    workflow.perform(actor=request.user, complaint_id=complaint.pk, action=step, **payload)
         except WrongState as exc:
             _no_longer_possible(request, action, exc.status or complaint.status)
             status = 409

@@ -52,7 +52,7 @@ def test_every_workflow_action_has_a_body_and_a_route(api, wang, file_complaint)
 
 def test_unknown_actions_are_404(api, wang, file_complaint):
     case = file_complaint()
-    for name in ("explode", "report_violation", "Respond", "respond.json"):
+    for name in ("explode", "self_destruct", "Respond", "respond.json"):
         response = act(api, wang, case, name)
         assert response.status_code == 404, name
         assert response.json()["code"] == "not_found"
@@ -230,7 +230,7 @@ def test_a_wrong_state_answers_409_with_what_is_allowed(api, wang, file_complain
     response = act(api, wang, case, "accept")
     assert response.status_code == 409
     assert response.json()["status"] == "awaiting_merchant"
-    assert response.json()["allowed_actions"] == ["withdraw", "message"]
+    assert response.json()["allowed_actions"] == ["withdraw", "message", "report_violation"]
     assert response.json()["code"] == "wrong_state"
 
 

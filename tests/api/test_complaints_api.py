@@ -55,7 +55,7 @@ def test_a_consumer_files_against_an_enrolled_merchant(api, wang, shop, django_c
     assert case["case_number"].startswith("HB")
     assert case["merchant_due_at"] and case["consumer_due_at"] is None
     assert case["consumer"] == {"name": "王小明", "phone": "13800138000", "masked": False}
-    assert case["allowed_actions"] == ["withdraw", "message"]
+    assert case["allowed_actions"] == ["withdraw", "message", "report_violation"]
     assert [e["kind"] for e in case["timeline"]] == ["filed"]
     assert "notices" not in case
     assert [m.recipients for m in sms.outbox] == [["13900000001"]]

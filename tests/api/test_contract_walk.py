@@ -60,7 +60,7 @@ def test_file_respond_accept_fulfil_confirm_rate(
     early = api.as_(wang).post(url(case["id"], "accept"), {}, format="json")
     assert early.status_code == 409
     assert early.json()["status"] == "awaiting_merchant"
-    assert early.json()["allowed_actions"] == ["withdraw", "message"]
+    assert early.json()["allowed_actions"] == ["withdraw", "message", "report_violation"]
 
     # A supervisor may never answer for the merchant: 403.
     assert (
@@ -94,6 +94,7 @@ def test_file_respond_accept_fulfil_confirm_rate(
         "request_mediation",
         "withdraw",
         "message",
+        "report_violation",
     ]
     accepted = api.post(url(case["id"], "accept"), {}, format="json")
     assert accepted.status_code == 200
@@ -116,7 +117,7 @@ def test_file_respond_accept_fulfil_confirm_rate(
     assert rated.json()["satisfaction"] == 5
     again = api.post(url(case["id"], "rate"), {"score": 1}, format="json")
     assert again.status_code == 409
-    assert again.json()["allowed_actions"] == []
+    assert again.json()["allowed_actions"] == ["report_violation"]
 
     # Every step is on the timeline, the same for everyone on the case.
     timeline = api.get(url(case["id"])).json()["timeline"]

@@ -77,12 +77,14 @@ def test_public_record_shows_indicators_with_their_n(api, shop, file_complaint, 
     assert response.status_code == 200
     body = response.json()
     assert body["name"] == shop.name
-    assert body["credit_index"] is None
+    # Answered in time 1 of 1 due, resolved 1 of 1, satisfaction (4 - 1) / 4: 100 × (40 + 30 + 22.5) / 100.
+    assert body["credit_index"] == 92.5
     record = body["record"]
     assert record["complaints_received"] == 2
     assert record["answered"] == 1
     assert record["answer_rate"] == {"rate": 50.0, "n": 2}
-    assert record["answered_in_time_rate"] == {"rate": 50.0, "n": 2}
+    # The second case's answer is not due yet: it does not count against the merchant.
+    assert record["answered_in_time_rate"] == {"rate": 100.0, "n": 1}
     assert record["closed"] == 1
     assert record["resolved"] == 1
     assert record["resolution_rate"] == {"rate": 100.0, "n": 1}
@@ -228,7 +230,9 @@ def test_a_suspended_merchant_is_approved_again(api, supervisor, shop):
 
 
 def test_a_supervisor_refuses_an_application(api, supervisor, unlisted_shop):
-    response = api.as_(supervisor).post(f"/api/v1/merchants/{unlisted_shop.pk}/refuse/")
+    refuse = f"/api/v1/merchants/{unlisted_shop.pk}/refuse/"
+    assert "reason" in api.as_(supervisor).post(refuse).json()
+    response = api.post(refuse, {"reason": "The credit code belongs to another company."}, format="json")
     assert response.status_code == 200
     assert response.json()["status"] == "refused"
     assert api.post(approve(unlisted_shop.pk)).status_code == 409

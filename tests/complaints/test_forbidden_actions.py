@@ -26,18 +26,30 @@ def assert_untouched(case, status):
 WRONG_STATE = [
     (Status.UNDER_REVIEW, "supervisor", "assign", {"mediator": None}, ["message", "review_accept", "review_reject"]),
     (Status.UNDER_REVIEW, "wang", "request_mediation", {"message": "Please"}, ["withdraw", "message"]),
-    (Status.AWAITING_MERCHANT, "wang", "accept", {}, ["withdraw", "message"]),
+    (Status.AWAITING_MERCHANT, "wang", "accept", {}, ["withdraw", "message", "report_violation"]),
     (Status.AWAITING_MERCHANT, "owner", "fulfil", {"message": "Done"}, ["respond", "message"]),
     (Status.AWAITING_MERCHANT, "supervisor", "review_accept", {}, ["message"]),
     (Status.AWAITING_CONSUMER, "owner", "respond", {"kind": "decline", "message": "No"}, ["message"]),
-    (Status.AWAITING_CONSUMER, "wang", "confirm", {}, ["accept", "reject", "request_mediation", "withdraw", "message"]),
-    (Status.IN_MEDIATION, "wang", "accept", {}, ["withdraw", "message"]),
+    (
+        Status.AWAITING_CONSUMER,
+        "wang",
+        "confirm",
+        {},
+        ["accept", "reject", "request_mediation", "withdraw", "message", "report_violation"],
+    ),
+    (Status.IN_MEDIATION, "wang", "accept", {}, ["withdraw", "message", "report_violation"]),
     (Status.IN_MEDIATION, "owner", "respond", {"kind": "decline", "message": "No"}, ["message"]),
-    (Status.SETTLED, "wang", "confirm", {}, ["withdraw", "message"]),
+    (Status.SETTLED, "wang", "confirm", {}, ["withdraw", "message", "report_violation"]),
     (Status.SETTLED, "supervisor", "assign", {"mediator": None}, ["message"]),
     (Status.AWAITING_CONFIRMATION, "owner", "fulfil", {"message": "Again"}, ["message"]),
-    (Status.AWAITING_CONFIRMATION, "wang", "accept", {}, ["withdraw", "message", "confirm", "dispute"]),
-    (Status.CLOSED, "wang", "withdraw", {}, ["rate"]),
+    (
+        Status.AWAITING_CONFIRMATION,
+        "wang",
+        "accept",
+        {},
+        ["withdraw", "message", "confirm", "dispute", "report_violation"],
+    ),
+    (Status.CLOSED, "wang", "withdraw", {}, ["rate", "report_violation"]),
     (Status.CLOSED, "owner", "message", {"message": "Hello?"}, []),
     (Status.CLOSED, "supervisor", "message", {"message": "Reopen"}, []),
 ]
@@ -93,6 +105,8 @@ NEVER = [
     ("dispute", Status.AWAITING_CONFIRMATION, "agent", {}),
     ("rate", Status.CLOSED, "owner", {"score": 5}),
     ("rate", Status.CLOSED, "supervisor", {"score": 5}),
+    ("report_violation", Status.AWAITING_CONSUMER, "owner", {"kind": "harassment", "message": "They called me"}),
+    ("report_violation", Status.AWAITING_CONSUMER, "supervisor", {"kind": "harassment", "message": "Calls"}),
 ]
 
 

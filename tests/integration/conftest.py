@@ -104,12 +104,28 @@ def broker(redis_url, point_broker_at):
     return redis_url
 
 
+def worker_env(*, database_url: str, broker_url: str, sms_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a worker process: the test database, a broker, SMS written to files."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "mediation.settings",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": broker_url,
+        "SMS_BACKEND": "sms.backends.filebased.SmsBackend",
+        "SMS_FILE_PATH": str(sms_dir),
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
 class Worker:
-    """A `celery worker` process on the test database and broker, writing SMS to files."""
+    """A `celery worker` process on the test database and broker, consuming both queues
+    (`celery` and `notices`) as production workers do, and writing SMS to files."""
 
     def __init__(self, env: dict[str, str], workdir: Path):
         self.env = env
-        self.sms_dir = workdir / "sms"
+        self.sms_dir = Path(env.get("SMS_FILE_PATH") or workdir / "sms")
         self.log_path = workdir / "worker.log"
         self.process: subprocess.Popen | None = None
 
@@ -126,6 +142,8 @@ class Worker:
                 "info",
                 "-P",
                 "solo",
+                "-Q",
+                "celery,notices",
                 "--without-heartbeat",
                 "--without-gossip",
                 "--without-mingle",
@@ -149,6 +167,13 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=15)
+        self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL, as the kernel's OOM killer or a pulled plug would: no cleanup, no acks."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=15)
         self.process = None
 
     def exited(self) -> bool:
@@ -178,16 +203,7 @@ class Worker:
 @pytest.fixture
 def celery_worker(tmp_path, broker, test_database_url):
     """A worker ready to start (`celery_worker.start()`); always stopped at the end of the test."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "mediation.settings",
-        "DATABASE_URL": test_database_url,
-        "REDIS_URL": broker,
-        "SMS_BACKEND": "sms.backends.filebased.SmsBackend",
-        "SMS_FILE_PATH": str(tmp_path / "sms"),
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = worker_env(database_url=test_database_url, broker_url=broker, sms_dir=tmp_path / "sms")
     worker = Worker(env, tmp_path)
     try:
         yield worker

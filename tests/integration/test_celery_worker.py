@@ -99,3 +99,14 @@ def test_a_notice_written_while_the_broker_is_down_is_delivered_by_the_sweep(
     assert celery_worker.task_results(SEND) == ["sent"]
     assert sweep_outbox() == 0
     assert len(texts_about(celery_worker, case)) == 1
+
+
+def test_notices_travel_on_their_own_queue(broker, file_complaint):
+    import redis
+
+    client = redis.Redis.from_url(broker)
+
+    file_complaint()  # no worker runs: the task waits in Redis
+
+    assert (client.llen("notices"), client.llen("celery")) == (1, 0)
+    client.close()

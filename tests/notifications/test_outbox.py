@@ -2,10 +2,11 @@
 sent by a task after commit, at most once, retried with backoff, swept when left behind."""
 
 import datetime
+import threading
 
 import pytest
 import sms
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from sms.backends.base import BaseSmsBackend
 
@@ -240,3 +241,68 @@ def test_a_login_code_notice_forgets_the_code_once_sent(db, django_capture_on_co
     notice = Notification.objects.get(event="login_code")
     assert notice.status == NoticeStatus.SENT
     assert code not in notice.body
+
+
+def test_the_sweep_thresholds_are_settings(file_complaint, settings):
+    settings.NOTICE_STALE_PENDING_SECONDS = 0
+    settings.NOTICE_STALE_SENDING_SECONDS = 5
+    waiting = Notification.objects.get(complaint=file_complaint(), channel="sms")
+    held = Notification.objects.get(complaint=file_complaint(), channel="sms")
+    just_now = timezone.now() - datetime.timedelta(seconds=6)
+    age(waiting, next_attempt_at=just_now)
+    age(held, status=NoticeStatus.SENDING, attempts=1, claimed_at=just_now, next_attempt_at=just_now)
+
+    assert sweep_outbox() == 2
+
+    assert sorted(Notification.objects.filter(channel="sms").values_list("status", flat=True)) == ["sent", "sent"]
+    assert len(sms.outbox) == 2
+
+
+# --- a redelivered task never sends twice ----------------------------------------------
+
+
+class SlowSmsBackend(BaseSmsBackend):
+    """A gateway that takes a moment, so two tasks for one notice overlap."""
+
+    def send_messages(self, messages):
+        import time
+
+        time.sleep(0.5)
+        sms.outbox.extend(messages)
+        return len(messages)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite has no row locks (SELECT ... FOR UPDATE SKIP LOCKED); run with DATABASE_URL=postgres://...",
+)
+def test_two_tasks_for_one_notice_at_the_same_moment_send_it_once(file_complaint, settings):
+    settings.SMS_BACKEND = "tests.notifications.test_outbox.SlowSmsBackend"
+    notice = Notification.objects.get(complaint=file_complaint(), channel="sms")
+    # Back to where it was before its task ran; four copies of that task now arrive at once.
+    Notification.objects.filter(pk=notice.pk).update(status=NoticeStatus.PENDING, attempts=0, sent_at=None)
+    sms.outbox.clear()
+    barrier = threading.Barrier(4)
+    results, errors = [], []
+
+    def task():
+        try:
+            barrier.wait(timeout=10)
+            results.append(send_notification(notice.pk))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=task) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
+    assert errors == []
+    assert sorted(results) == ["sent", "skipped", "skipped", "skipped"]
+    assert len(sms.outbox) == 1
+    notice.refresh_from_db()
+    assert (notice.status, notice.attempts) == (NoticeStatus.SENT, 1)

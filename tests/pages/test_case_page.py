@@ -129,7 +129,7 @@ def test_header_shows_whose_move_and_the_countdown(client, owner, wang, case):
 @pytest.mark.parametrize(
     ("person", "expected"),
     [
-        ("wang", {"withdraw", "message"}),
+        ("wang", {"withdraw", "message", "report_violation"}),
         ("owner", {"respond", "message"}),
         ("agent", {"respond", "message"}),
         ("supervisor", {"message"}),
@@ -145,7 +145,14 @@ def test_each_role_sees_exactly_its_actions_awaiting_the_merchant(client, reques
 def test_consumer_sees_accept_reject_and_mediation_once_the_merchant_offers(client, wang, case_in):
     case = case_in(Status.AWAITING_CONSUMER)
     response = open_case_page(client, wang, case)
-    assert action_forms(response) == {"accept", "reject", "request_mediation", "withdraw", "message"}
+    assert action_forms(response) == {
+        "accept",
+        "reject",
+        "request_mediation",
+        "withdraw",
+        "message",
+        "report_violation",
+    }
     text = response.content.decode()
     assert "The merchant's offer" in text and "We refund in full." in text and "¥2999.00" in text
 
@@ -238,7 +245,7 @@ def test_a_case_walks_through_respond_accept_fulfil_confirm_and_rate(client, wan
         "Quick and fair.",
     ):
         assert step in text
-    assert action_forms(page) == set()
+    assert action_forms(page) == {"report_violation"}
 
 
 def test_a_wrong_state_post_shows_an_error_not_a_500(client, wang, case):
@@ -411,7 +418,7 @@ def test_case_page_queries_do_not_grow_with_the_timeline(
         for actor in (wang, owner, agent):
             workflow.perform(actor=actor, complaint_id=case.pk, action="message", message=f"Note {i}")
     client.force_login(request.getfixturevalue(person))
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):  # 10, and the bell's unread count on every page
         response = client.get(page_url(case))
     assert response.status_code == 200
     assert response.content.decode().count('class="event event-message') == 15
@@ -439,4 +446,4 @@ def test_a_declined_complaint_offers_the_consumer_no_accept(client, wang, owner,
     response = open_case_page(client, wang, case)
     text = response.content.decode()
     assert "The merchant declined" in text and "Damage caused by a fall." in text
-    assert action_forms(response) == {"reject", "request_mediation", "withdraw", "message"}
+    assert action_forms(response) == {"reject", "request_mediation", "withdraw", "message", "report_violation"}

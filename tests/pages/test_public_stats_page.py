@@ -109,8 +109,8 @@ def test_enrolled_merchants_are_listed_with_their_region(client, shop, other_sho
     response = client.get(STATS)
 
     listing = response.text[response.text.index('id="merchant-list"') :]
-    assert f"<td>{escape(shop.name)}</td><td>{escape(shop.region.name)}</td>" in listing
-    assert f"<td>{escape(other_shop.name)}</td><td>{escape(other_shop.region.name)}</td>" in listing
+    assert f">{escape(shop.name)}</a></td><td>{escape(shop.region.name)}</td>" in listing
+    assert f">{escape(other_shop.name)}</a></td><td>{escape(other_shop.region.name)}</td>" in listing
     assert escape(unlisted_shop.name) not in listing
 
 

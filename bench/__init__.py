@@ -1,0 +1,1 @@
+"""Benchmarks and the year-in-a-day simulation (bench/README.md)."""

@@ -1,0 +1,149 @@
+"""Forms of the merchant pages. They validate shape (the credit code and phones with the
+same checks as the service) and hand cleaned_data to merchants.services."""
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Council
+from mediation.errors import InvalidInput
+
+from . import services
+from .models import MerchantStatus, Sector, ViolationStatus
+
+REASON_ATTRS = {"rows": 3}
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Council) -> str:
+        depth = max(0, obj.path.count("/") - 2)
+        return "\u2003" * depth + obj.name
+
+
+def _domain_check(clean, value, field: str):
+    """Run a service's check and turn its error into this field's error."""
+    try:
+        return clean(value)
+    except InvalidInput as exc:
+        raise forms.ValidationError(exc.fields.get(field) or [str(exc.message)]) from None
+
+
+class ApplicationForm(forms.Form):
+    name = forms.CharField(label=_("Registered name of the merchant"), max_length=200)
+    uscc = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=30,
+        help_text=_("The 18 characters on the business licence; the last one is a check character."),
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false", "autocomplete": "off"}),
+    )
+    sector = forms.ChoiceField(label=_("Sector"), choices=Sector.choices, initial=Sector.OTHER)
+    region = RegionChoiceField(
+        label=_("Region"),
+        queryset=Council.objects.none(),
+        empty_label=None,
+        help_text=_("The consumer council of this region supervises the merchant and decides on the application."),
+    )
+    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    notice_phones = forms.CharField(
+        label=_("Mobile numbers for complaint notices"),
+        max_length=200,
+        help_text=_(
+            "One or more mainland mobile numbers, separated by commas or spaces. Each gets an SMS per new complaint."
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.EmailField(label=_("Email (optional)"), max_length=254, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Council.objects.order_by("path")
+
+    def clean_uscc(self):
+        raw = re.sub(r"\s+", "", self.cleaned_data["uscc"]).upper()
+        return _domain_check(services.clean_uscc, raw, "uscc")
+
+    def clean_notice_phones(self):
+        raw = self.cleaned_data["notice_phones"]
+        # Split on separators only: a number written "139 0000 0077" stays one number.
+        parts = [p.strip() for p in re.split(r"[,，;；、\n]+", raw) if p.strip()]
+        if len(parts) == 1 and len(re.sub(r"\D", "", parts[0])) > 13:
+            parts = parts[0].split()
+        return _domain_check(services.clean_notice_phones, parts, "notice_phones")
+
+
+class DecisionForm(forms.Form):
+    """A supervisor's decision on a merchant; the reason is required to refuse."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs=REASON_ATTRS),
+        help_text=_("The applicant is told it."),
+    )
+
+    def __init__(self, *args, decision: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decision = decision
+        if decision == "refuse":
+            self.fields["reason"].required = True
+        if decision == "approve":
+            del self.fields["reason"]
+
+
+class MerchantReviewFilter(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any")), *MerchantStatus.choices], required=False)
+    q = forms.CharField(label=_("Name or credit code"), max_length=100, required=False)
+
+
+class InviteAgentForm(forms.Form):
+    name = forms.CharField(label=_("Agent's name"), max_length=100)
+    phone = forms.CharField(
+        label=_("Agent's mobile number"),
+        max_length=20,
+        help_text=_("They log in with this number and a one-time SMS code; you never handle a password."),
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+    )
+
+
+class AssignAgentForm(forms.Form):
+    agent = forms.ModelChoiceField(label=_("Agent in charge"), queryset=None, required=False)
+
+    def __init__(self, *args, agents=None, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["agent"]
+        field.queryset = agents
+        field.empty_label = _("Nobody (the owner)")
+        field.label_from_instance = lambda u: u.display_name
+        if current is not None:
+            field.initial = current
+
+
+class ViolationDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("confirm", _("Confirm: the merchant owes the compensation")), ("dismiss", _("Dismiss"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs=REASON_ATTRS),
+        help_text=_("Shown on the case to the consumer and the merchant. Required to dismiss."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "dismiss" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Give the reason for dismissing the report."))
+        return data
+
+
+class ViolationFilter(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any")), *ViolationStatus.choices], required=False)
+
+
+class MerchantSearchForm(forms.Form):
+    q = forms.CharField(label=_("Merchant name or credit code"), max_length=100, required=False)

@@ -1,0 +1,204 @@
+"""The merchant portal: the inbox, the team, the private record, and the case-page actions
+of merchant staff (assign a case to an agent, reveal a consenting consumer's phone)."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q, QuerySet
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import Role
+from complaints import access
+from complaints.access import complaints_visible_to
+from complaints.models import OPEN_STATUSES, Complaint, Party, Status
+from mediation.errors import DomainError, NotAllowed
+
+from .. import selectors, services
+from ..forms import AssignAgentForm, InviteAgentForm
+from .common import add_form_errors, client_ip, forbidden
+from .public import indicator_rows
+
+PAGE_SIZE = 25
+
+# Each tab: its filter and its order. "Waiting on us" is the merchant's to-do list.
+TABS = {
+    "waiting": (gettext_lazy("Waiting on us"), Q(status__in=OPEN_STATUSES, waiting_on=Party.MERCHANT)),
+    "open": (gettext_lazy("Open"), Q(status__in=OPEN_STATUSES)),
+    "closed": (gettext_lazy("Closed"), Q(status=Status.CLOSED)),
+}
+DEFAULT_TAB = "waiting"
+
+
+def merchant_required(view):
+    """Merchant pages: anonymous users log in first; other roles are told the page is not theirs."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_merchant_user:
+            return forbidden(request, _("This page is for merchant staff."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def owner_required(view):
+    @merchant_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.user.role != Role.MERCHANT_OWNER:
+            return forbidden(request, _("Only the merchant's owner manages its team."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _tab_counts(cases: QuerySet[Complaint]) -> dict[str, int]:
+    return cases.aggregate(**{name: Count("id", filter=condition) for name, (_label, condition) in TABS.items()})
+
+
+def _tab_cases(cases: QuerySet[Complaint], tab: str) -> QuerySet[Complaint]:
+    cases = cases.filter(TABS[tab][1]).select_related("merchant")
+    if tab == "closed":
+        return cases.order_by("-closed_at", "-pk")
+    # The soonest deadline first: that is the case to answer now.
+    return cases.order_by(F("due_at").asc(nulls_last=True), "filed_at", "pk")
+
+
+@merchant_required
+def inbox(request):
+    user = request.user
+    tab = request.GET.get("tab", DEFAULT_TAB)
+    if tab not in TABS:
+        tab = DEFAULT_TAB
+    cases = complaints_visible_to(user)
+    if request.GET.get("mine") == "1":
+        cases = cases.filter(agent=user)
+    counts = _tab_counts(cases)
+    page = Paginator(_tab_cases(cases, tab), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "merchants/inbox.html",
+        {
+            "merchant": user.merchant,
+            "tabs": [(name, label, counts[name]) for name, (label, _condition) in TABS.items()],
+            "tab": tab,
+            "tab_label": TABS[tab][0],
+            "page": page,
+            "mine": request.GET.get("mine") == "1",
+        },
+    )
+
+
+# --- the team -------------------------------------------------------------------------
+
+
+@owner_required
+@require_http_methods(["GET", "POST"])
+def team(request):
+    owner = request.user
+    form = InviteAgentForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                agent = services.invite_agent(owner=owner, **form.cleaned_data)
+            except DomainError as exc:
+                add_form_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "%(name)s is on your team. We sent an SMS to %(phone)s: they log in with that number "
+                        "and a one-time code."
+                    )
+                    % {"name": agent.display_name, "phone": agent.phone},
+                )
+                return redirect("merchants:team")
+        status = 400
+    members = list(selectors.team_of(owner.merchant_id))
+    return render(
+        request,
+        "merchants/team.html",
+        {"merchant": owner.merchant, "members": members, "form": form},
+        status=status,
+    )
+
+
+@owner_required
+@require_POST
+def remove_agent(request, pk: int):
+    agent = services.remove_agent(owner=request.user, agent_id=pk)
+    messages.success(
+        request,
+        _("%(name)s can no longer log in. Their open cases are back with you.") % {"name": agent.display_name},
+    )
+    return redirect("merchants:team")
+
+
+@owner_required
+@require_POST
+def assign(request, pk: int):
+    owner = request.user
+    complaint = access.get_complaint_for(owner, pk)
+    form = AssignAgentForm(request.POST, agents=selectors.active_agents(owner.merchant_id))
+    url = reverse("complaints:detail", args=[complaint.pk])
+    if not form.is_valid():
+        messages.error(request, _("Choose an active agent of your merchant."))
+        return redirect(url)
+    try:
+        services.assign_agent(owner=owner, complaint=complaint, agent=form.cleaned_data["agent"])
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        agent = form.cleaned_data["agent"]
+        if agent is None:
+            messages.success(request, _("The case is back with you."))
+        else:
+            messages.success(request, _("The case is assigned to %(name)s.") % {"name": agent.display_name})
+    return redirect(url + "#assign")
+
+
+@merchant_required
+@require_POST
+def reveal_phone(request, pk: int):
+    """Show the consumer's full phone once, where they consented; every reveal is logged."""
+    complaint = access.get_complaint_for(request.user, pk)
+    try:
+        phone = services.reveal_consumer_phone(actor=request.user, complaint_id=complaint.pk, ip=client_ip(request))
+    except NotAllowed as exc:
+        return forbidden(request, str(exc.message))
+    response = render(
+        request,
+        "merchants/revealed_phone.html",
+        {"complaint": complaint, "phone": phone, "name": access.consumer_contact_for(request.user, complaint).name},
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- the private record -----------------------------------------------------------------
+
+
+@merchant_required
+def record(request):
+    merchant = request.user.merchant
+    own = selectors.public_record(merchant)
+    medians = selectors.sector_medians(merchant.sector)
+    return render(
+        request,
+        "merchants/record.html",
+        {
+            "merchant": merchant,
+            "record": own,
+            "medians": medians,
+            "rows": indicator_rows(own, medians),
+            "violations": list(selectors.confirmed_violations_of(merchant)),
+        },
+    )

@@ -1,0 +1,247 @@
+"""The staff dashboard's figures for a jurisdiction (SPEC "Supervision"), all computed in the
+database: one conditional aggregate for the counts, rates and averages, grouped counts for
+the weekly trend and the merchants. Nothing loads complaint rows into Python, so the cost is
+a fixed number of queries whatever the number of cases.
+
+Every figure is over the cases *filed in the period* (the filter's dates, both included, in
+local time; all cases when no date is given) in the chosen region (a council of the viewer's
+jurisdiction and every council below it). Counts of "now" (open, overdue, due within 24 h)
+are the current state of those cases.
+
+Honest rates (SPEC): a case counts as resolved only when the consumer confirmed it (outcome
+`resolved`, which a mediated agreement also reaches once fulfilled and confirmed); cases closed
+unconfirmed or without the consumer's reply are reported on their own lines. Every rate
+carries its n (the cases it is a share of) and the period.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncWeek
+from django.utils import timezone
+
+from accounts.models import Council
+from complaints.access import jurisdiction_filter
+from complaints.filters import day_end, day_start
+from complaints.models import OPEN_STATUSES, Category, Complaint, Outcome, Status
+
+from .selectors import DUE_SOON, overdue_q
+from .targets import Targets, targets_for
+
+TOP_MERCHANTS = 10
+DEFAULT_TREND_WEEKS = 12
+MAX_TREND_WEEKS = 104
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which cases the figures cover: a council's subtree and an optional filing period."""
+
+    council: Council
+    filed_after: datetime.date | None = None
+    filed_before: datetime.date | None = None
+    # The viewer's own council, of which `council` is itself or a descendant.
+    jurisdiction: Council | None = None
+
+    def __post_init__(self) -> None:
+        if self.jurisdiction is None:
+            object.__setattr__(self, "jurisdiction", self.council)
+
+    def cases(self) -> QuerySet[Complaint]:
+        cases = Complaint.objects.filter(council_path__startswith=self.council.path)
+        if self.filed_after:
+            cases = cases.filter(filed_at__gte=day_start(self.filed_after))
+        if self.filed_before:
+            cases = cases.filter(filed_at__lt=day_end(self.filed_before))
+        return cases
+
+
+def scope_for(user, *, region: Council | None = None, filed_after=None, filed_before=None) -> Scope:
+    """The viewer's jurisdiction, or a council inside it. A region outside it is refused by
+    the forms; here it falls back to the jurisdiction, so nothing outside is ever counted."""
+    council = user.council
+    if region is not None and region.path.startswith(council.path):
+        council = region
+    return Scope(council=council, filed_after=filed_after, filed_before=filed_before, jurisdiction=user.council)
+
+
+def jurisdiction_councils(user) -> QuerySet[Council]:
+    """The councils a staff member may choose as a region: theirs and every one below it."""
+    return Council.objects.filter(jurisdiction_filter(user, field="path")).order_by("path")
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _share(count: int, n: int) -> dict:
+    return {"count": count, "n": n, "rate": _rate(count, n)}
+
+
+def _key(prefix: str, code: str) -> str:
+    return f"{prefix}_{code}"
+
+
+def _counts(cases: QuerySet[Complaint], now: datetime.datetime, targets: Targets) -> dict:
+    """Every count, rate input and average in one pass over the scope's cases."""
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    is_open = Q(status__in=OPEN_STATUSES)
+    went_to_merchant = Q(merchant_first_due_at__isnull=False)
+    # A first deadline counts once it has passed or the merchant has answered.
+    deadline_due = went_to_merchant & (Q(first_response_at__isnull=False) | Q(merchant_first_due_at__lt=now))
+    answered = Q(first_response_at__isnull=False)
+    response_time = ExpressionWrapper(F("first_response_at") - F("filed_at"), output_field=DurationField())
+    within_target = answered & Q(
+        first_response_at__lte=F("filed_at") + datetime.timedelta(hours=targets.first_response_hours)
+    )
+    aggregates = {
+        "total": Count("id"),
+        "open": Count("id", filter=is_open),
+        "new_today": Count("id", filter=Q(filed_at__gte=today)),
+        "overdue": Count("id", filter=overdue_q(now)),
+        "due_soon": Count("id", filter=is_open & Q(is_overdue=False, due_at__gte=now, due_at__lt=now + DUE_SOON)),
+        "closed": Count("id", filter=Q(status=Status.CLOSED)),
+        "deadline_due": Count("id", filter=deadline_due),
+        "answered_in_time": Count(
+            "id", filter=deadline_due & answered & Q(first_response_at__lte=F("merchant_first_due_at"))
+        ),
+        "answered": Count("id", filter=answered),
+        "answered_within_target": Count("id", filter=within_target),
+        "avg_response": Avg(response_time, filter=answered),
+        "rated": Count("satisfaction"),
+        "avg_satisfaction": Avg("satisfaction"),
+    }
+    aggregates |= {_key("status", s): Count("id", filter=Q(status=s)) for s in Status.values}
+    aggregates |= {_key("outcome", o): Count("id", filter=Q(status=Status.CLOSED, outcome=o)) for o in Outcome.values}
+    aggregates |= {_key("category", c): Count("id", filter=Q(category=c)) for c in Category.values}
+    return cases.aggregate(**aggregates)
+
+
+def _weeks(scope: Scope, now: datetime.datetime) -> list[datetime.date]:
+    """The Mondays of the ISO weeks the trend covers: the period's, or the last 12 weeks."""
+    today = timezone.localdate(now)
+    last = min(scope.filed_before or today, today)
+    first = scope.filed_after or last - datetime.timedelta(weeks=DEFAULT_TREND_WEEKS - 1)
+    # A long period shows its last two years; a period after today shows this week.
+    first = min(max(first, last - datetime.timedelta(weeks=MAX_TREND_WEEKS - 1)), last)
+    monday = first - datetime.timedelta(days=first.weekday())
+    weeks = []
+    while monday <= last:
+        weeks.append(monday)
+        monday += datetime.timedelta(weeks=1)
+    return weeks
+
+
+def _per_week(cases: QuerySet[Complaint], field: str, start: datetime.datetime, end: datetime.datetime) -> dict:
+    rows = (
+        cases.filter(**{f"{field}__gte": start, f"{field}__lt": end})
+        .annotate(week=TruncWeek(field))
+        .values("week")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    found = {}
+    for row in rows:
+        week = row["week"]
+        if isinstance(week, datetime.datetime):
+            week = timezone.localtime(week).date() if timezone.is_aware(week) else week.date()
+        found[week] = row["n"]
+    return found
+
+
+def weekly_trend(scope: Scope, now: datetime.datetime) -> list[dict]:
+    """Cases filed and cases closed per ISO week (Monday to Sunday, local time)."""
+    weeks = _weeks(scope, now)
+    start = day_start(weeks[0])
+    end = day_end(weeks[-1] + datetime.timedelta(days=6))
+    cases = scope.cases()
+    filed = _per_week(cases, "filed_at", start, end)
+    closed = _per_week(cases, "closed_at", start, end)
+    return [
+        {
+            "week": f"{monday.isocalendar().year}-W{monday.isocalendar().week:02d}",
+            "week_start": monday,
+            "filed": filed.get(monday, 0),
+            "closed": closed.get(monday, 0),
+        }
+        for monday in weeks
+    ]
+
+
+def top_merchants(scope: Scope, now: datetime.datetime, *, by: str) -> list[dict]:
+    """The merchants with the most open (`by="open"`) or overdue (`by="overdue"`) cases.
+    A merchant that is not on the platform is listed by the name the consumer gave."""
+    rows = (
+        scope.cases()
+        .filter(status__in=OPEN_STATUSES)
+        .values("merchant_id")
+        .annotate(
+            name=Coalesce("merchant__name", "merchant_name"),
+            open=Count("id"),
+            overdue=Count("id", filter=overdue_q(now)),
+        )
+        .filter(**{f"{by}__gt": 0})
+        .order_by(f"-{by}", "name", "merchant_id")[:TOP_MERCHANTS]
+    )
+    return [{"merchant": r["merchant_id"], "name": r["name"], "open": r["open"], "overdue": r["overdue"]} for r in rows]
+
+
+def overdue_cases(scope: Scope, now: datetime.datetime, limit: int = 20) -> QuerySet[Complaint]:
+    return (
+        scope.cases()
+        .filter(overdue_q(now))
+        .select_related("merchant", "council")
+        .order_by(F("due_at").asc(nulls_first=True), "pk")[:limit]
+    )
+
+
+def staff_dashboard(scope: Scope, now: datetime.datetime | None = None) -> dict:
+    """Every figure of the dashboard and GET /api/v1/stats/, with the council's targets."""
+    now = now or timezone.now()
+    targets = targets_for(scope.council)
+    c = _counts(scope.cases(), now, targets)
+    total, closed = c["total"], c["closed"]
+    by_outcome = {o: c[_key("outcome", o)] for o in Outcome.values}
+    avg_response = c["avg_response"]
+    avg_hours = round(avg_response.total_seconds() / 3600, 1) if avg_response is not None else None
+    avg_score = round(c["avg_satisfaction"], 2) if c["avg_satisfaction"] is not None else None
+    handling = _share(c["answered_in_time"], c["deadline_due"])
+    satisfaction_percent = round(100 * avg_score / 5, 1) if avg_score is not None else None
+    category_counts = {k: c[_key("category", k)] for k in Category.values}
+    return {
+        "council": {"id": scope.council.pk, "name": scope.council.name},
+        "period": {"filed_after": scope.filed_after, "filed_before": scope.filed_before},
+        "generated_at": now,
+        "total": total,
+        "by_status": {s: c[_key("status", s)] for s in Status.values},
+        "open": c["open"],
+        "new_today": c["new_today"],
+        "overdue": c["overdue"],
+        "due_soon": c["due_soon"],
+        "closed": closed,
+        "resolved": by_outcome[Outcome.RESOLVED],
+        "resolution_rate": _rate(by_outcome[Outcome.RESOLVED], closed),
+        "by_outcome": by_outcome,
+        "outcome_shares": {o: _share(n, closed) for o, n in by_outcome.items()},
+        "answered_in_time": handling,
+        "first_response": {
+            "n": c["answered"],
+            "average_hours": avg_hours,
+            "within_target": _share(c["answered_within_target"], c["answered"]),
+        },
+        "satisfaction": {"n": c["rated"], "average": avg_score, "percent": satisfaction_percent},
+        "category_counts": category_counts,
+        "category_shares": {k: _rate(n, total) for k, n in category_counts.items()},
+        "weekly": weekly_trend(scope, now),
+        "top_open_merchants": top_merchants(scope, now, by="open"),
+        "top_overdue_merchants": top_merchants(scope, now, by="overdue"),
+        "targets": targets.as_dict(),
+        "meets_target": {
+            "handling_rate": None if handling["rate"] is None else handling["rate"] >= targets.handling_rate,
+            "satisfaction": None if avg_score is None else avg_score >= targets.satisfaction_score,
+            "first_response": None
+            if avg_response is None
+            else avg_response <= datetime.timedelta(hours=targets.first_response_hours),
+        },
+    }

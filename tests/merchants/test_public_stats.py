@@ -1,0 +1,124 @@
+"""The public statistics page and API: the merchants named for unanswered cases, the merchant
+list with credit indexes, and a cache that is dropped when the figures change."""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from complaints import workflow
+from complaints.models import ComplaintEvent
+from merchants import services
+from merchants.models import OverdueMark
+from supervision.selectors import PUBLIC_FIGURES_KEY, cached_public_figures
+
+from .conftest import step
+
+
+def overdue(case, *, days_ago=0):
+    mark = OverdueMark.objects.create(merchant=case.merchant, complaint=case, stage=OverdueMark.Stage.ANSWER)
+    OverdueMark.objects.filter(pk=mark.pk).update(created_at=timezone.now() - datetime.timedelta(days=days_ago))
+
+
+def unsettled(case, *, days_ago=0):
+    ComplaintEvent.objects.create(
+        complaint=case,
+        kind="settlement_deadline_passed",
+        created_at=timezone.now() - datetime.timedelta(days=days_ago),
+    )
+
+
+@pytest.fixture
+def named_data(file_complaint, li, shop, other_shop, unlisted_shop):
+    overdue(file_complaint())  # the shop let its answer deadline pass
+    unsettled(file_complaint())  # and one case went past the 14-day settlement limit
+    overdue(file_complaint(consumer=li, merchant=other_shop), days_ago=400)  # too long ago
+    fulfilment = file_complaint(consumer=li, merchant=other_shop)
+    OverdueMark.objects.create(merchant=other_shop, complaint=fulfilment, stage=OverdueMark.Stage.FULFILMENT)
+    overdue(file_complaint(merchant=unlisted_shop))  # never on the platform: not named
+
+
+def test_the_stats_page_names_merchants_that_left_cases_unanswered(client, named_data, shop):
+    response = client.get("/stats/")
+    assert response.status_code == 200
+    named = response.context["named_merchants"]
+    assert [(row["name"], row["cases"]) for row in named] == [(shop.name, 2)]
+    text = response.content.decode()
+    section = text[text.index('id="named"') :]
+    assert "Jiang&#x27;an Electronics" in section and "Yichang Furniture" not in section
+
+
+def test_the_public_stats_api_names_merchants_and_lists_credit_indexes(api, named_data, shop, other_shop):
+    body = api.get("/api/v1/public/stats/").json()
+    assert [(m["id"], m["cases"]) for m in body["named_merchants"]] == [(shop.pk, 2)]
+    assert body["merchant_period_days"] == 365
+    indexes = {m["id"]: m["credit_index"] for m in body["merchants"]}
+    assert set(indexes) == {shop.pk, other_shop.pk}
+    # Two unanswered cases and one overdue mark, nothing else known: 0 of 1 due answered, less 5.
+    assert indexes[shop.pk] == 0.0
+
+
+def test_the_stats_page_lists_merchants_with_their_credit_index(client, shop, answered_case, wang):
+    case = answered_case()
+    step(wang, case, "accept")
+    response = client.get("/stats/")
+    rows = {row["merchant"].pk: row["credit_index"] for row in response.context["merchant_rows"]}
+    assert rows == {shop.pk: 100.0}
+    assert f'href="/merchants/{shop.pk}/"' in response.content.decode()
+
+
+def test_the_figures_are_cached(client, file_complaint, django_assert_max_num_queries):
+    client.get("/stats/")
+    file_complaint()
+    with django_assert_max_num_queries(3):  # the page's merchant list only
+        response = client.get("/stats/")
+    assert response.context["figures"]["total"] == 0
+
+
+def test_closing_a_case_drops_the_cached_figures(file_complaint, wang, django_capture_on_commit_callbacks):
+    case = file_complaint()
+    assert cached_public_figures()["closed"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.perform(actor=wang, complaint_id=case.pk, action="withdraw")
+    assert cache.get(PUBLIC_FIGURES_KEY) is None
+    assert cached_public_figures()["closed"] == 1
+
+
+@pytest.mark.parametrize("decision", ["suspend", "approve"])
+def test_a_merchants_status_change_drops_the_cached_figures(
+    supervisor, shop, unlisted_shop, decision, django_capture_on_commit_callbacks
+):
+    before = cached_public_figures()["enrolled_merchants"]
+    with django_capture_on_commit_callbacks(execute=True):
+        if decision == "suspend":
+            services.suspend_merchant(actor=supervisor, merchant_id=shop.pk)
+        else:
+            services.approve_merchant(actor=supervisor, merchant_id=unlisted_shop.pk)
+    after = cached_public_figures()["enrolled_merchants"]
+    assert after == before + (1 if decision == "approve" else -1)
+
+
+def test_a_confirmed_violation_drops_the_cached_figures(
+    supervisor, wang, answered_case, django_capture_on_commit_callbacks
+):
+    case = answered_case()
+    step(wang, case, "report_violation", kind="harassment", message="Calls")
+    before = {m["id"]: m["credit_index"] for m in cached_public_figures()["merchants"]}[case.merchant_id]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.confirm_violation(actor=supervisor, violation_id=case.violations.get().pk)
+    after = {m["id"]: m["credit_index"] for m in cached_public_figures()["merchants"]}[case.merchant_id]
+    assert after == before - 10
+
+
+def test_nothing_is_dropped_when_the_change_is_rolled_back(file_complaint, wang, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    case = file_complaint()
+    cached_public_figures()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            workflow.perform(actor=wang, complaint_id=case.pk, action="withdraw")
+            raise RuntimeError("rolled back")
+    assert callbacks == []
+    assert cache.get(PUBLIC_FIGURES_KEY) is not None
