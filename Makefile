@@ -112,5 +112,5 @@ bench: $(VENV)/.installed-dev
 
 messages: $(VENV)/.installed-runtime
 	mkdir -p locale
-	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=var
+	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=bench --ignore=tests --ignore=artifacts --ignore=node_modules
 	$(MANAGE) compilemessages --ignore=.venv --ignore=var

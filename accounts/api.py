@@ -3,10 +3,12 @@
 import ipaddress
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.utils import translation
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -14,9 +16,10 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from mediation.errors import InvalidInput
+from mediation.errors import InvalidInput, Throttled
+from mediation.security import retry_after_seconds
 
-from . import services
+from . import privacy, services
 from .serializers import (
     DetailSerializer,
     MeSerializer,
@@ -55,6 +58,12 @@ class SmsCodeThrottle(_ClientIpMixin, AnonRateThrottle):
 
 
 class LoginThrottle(_ClientIpMixin, AnonRateThrottle):
+    scope = "anon"
+
+
+class AnonymousThrottle(_ClientIpMixin, AnonRateThrottle):
+    """Per-IP limit on the public endpoints for callers who are not logged in."""
+
     scope = "anon"
 
 
@@ -107,7 +116,11 @@ class TokenView(APIView):
     @extend_schema(
         operation_id="auth_token",
         request=TokenRequestSerializer,
-        responses={200: TokenSerializer, 400: OpenApiResponse(description="Bad credentials")},
+        responses={
+            200: TokenSerializer,
+            400: OpenApiResponse(description="Bad credentials"),
+            429: OpenApiResponse(description="Too many failed logins; see Retry-After"),
+        },
         auth=[],
     )
     def post(self, request):
@@ -118,6 +131,8 @@ class TokenView(APIView):
             user = services.login_with_code(phone=data["phone"], code=data["code"])
         else:
             user = self._password_login(request, data)
+        # As a page login does, so staff logins through the API are audited (audit.apps).
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         return _token_answer(user, status.HTTP_200_OK)
 
     def _password_login(self, request, data):
@@ -128,8 +143,12 @@ class TokenView(APIView):
                 credentials = None
         else:
             credentials = {"username": data["username"]}
-        user = authenticate(request, password=data["password"], **credentials) if credentials else None
+        # The Django request, so django-axes counts the attempt and its middleware answers a
+        # locked-out login with 429 (mediation.security.lockout_response).
+        user = authenticate(request._request, password=data["password"], **credentials) if credentials else None
         if user is None:
+            if getattr(request._request, "axes_locked_out", False):
+                raise Throttled(retry_after=retry_after_seconds(request._request))
             raise BadCredentials(_("The login or password is wrong."))
         return user
 
@@ -138,3 +157,35 @@ class MeView(APIView):
     @extend_schema(operation_id="auth_me", responses={200: MeSerializer})
     def get(self, request):
         return Response(MeSerializer(request.user).data)
+
+
+class DeleteAccountSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=200, trim_whitespace=False)
+
+
+class MyDataView(APIView):
+    """GET /api/v1/me/data/: everything held about the consumer (accounts/privacy.py)."""
+
+    @extend_schema(operation_id="me_data", responses={200: OpenApiTypes.OBJECT, 403: OpenApiResponse()})
+    def get(self, request):
+        return Response(privacy.export_personal_data(user=request.user))
+
+
+class MyDeleteView(APIView):
+    """POST /api/v1/me/delete/ {"password"}: anonymise the consumer's account; 409 while a case is open."""
+
+    @extend_schema(
+        operation_id="me_delete",
+        request=DeleteAccountSerializer,
+        responses={
+            204: None,
+            400: OpenApiResponse(description="Wrong password"),
+            403: OpenApiResponse(description="Consumers only"),
+            409: OpenApiResponse(description="A complaint is open"),
+        },
+    )
+    def post(self, request):
+        serializer = DeleteAccountSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        privacy.delete_account(user=request.user, password=serializer.validated_data["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)

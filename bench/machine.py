@@ -38,6 +38,19 @@ def describe_machine(connection) -> dict:
     }
 
 
+def machine_lines(machine: dict) -> list[str]:
+    return [
+        f"- CPUs (`nproc`): {machine['nproc']} ({machine['cpu_model']})",
+        f"- Memory (`free -g`): {machine['memory_total_gb']} GiB total, {machine['memory_available_gb']} GiB available",
+        f"- PostgreSQL: {machine['postgresql']}",
+        f"- Python {machine['python']}; load average at the start {machine['load_average']}",
+        "",
+        "```",
+        machine["free_g"].rstrip(),
+        "```",
+    ]
+
+
 def ensure_bench_database(*, flush: bool) -> None:
     """Migrate the bench database (PostgreSQL creates it first when missing) and empty it.
 

@@ -33,7 +33,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mediation.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mediation_bench")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
 
-from bench.machine import describe_machine, ensure_bench_database, percentile  # noqa: E402
+from bench.machine import describe_machine, ensure_bench_database, machine_lines, percentile  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -239,7 +239,9 @@ def write_results(out: Path, results: dict) -> None:
         f"at a steady filing rate held {results['seconds']:g} s per rate.",
         "",
         f"Run {results['started']}; worker `celery -A mediation worker -Q celery,notices -c {results['concurrency']}` "
-        f"(prefork) on PostgreSQL and Redis; {results['filers']} filing threads in a separate process.",
+        f"(prefork) on PostgreSQL and Redis; {results['filers']} filing threads in the benchmark's own process call "
+        "`workflow.file_complaint`; the SMS backend (bench/timing_backend.py) records when each text leaves. "
+        "Missing: no SMS within 2 minutes; doubled: more than one SMS for a filing.",
         "",
         "| filings/s | filed | achieved/s | SMS sent | missing | doubled | p50 ms | p95 ms | p99 ms | max ms |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -253,19 +255,6 @@ def write_results(out: Path, results: dict) -> None:
         )
     lines += ["", "## Machine", "", *machine_lines(machine), ""]
     (out / "notice_latency.md").write_text("\n".join(lines))
-
-
-def machine_lines(machine: dict) -> list[str]:
-    return [
-        f"- CPUs (`nproc`): {machine['nproc']} ({machine['cpu_model']})",
-        f"- Memory (`free -g`): {machine['memory_total_gb']} GiB total, {machine['memory_available_gb']} GiB available",
-        f"- PostgreSQL: {machine['postgresql']}",
-        f"- Python {machine['python']}; load average at the start {machine['load_average']}",
-        "",
-        "```",
-        machine["free_g"].rstrip(),
-        "```",
-    ]
 
 
 def main() -> None:

@@ -19,16 +19,18 @@ it does not close: SPEC "Lifecycle"). Then the council clears its queue (supervi
 or assign, mediators record failures) while the parties stay silent, and every case must
 close within a bound.
 
-Invariants, checked at every tick and in a final audit (`INVARIANTS` describes each):
-one party whose move it is and a deadline on every open case; no case waiting past its
-deadline by more than one job interval; every case ends; every notice owed is sent exactly
-once; one timeline event per status change, in time order; outcomes that match how the
-case closed.
+Invariants, checked after every move, at every tick and in a final audit (`INVARIANTS`
+describes each): one party whose move it is and a deadline on every open case, the deadline
+ahead when set; no case waiting past its deadline by more than one job interval; every case
+ends; every notice owed is sent exactly once; one timeline event per status change, in time
+order; outcomes that match how the case closed.
 
-Used by tests/simulation/test_year_in_a_day.py (CI size, inside the test's transaction)
-and bench/year_in_a_day.py (larger, on a database of its own). It creates its own
-councils, merchants and people; it needs the locmem SMS and email backends, whose
-outboxes it audits.
+Used by tests/simulation/test_year_in_a_day.py (CI size) and bench/year_in_a_day.py
+(larger, on a database of its own). It creates its own councils, merchants and people, so
+it wants an empty database; it needs the locmem SMS and email backends, whose outboxes it
+audits, and tasks run eagerly. Moves should commit (a transactional test, or autocommit):
+it also works inside one outer transaction (on-commit callbacks are captured and run), but
+thousands of savepoints make PostgreSQL slow.
 """
 
 import datetime

@@ -26,8 +26,7 @@ os.environ["SMS_BACKEND"] = "sms.backends.locmem.SmsBackend"
 os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
 os.environ.pop("REDIS_URL", None)
 
-from bench.machine import describe_machine, ensure_bench_database  # noqa: E402
-from bench.notice_latency import machine_lines  # noqa: E402
+from bench.machine import describe_machine, ensure_bench_database, machine_lines  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -80,9 +79,9 @@ def write_results(out: Path, results: dict) -> None:
         "",
         "## Invariants checked",
         "",
-        "| invariant | violations |",
-        "|---|---:|",
-        *(f"| {i['description']} | {i['violations']} |" for i in r["invariants"].values()),
+        "| invariant | checks that | violations |",
+        "|---|---|---:|",
+        *(f"| `{name}` | {i['description']} | {i['violations']} |" for name, i in r["invariants"].items()),
         "",
         "## Machine",
         "",

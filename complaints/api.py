@@ -9,8 +9,8 @@ from django.conf import settings
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -71,6 +71,41 @@ class ComplaintListView(generics.ListAPIView):
         complaint = workflow.file_complaint(consumer=request.user, **serializer.validated_data)
         complaint = access.get_complaint_for(request.user, complaint.pk)
         return detail_response(request, complaint, status.HTTP_201_CREATED)
+
+
+class ContactPreviewSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    masked = serializers.BooleanField()
+
+
+class ContactPreviewView(APIView):
+    """Before filing: exactly what the merchant's staff will see of the consumer (SPEC, issue 5 item 10)."""
+
+    @extend_schema(
+        operation_id="complaints_preview_contact",
+        parameters=[
+            OpenApiParameter(
+                "share_contact", bool, description="Whether the consumer will agree to share their contact details."
+            )
+        ],
+        responses={200: ContactPreviewSerializer, 403: OpenApiResponse(description="Consumers only")},
+    )
+    def get(self, request):
+        user = request.user
+        if not user.is_consumer:
+            raise NotAllowed(_("Only consumers file complaints."))
+        share = request.query_params.get("share_contact", "").lower() in ("1", "true", "yes", "on")
+        # What an agent sees (always masked); an owner sees the full contact only with consent.
+        if share:
+            answer = {"name": user.display_name, "phone": user.phone or "", "masked": False}
+        else:
+            answer = {
+                "name": access.mask_name(user.display_name),
+                "phone": access.mask_phone(user.phone or ""),
+                "masked": True,
+            }
+        return Response(ContactPreviewSerializer(answer).data)
 
 
 class ComplaintDetailView(APIView):
@@ -160,7 +195,13 @@ class EvidenceFileView(APIView):
 
     @extend_schema(
         operation_id="complaints_evidence_retrieve",
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={
+            (200, "image/jpeg"): OpenApiTypes.BINARY,
+            (200, "image/png"): OpenApiTypes.BINARY,
+            (200, "image/webp"): OpenApiTypes.BINARY,
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+        },
     )
     def get(self, request, pk: int, eid: int):
         complaint = access.get_complaint_for(request.user, pk)

@@ -229,6 +229,11 @@ class ComplaintEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     visibility = models.CharField(max_length=20, choices=Visibility.choices, default=Visibility.PARTIES)
     created_at = models.DateTimeField(db_index=True)
+    # Tamper evidence (complaints/integrity.py): SHA-256 of this event's content chained to the
+    # previous event of the case. A redacted event keeps its original hash (accounts/privacy.py).
+    hash = models.CharField(max_length=64, blank=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    redacted = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("timeline event")

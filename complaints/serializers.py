@@ -17,7 +17,7 @@ from accounts.serializers import CouncilRefSerializer, MerchantRefSerializer
 from merchants.models import Merchant, MerchantStatus
 
 from . import access, workflow
-from .models import Category, Channel, Complaint, ComplaintEvent, EvidenceKind, Remedy
+from .models import Category, Channel, Complaint, ComplaintEvent, EvidenceKind, Outcome, Party, Remedy
 
 MAX_ID = 2**63 - 1
 MAX_AMOUNT = Decimal("10000000")
@@ -71,6 +71,8 @@ class ComplaintSerializer(serializers.ModelSerializer):
     """A complaint in lists; the detail adds its timeline, allowed actions and notices."""
 
     status_display = serializers.CharField(source="get_status_display")
+    # Blank until the case is closed (the schema's enum then includes "").
+    outcome = serializers.ChoiceField(choices=[("", ""), *Outcome.choices], allow_blank=True)
     outcome_display = serializers.CharField(source="get_outcome_display")
     merchant = MerchantRefSerializer(allow_null=True)
     merchant_name = serializers.CharField(source="merchant_display_name")
@@ -78,6 +80,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
     mediator = serializers.SerializerMethodField()
     category_display = serializers.CharField(source="get_category_display")
     channel_display = serializers.CharField(source="get_channel_display")
+    waiting_on = serializers.ChoiceField(choices=[("", ""), *Party.choices], allow_blank=True)
     waiting_on_display = serializers.CharField(source="get_waiting_on_display")
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True)
     demands = serializers.ListField(child=serializers.CharField())
@@ -196,6 +199,8 @@ class ComplaintDetailSerializer(ComplaintSerializer):
 
     class Meta(ComplaintSerializer.Meta):
         fields = [*ComplaintSerializer.Meta.fields, "timeline", "allowed_actions", "notices"]
+        # mediation.schema.AutoSchema: present for council staff only, so not required.
+        schema_optional = ["notices"]
         read_only_fields = fields
 
     @extend_schema_field(TimelineEventSerializer(many=True))

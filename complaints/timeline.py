@@ -1,8 +1,39 @@
-"""Appending to a case's timeline: the one way an event is written."""
+"""Appending to a case's timeline: the one way an event is written.
 
+Each event is chained to the previous event of its case by a SHA-256 hash
+(complaints/integrity.py verifies the chain), so an event changed in the database
+afterwards is caught.
+"""
+
+import datetime
+import hashlib
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.utils import timezone
 
 from .models import Complaint, ComplaintEvent, Visibility
+
+
+def event_digest(event: ComplaintEvent, prev_hash: str) -> str:
+    """SHA-256 over a canonical JSON of the event's content and the previous event's hash."""
+    created_at = event.created_at.astimezone(datetime.UTC).isoformat()
+    content = {
+        "complaint": event.complaint_id,
+        "kind": event.kind,
+        "actor": event.actor_id,
+        "actor_role": event.actor_role,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "message": event.message,
+        "data": event.data,
+        "visibility": event.visibility,
+        "created_at": created_at,
+        "prev_hash": prev_hash,
+    }
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def append_event(
@@ -18,15 +49,31 @@ def append_event(
     """Append one event. `to_status` is the case's status after the change; without a
     `from_status` the event changed no status. The actor is "system" when a deadline or
     a gateway caused it."""
-    return ComplaintEvent.objects.create(
-        complaint=complaint,
-        kind=kind,
-        actor=actor,
-        actor_role=actor.role if actor else "system",
-        from_status=complaint.status if from_status is None else from_status,
-        to_status=complaint.status,
-        message=message or "",
-        data=data or {},
-        visibility=visibility,
-        created_at=timezone.now(),
-    )
+    with transaction.atomic():
+        # Two appends to one case at once would both chain to the same previous event: the
+        # complaint row lock orders them. Callers in the workflow already hold it (re-locking
+        # in the same transaction is free); the others (receipts, agents) get it here.
+        list(Complaint.objects.select_for_update().filter(pk=complaint.pk).values_list("pk", flat=True))
+        previous = complaint.events.order_by("-created_at", "-id").values("hash", "created_at").first()
+        now = timezone.now()
+        # The chain follows timeline order; a clock that steps back must not put the new event
+        # before the one it is chained to.
+        if previous and previous["created_at"] > now:
+            now = previous["created_at"]
+        event = ComplaintEvent(
+            complaint=complaint,
+            kind=kind,
+            actor=actor,
+            actor_role=actor.role if actor else "system",
+            from_status=complaint.status if from_status is None else from_status,
+            to_status=complaint.status,
+            message=message or "",
+            # Stored as it reads back from the database, so the hash is computed on the same value.
+            data=json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
+            visibility=visibility,
+            created_at=now,
+        )
+        event.prev_hash = previous["hash"] if previous else ""
+        event.hash = event_digest(event, event.prev_hash)
+        event.save()
+        return event

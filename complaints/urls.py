@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import bundle, views
 
 app_name = "complaints"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("cases/<int:pk>/act/<slug:action>/", views.act, name="act"),
     path("cases/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
     path("cases/<int:pk>/evidence/<int:eid>/", views.evidence, name="evidence"),
+    path("cases/<int:pk>/bundle.pdf", bundle.bundle_page, name="bundle"),
 ]

@@ -9,13 +9,15 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Council, Role
-from mediation.errors import InvalidInput, NotAllowed, WrongState
+from audit.services import record as record_audit
+from mediation.errors import InvalidInput, NotAllowed, Throttled, WrongState
 from merchants.models import Merchant, OverdueMark
 from notifications.services import queue_case_notices
 
@@ -127,6 +129,7 @@ def perform(*, actor, complaint_id: int, action: str, **payload) -> Complaint:
         if not _state_allows(spec, complaint):
             raise WrongState(status=complaint.status, allowed_actions=allowed_actions(actor, complaint))
         TRANSITIONS[action](complaint=complaint, actor=actor, **payload)
+        record_audit(action=f"complaint.{action}", actor=actor, obj=complaint, extra={"status": complaint.status})
         return complaint
 
 
@@ -254,6 +257,41 @@ def root_council() -> Council:
     return council
 
 
+def _retry_after(oldest: datetime.datetime | None, window: datetime.timedelta) -> int:
+    if oldest is None:
+        return int(window.total_seconds())
+    return max(1, int((oldest + window - timezone.now()).total_seconds()) + 1)
+
+
+def _check_filing_rate(consumer) -> None:
+    """SPEC rate limit: at most COMPLAINTS_PER_DAY complaints per consumer in 24 hours."""
+    window = datetime.timedelta(days=1)
+    recent = Complaint.objects.filter(consumer=consumer, filed_at__gt=timezone.now() - window)
+    limit = settings.COMPLAINTS_PER_DAY
+    filed = list(recent.order_by("-filed_at").values_list("filed_at", flat=True)[:limit])
+    if len(filed) >= limit:
+        raise Throttled(
+            _("You filed %(n)d complaints in the last 24 hours. Try again later.") % {"n": limit},
+            retry_after=_retry_after(filed[-1], window),
+        )
+
+
+def _check_message_rate(actor) -> None:
+    """At most MESSAGES_PER_HOUR messages per user per hour."""
+    window = datetime.timedelta(hours=1)
+    limit = settings.MESSAGES_PER_HOUR
+    sent = list(
+        ComplaintEvent.objects.filter(actor=actor, kind="message", created_at__gt=timezone.now() - window)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(sent) >= limit:
+        raise Throttled(
+            _("You sent %(n)d messages in the last hour. Try again later.") % {"n": limit},
+            retry_after=_retry_after(sent[-1], window),
+        )
+
+
 @transaction.atomic
 def file_complaint(
     *,
@@ -276,6 +314,7 @@ def file_complaint(
     """A consumer files a complaint: straight to an enrolled merchant, else to council review."""
     if consumer.role != Role.CONSUMER:
         raise NotAllowed(_("Only consumers file complaints."))
+    _check_filing_rate(consumer)
     if merchant is None:
         _require(merchant_name, "merchant_name", _("Name the merchant or choose an enrolled one."))
         council = region or root_council()
@@ -400,6 +439,7 @@ def withdraw(*, complaint: Complaint, actor, message: str = "") -> None:
 
 def message(*, complaint: Complaint, actor, message: str, staff_only: bool = False) -> None:
     _require(message, "message", _("Write a message."))
+    _check_message_rate(actor)
     visibility = Visibility.PARTIES
     if staff_only:
         if actor.is_council_staff:

@@ -1,7 +1,7 @@
 """Shared API plumbing: pagination and the one exception handler that maps domain
 errors to the contract's status codes (API.md "Conventions")."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
@@ -18,6 +18,8 @@ class Pagination(PageNumberPagination):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"detail": str(exc) or "Request too large.", "code": "too_large"}, status=413)
     if isinstance(exc, DomainError):
         if exc.fields and exc.status_code == 400:
             body = {k: [str(m) for m in v] for k, v in exc.fields.items()}

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from accounts import api as accounts_api
 from complaints import api as complaints_api
+from complaints import bundle as complaints_bundle
 from merchants import api as merchants_api
 from notifications import api as notifications_api
 from supervision import api as supervision_api
@@ -36,6 +37,8 @@ urlpatterns = [
     path("auth/register/", accounts_api.RegisterView.as_view(), name="auth-register"),
     path("auth/token/", accounts_api.TokenView.as_view(), name="auth-token"),
     path("auth/me/", accounts_api.MeView.as_view(), name="auth-me"),
+    path("me/data/", accounts_api.MyDataView.as_view(), name="me-data"),
+    path("me/delete/", accounts_api.MyDeleteView.as_view(), name="me-delete"),
     path("merchants/", merchants_api.MerchantListView.as_view(), name="merchant-list"),
     path("merchants/apply/", merchants_api.MerchantApplyView.as_view(), name="merchant-apply"),
     path("merchants/<int:pk>/", merchants_api.MerchantDetailView.as_view(), name="merchant-detail"),
@@ -52,9 +55,11 @@ urlpatterns = [
     path("violations/<int:pk>/confirm/", merchants_api.ViolationConfirmView.as_view(), name="violation-confirm"),
     path("violations/<int:pk>/dismiss/", merchants_api.ViolationDismissView.as_view(), name="violation-dismiss"),
     path("complaints/", complaints_api.ComplaintListView.as_view(), name="complaint-list"),
+    path("complaints/preview-contact/", complaints_api.ContactPreviewView.as_view(), name="complaint-preview-contact"),
     path("complaints/export.csv", supervision_api.ExportCsvView.as_view(), name="complaint-export-csv"),
     path("complaints/export.xlsx", supervision_api.ExportXlsxView.as_view(), name="complaint-export-xlsx"),
     path("complaints/<int:pk>/", complaints_api.ComplaintDetailView.as_view(), name="complaint-detail"),
+    path("complaints/<int:pk>/bundle.pdf", complaints_bundle.BundleView.as_view(), name="complaint-bundle"),
     path("complaints/<int:pk>/evidence/", complaints_api.EvidenceUploadView.as_view(), name="complaint-evidence"),
     path(
         "complaints/<int:pk>/evidence/<int:eid>/",
@@ -70,5 +75,6 @@ urlpatterns = [
     path("notifications/", notifications_api.NotificationListView.as_view(), name="notification-list"),
     path("notifications/<int:pk>/read/", notifications_api.NotificationReadView.as_view(), name="notification-read"),
     path("notifications/receipts/", notifications_api.DeliveryReceiptView.as_view(), name="notification-receipts"),
-    re_path(r"^.*$", NoSuchEndpoint.as_view(), name="not-found"),
+    # [\s\S], not ".": a path with a newline in it is still an API path.
+    re_path(r"^[\s\S]*$", NoSuchEndpoint.as_view(), name="not-found"),
 ]

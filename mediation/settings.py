@@ -4,6 +4,7 @@ Everything comes from the environment. With nothing set, the embedded default ru
 SQLite, Celery tasks executed eagerly after commit, SMS written to the console.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -50,15 +51,22 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "accounts",
     "merchants",
     "complaints",
     "notifications",
     "supervision",
+    "audit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The request's IP and user agent for audit entries written by services (audit/context.py).
+    "audit.context.AuditContextMiddleware",
+    "mediation.security.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -67,6 +75,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: turns a login refused by the axes backend into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mediation.urls"
@@ -96,7 +107,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.PhoneOrUsernameBackend"]
+# The axes backend comes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = ["mediation.security.LoginAttemptsBackend", "accounts.backends.PhoneOrUsernameBackend"]
+# Login throttling (django-axes): 5 failures of one login from one IP lock it for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "mediation.security.login_name"
+AXES_LOCKOUT_CALLABLE = "mediation.security.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["password", "code"]
+AXES_VERBOSE = False
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -132,6 +153,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 EVIDENCE_MAX_FILES = 20
+# Any request body above this answers 413 before it is read (one evidence file and its envelope).
+REQUEST_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 # Redis is the Celery broker and the cache; without it, tasks run eagerly after commit.
 REDIS_URL = env("REDIS_URL")
@@ -216,7 +239,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "mediation.api.Pagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "mediation.schema.AutoSchema",
     "EXCEPTION_HANDLER": "mediation.api.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "sms_code": "10/hour"},
@@ -225,6 +248,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "315 complaint mediation platform API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from our own static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Two choice sets are called "status": a complaint's and a delivery receipt's.
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "complaints.models.Status",
@@ -236,6 +263,30 @@ SPECTACULAR_SETTINGS = {
 VIOLATION_COMPENSATION = {"negative_handling": "20.00", "harassment": "100.00"}
 # Priority rules (SPEC "Priority"): a complaint above this amount scores higher.
 PRIORITY_AMOUNT_THRESHOLD = "5000.00"
+
+# Rate limits of the services (mediation.errors.Throttled, 429): complaints a consumer
+# files per 24 hours, messages a user writes per hour.
+COMPLAINTS_PER_DAY = int(env("COMPLAINTS_PER_DAY", "10"))
+MESSAGES_PER_HOUR = int(env("MESSAGES_PER_HOUR", "30"))
+
+# Content-Security-Policy (django-csp): no inline scripts or styles, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = True

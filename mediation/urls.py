@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from accounts import views as accounts_views
 
 from . import views
 
@@ -14,7 +16,10 @@ urlpatterns = [
     path("", include("merchants.urls")),
     path("", include("supervision.urls")),
     path("", include("notifications.urls")),
+    path("", include("audit.urls")),
+    path("my/data/", accounts_views.my_data, name="my_data"),
+    path("my/delete/", accounts_views.my_delete, name="my_delete"),
     path("api/v1/", include("mediation.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]

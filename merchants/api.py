@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api import AnonymousThrottle
 from accounts.models import Role
 from mediation.errors import NotAllowed
 
@@ -37,6 +38,7 @@ from .views.common import client_ip
 )
 class MerchantListView(generics.ListAPIView):
     permission_classes = [AllowAny]
+    throttle_classes = [AnonymousThrottle]
     serializer_class = MerchantListSerializer
     filter_backends: list = []
 
@@ -52,6 +54,7 @@ class MerchantListView(generics.ListAPIView):
 
 class MerchantDetailView(APIView):
     permission_classes = [AllowAny]
+    throttle_classes = [AnonymousThrottle]
 
     @extend_schema(operation_id="merchants_retrieve", responses={200: MerchantPublicSerializer})
     def get(self, request, pk: int):

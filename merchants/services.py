@@ -376,6 +376,7 @@ def reveal_consumer_phone(*, actor: User, complaint_id, ip: str | None = None) -
     Every reveal is written to the access log council staff read (ContactReveal). The rule
     itself is complaints.access.phone_reveal_refusal; a case of another merchant is 404.
     """
+    from audit.services import record as record_audit
     from complaints import access
 
     complaint = access.get_complaint_for(actor, complaint_id)
@@ -383,6 +384,7 @@ def reveal_consumer_phone(*, actor: User, complaint_id, ip: str | None = None) -
     if refusal:
         raise NotAllowed(refusal)
     ContactReveal.objects.create(complaint=complaint, merchant_id=complaint.merchant_id, user=actor, ip=ip or None)
+    record_audit(action="contact.reveal", actor=actor, obj=complaint, ip=ip)
     return complaint.consumer.phone or ""
 
 

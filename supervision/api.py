@@ -10,7 +10,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api import AnonymousThrottle
 from accounts.models import Role
+from audit.services import record_export
 from mediation.errors import InvalidInput, NotAllowed
 
 from . import dashboard, exports, selectors
@@ -197,6 +199,7 @@ class _ExportView(APIView):
         )
         if filterset.is_bound and not filterset.is_valid():
             raise InvalidInput(_("Some filters were not understood."), fields=filterset.errors)
+        record_export(request.user, request.path, request.query_params.urlencode(), filterset.qs)
         return filterset.qs
 
 
@@ -242,6 +245,7 @@ class ExportXlsxView(_ExportView):
 
 class PublicStatsView(APIView):
     permission_classes = [AllowAny]
+    throttle_classes = [AnonymousThrottle]
 
     @extend_schema(operation_id="stats_public", responses={200: PublicFiguresSerializer})
     def get(self, request):

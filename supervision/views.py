@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from audit.services import record_export
 from complaints.models import Category, Outcome, Status
 from complaints.priority import RULES, rule_explanations
 
@@ -82,8 +83,9 @@ def queue(request):
 
 def _export_cases(request):
     """The queue's cases with the queue's filters; filters that were not understood are left
-    out, as on the queue page the export link sits on."""
+    out, as on the queue page the export link sits on. Each export is audited."""
     filterset = StaffQueueFilter(request.GET or None, queryset=selectors.staff_queue(request.user), request=request)
+    record_export(request.user, request.path, request.GET.urlencode(), filterset.qs)
     return filterset.qs
 
 

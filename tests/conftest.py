@@ -21,6 +21,9 @@ def _test_settings(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "evidence"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Suites file many cases as one consumer; tests/security checks the real limits.
+    settings.COMPLAINTS_PER_DAY = 1000
+    settings.MESSAGES_PER_HOUR = 1000
 
 
 @pytest.fixture(autouse=True)
@@ -66,6 +69,9 @@ def yichang(hubei):
 
 
 def make_user(username, role, **fields):
+    # The suite reads English: people get English notices unless a test says otherwise
+    # (tests/test_languages.py covers Chinese).
+    fields.setdefault("language", "en")
     user = User(username=username, role=role, name=fields.pop("name", username.title()), **fields)
     user.set_password(PASSWORD)
     user.save()

@@ -1,4 +1,6 @@
-"""Template helpers for cases: the deadline countdown every party sees."""
+"""Template helpers for cases: the deadline countdown every party sees, and amounts in yuan."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.utils import timezone
@@ -30,3 +32,18 @@ def countdown(due_at) -> str:
 @register.filter
 def is_late(due_at) -> bool:
     return bool(due_at) and due_at < timezone.now()
+
+
+@register.filter
+def cny(amount) -> str:
+    """An amount in yuan as '¥1,234.56' (two decimals, thousands grouped); '' when blank or not a number."""
+    if amount is None or amount == "":
+        return ""
+    try:
+        value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return ""
+    if not value.is_finite():
+        return ""
+    sign = "-" if value < 0 else ""
+    return f"{sign}¥{abs(value):,.2f}"

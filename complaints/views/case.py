@@ -15,14 +15,16 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
-from mediation.errors import DomainError, NotAllowed, WrongState
+from mediation.errors import DomainError, NotAllowed, Throttled, WrongState
 from merchants.case_panels import case_panels
 from merchants.models import ViolationKind
 
 from .. import access, services, workflow
 from ..forms import ACTION_FORMS, EvidenceForm, action_form
+from ..integrity import verify_chain
 from ..models import Party, Remedy, Status, Visibility
 from ..priority import RULES
+from ..templatetags.cases import cny
 
 VIOLATION_KINDS = dict(ViolationKind.choices)
 
@@ -96,9 +98,9 @@ def _event_details(event) -> list[tuple[str, str]]:
     if event.kind in ("responded", "accepted"):
         offer = _settlement(data) or {}
         if offer.get("remedy"):
-            details.append((_("Remedy"), offer["remedy"]))
+            details.append((_("Remedy"), str(dict(Remedy.choices).get(offer["remedy"], offer["remedy"]))))
         if offer.get("amount"):
-            details.append((_("Amount"), f"¥{offer['amount']}"))
+            details.append((_("Amount"), cny(offer["amount"])))
         if offer.get("due_date"):
             details.append((_("Carried out by"), offer["due_date"]))
     elif event.kind == "mediator_assigned" and data.get("mediator_name"):
@@ -116,7 +118,7 @@ def _event_details(event) -> list[tuple[str, str]]:
     elif event.kind.startswith("violation_") and data.get("violation_kind") in VIOLATION_KINDS:
         details.append((_("Kind"), str(VIOLATION_KINDS[data["violation_kind"]])))
         if data.get("compensation"):
-            details.append((_("Compensation owed"), f"¥{data['compensation']}"))
+            details.append((_("Compensation owed"), cny(data["compensation"])))
     elif event.kind in ("notice_delivered", "notice_undelivered", "notice_retried") and data.get("recipient"):
         details.append((_("To"), data["recipient"]))
     return details
@@ -245,6 +247,8 @@ def case_context(request, complaint, *, bound=None, upload_form=None) -> dict:
         "upload_form": (upload_form or EvidenceForm(prefix="evidence")) if is_owner else None,
         "priority_reasons": _priority_reasons(complaint) if user.is_council_staff else [],
         "panels": case_panels(user, complaint, event_kinds={e["kind"] for e in timeline}),
+        # Staff see whether the timeline's hash chain is intact (complaints/integrity.py).
+        "chain_problems": verify_chain(complaint) if user.is_council_staff else None,
     }
 
 
@@ -287,6 +291,9 @@ def act(request, pk: int, action: str):
         except NotAllowed as exc:
             messages.error(request, exc.message)
             status = 403
+        except Throttled as exc:
+            messages.error(request, exc.message)
+            status = 429
         except DomainError as exc:
             form.add_domain_error(exc)
         else:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from mediation.errors import DomainError
+from mediation.errors import DomainError, Throttled
 
 from .. import access, workflow
 from ..forms import ComplaintForm, guidance_list
@@ -59,10 +59,13 @@ def new(request):
     if request.GET.get("merchant", "").isdigit():
         initial["merchant"] = request.GET["merchant"]
     form = ComplaintForm(request.POST or None, request.FILES or None, initial=initial)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             complaint = workflow.file_complaint(consumer=request.user, **form.filing_data())
         except DomainError as exc:
+            if isinstance(exc, Throttled):
+                status, retry_after = 429, exc.retry_after
             for field, errors in exc.fields.items():
                 for error in errors:
                     form.add_error(field if field in form.fields else None, str(error))
@@ -84,4 +87,9 @@ def new(request):
         "guidance": guidance_list(),
         "preview": contact_preview(request.user, share),
     }
-    return render(request, "complaints/new.html", context, status=400 if form.errors else 200)
+    if form.errors and status == 200:
+        status = 400
+    response = render(request, "complaints/new.html", context, status=status)
+    if status == 429:
+        response["Retry-After"] = str(retry_after)
+    return response

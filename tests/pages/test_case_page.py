@@ -154,7 +154,7 @@ def test_consumer_sees_accept_reject_and_mediation_once_the_merchant_offers(clie
         "report_violation",
     }
     text = response.content.decode()
-    assert "The merchant's offer" in text and "We refund in full." in text and "¥2999.00" in text
+    assert "The merchant's offer" in text and "We refund in full." in text and "¥2,999.00" in text
 
 
 def test_supervisor_assigns_among_mediators_whose_council_covers_the_case(
