@@ -331,7 +331,7 @@ def url_for(route: str, name: str, world) -> str:
         pk = world["unlisted"].pk if "decide" in name or name.startswith("api:merchant-") else world["shop"].pk
         if name in ("api:merchant-detail", "merchants:public_record", "merchants:council_detail"):
             pk = world["shop"].pk
-    if "violation" in name:
+    if name.startswith(("api:violation-", "merchants:violation_")):
         pk = world["violation"].pk
     if name in ("merchants:remove_agent", "api:merchant-agent-remove"):
         pk = world["agent"].pk
