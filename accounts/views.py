@@ -164,7 +164,7 @@ class DeleteAccountForm(forms.Form):
 
 def _consumer_only(request):
     message = _("This page is for consumers.")
-    return render(request, "supervision/forbidden.html", {"message": message}, status=403)
+    return render(request, "forbidden.html", {"message": message}, status=403)
 
 
 @login_required

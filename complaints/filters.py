@@ -18,6 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from accounts.models import Council
 from merchants.models import Merchant
 
+from . import search
 from .models import OPEN_STATUSES, Category, Channel, Complaint, Status
 
 MAX_PRIORITY = 1000
@@ -120,9 +121,4 @@ class ComplaintFilter(django_filters.FilterSet):
         if CASE_NUMBER.fullmatch(value):
             # A case number finds that case through its unique index, without reading any text.
             return queryset.filter(case_number__in={value, value.upper()})
-        return queryset.filter(
-            Q(case_number__iexact=value)
-            | Q(order_number=value)
-            | Q(title__icontains=value)
-            | Q(description__icontains=value)
-        )
+        return search.matching(queryset, value)

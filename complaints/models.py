@@ -94,6 +94,8 @@ class Complaint(models.Model):
     demands = models.JSONField(_("demands"), default=list)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), max_length=5000)
+    # The n-grams text search looks up (complaints.search), written when the case is filed.
+    search_terms = models.TextField(blank=True, default="", editable=False)
     share_contact = models.BooleanField(_("share my contact details with the merchant"), default=False)
 
     status = models.CharField(_("status"), max_length=24, choices=Status.choices)

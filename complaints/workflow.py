@@ -35,6 +35,8 @@ from .models import (
     Visibility,
 )
 from .priority import refresh_merchant_priorities, refresh_priority
+from .search import complaint_terms
+from .text import visible
 from .timeline import append_event
 
 S = Status
@@ -321,6 +323,9 @@ def file_complaint(
     else:
         council = merchant.region
     enrolled = merchant is not None and merchant.is_enrolled
+    title, description, merchant_name, platform, order_number = (
+        visible(text) for text in (title, description, merchant_name, platform, order_number)
+    )
     now = timezone.now()
     complaint = Complaint(
         case_number=_next_case_number(council, now),
@@ -347,6 +352,7 @@ def file_complaint(
         filed_at=now,
     )
     complaint.merchant_first_due_at = complaint.due_at if enrolled else None
+    complaint.search_terms = complaint_terms(complaint)
     refresh_priority(complaint)
     complaint.save()
     refresh_merchant_priorities(complaint)

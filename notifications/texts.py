@@ -26,6 +26,30 @@ SUBJECTS = {
     "message": _("Complaint {case}: new message"),
 }
 
+# What each notice is about, as staff read it in the outbox tables.
+EVENT_NAMES = {
+    "filed": _("New complaint"),
+    "asked_again": _("Consumer asks again"),
+    "responded": _("Merchant answered"),
+    "review_accepted": _("Accepted for mediation"),
+    "rejected": _("Not accepted"),
+    "escalated": _("Went to mediation"),
+    "mediator_assigned": _("Mediator assigned"),
+    "settled": _("Settled"),
+    "fulfilled": _("Carried out, to confirm"),
+    "closed": _("Closed"),
+    "reminder": _("Deadline reminder"),
+    "merchant_overdue": _("Merchant's deadline passed"),
+    "staff_overdue": _("Council's deadline passed"),
+    "consumer_moved": _("Consumer answered"),
+    "message": _("New message"),
+}
+
+
+def event_name(event: str) -> str:
+    return str(EVENT_NAMES.get(event, event.replace("_", " ")))
+
+
 BODIES = {
     "filed": _("[315] A consumer filed complaint {case} against you. Please answer by {deadline}: {link}"),
     "asked_again": _(

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import selectors, services
 from .forms import MarkReadForm
 from .models import NoticeStatus
+from .texts import event_name
 
 PAGE_SIZE = 25
 
@@ -53,7 +54,7 @@ def staff_required(view):
     def wrapper(request, *args, **kwargs):
         if not request.user.is_council_staff:
             message = _("This page is for council staff.")
-            return render(request, "notifications/forbidden.html", {"message": message}, status=403)
+            return render(request, "forbidden.html", {"message": message}, status=403)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -69,7 +70,7 @@ def staff_overview(request):
             "id": notice.pk,
             "case_id": notice.complaint_id,
             "case_number": notice.complaint.case_number,
-            "event": notice.event.replace("_", " "),
+            "event": event_name(notice.event),
             "channel": notice.get_channel_display(),
             "recipient": selectors.masked_recipient(notice),
             "attempts": notice.attempts,

@@ -30,7 +30,7 @@ def staff_required(view):
     def wrapper(request, *args, **kwargs):
         if not request.user.is_council_staff:
             message = _("This page is for council staff.")
-            return render(request, "supervision/forbidden.html", {"message": message}, status=403)
+            return render(request, "forbidden.html", {"message": message}, status=403)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -44,7 +44,7 @@ def supervisor_required(view):
     def wrapper(request, *args, **kwargs):
         if request.user.role != Role.SUPERVISOR:
             message = _("Exports are for council supervisors.")
-            return render(request, "supervision/forbidden.html", {"message": message}, status=403)
+            return render(request, "forbidden.html", {"message": message}, status=403)
         return view(request, *args, **kwargs)
 
     return wrapper

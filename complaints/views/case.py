@@ -18,6 +18,7 @@ from accounts.models import Role
 from mediation.errors import DomainError, NotAllowed, Throttled, WrongState
 from merchants.case_panels import case_panels
 from merchants.models import ViolationKind
+from notifications.texts import event_name
 
 from .. import access, services, workflow
 from ..forms import ACTION_FORMS, EvidenceForm, action_form
@@ -171,7 +172,7 @@ def notice_rows(complaint) -> list[dict]:
             recipient = notice.recipient.display_name if notice.recipient_id else ""
         rows.append(
             {
-                "event": notice.event.replace("_", " "),
+                "event": event_name(notice.event),
                 "channel": notice.get_channel_display(),
                 "recipient": recipient,
                 "status": notice.get_status_display(),

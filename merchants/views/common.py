@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 def forbidden(request, message: str, status: int = 403):
     """The page is not for this person: say why, in words."""
-    return render(request, "merchants/forbidden.html", {"message": message}, status=status)
+    return render(request, "forbidden.html", {"message": message}, status=status)
 
 
 def add_form_errors(form, exc) -> None:

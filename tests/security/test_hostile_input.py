@@ -89,17 +89,25 @@ def test_hostile_values_answer_400_with_the_field(api, wang, shop, field, value)
     assert not Complaint.objects.exists()
 
 
-def test_zero_width_and_right_to_left_characters_are_kept_out_of_titles(api, wang, shop):
+def test_zero_width_and_bidi_controls_are_kept_out_of_what_parties_write(api, wang, shop, owner):
     title = "Refund\u200b\u202eevil\u202c\u2066x\u2069 please"
-    response = api.as_(wang).post("/api/v1/complaints/", filing(shop, title=title), format="json")
-    assert response.status_code in (201, 400), response.content
-    if response.status_code == 201:
-        case = Complaint.objects.get()
-        client = Client()
-        client.force_login(wang)
-        html = client.get(f"/cases/{case.pk}/").content.decode()
-        assert "\u202e" not in case.title or "\u202e" in html  # stored as given is shown as given, escaped
-        assert "<script" not in html.split("</head>")[1].split("<script src")[0]
+    response = api.as_(wang).post(
+        "/api/v1/complaints/", filing(shop, title=title, order_number="\ufeffTB1"), format="json"
+    )
+    assert response.status_code == 201, response.content
+    case = Complaint.objects.get()
+    assert case.title == "Refundevilx please"
+    assert case.order_number == "TB1"
+    response = api.as_(owner).post(
+        f"/api/v1/complaints/{case.pk}/message/", {"message": "ok\u202e gnp.exe"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert case.events.latest("created_at").message == "ok gnp.exe"
+    client = Client()
+    client.force_login(wang)
+    html = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "Refundevilx please" in html
+    assert "\u202e" not in html
 
 
 def test_non_utf8_json_body_answers_400(api, wang):

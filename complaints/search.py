@@ -1,0 +1,79 @@
+"""Text search over complaints that finds Chinese words.
+
+PostgreSQL's full-text parser does not cut Chinese into words, and a trigram index cannot
+serve the two-character words most searches are made of (退款, 质量). So each complaint
+keeps `search_terms`: the n-grams of its text, written when it is filed.
+
+- every run of Han characters gives its characters and its overlapping pairs
+  ("质量问题" gives 质 量 问 题 质量 量问 问题);
+- every run of ASCII letters and digits, lower-cased, gives its overlapping triples, or the
+  whole run when shorter ("TB2024" gives tb2 b20 202 024).
+
+A needle is cut the same way. Whenever the needle occurs in a text, every term of the needle
+is a term of that text, so on PostgreSQL a GIN index over the terms narrows the candidates
+and the exact, case-insensitive substring test then decides: the index changes the speed of a
+search, never its results. A needle that gives no term (one letter, punctuation) is tested on
+its own, without the index.
+"""
+
+import re
+
+from django.db import connections
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+RUNS = re.compile(rf"[{HAN}]+|[a-z0-9]+")
+# The texts a complaint is found by, in the order search_terms() is given them.
+SEARCHED_FIELDS = ("case_number", "order_number", "title", "description")
+# The expression of the GIN index "complaint_search_terms" (migration 0006): a query must
+# repeat it exactly for PostgreSQL to use the index.
+INDEXED = "array_to_tsvector(string_to_array(complaints_complaint.search_terms, ' '))"
+
+
+def _terms(text: str, *, needle: bool = False) -> set[str]:
+    terms: set[str] = set()
+    for run in RUNS.findall(text.lower()):
+        if run[0].isascii():
+            if len(run) >= 3:
+                terms.update(run[i : i + 3] for i in range(len(run) - 2))
+            elif not needle:
+                # A short run of a text is one whole term; a short run of a needle may be part
+                # of a longer run of the text, so it is not looked up.
+                terms.add(run)
+        else:
+            terms.update(run)
+            terms.update(run[i : i + 2] for i in range(len(run) - 1))
+    return terms
+
+
+def search_terms(*texts: str) -> str:
+    """The stored terms of a complaint's texts (SEARCHED_FIELDS), space-separated."""
+    terms: set[str] = set()
+    for text in texts:
+        terms |= _terms(text or "")
+    return " ".join(sorted(terms))
+
+
+def complaint_terms(complaint) -> str:
+    return search_terms(*(getattr(complaint, field) for field in SEARCHED_FIELDS))
+
+
+def needle_query(needle: str) -> str:
+    """The tsquery every text holding the needle matches ('' when the needle gives no term)."""
+    # Terms hold only ASCII letters, digits and Han characters: nothing to escape.
+    return " & ".join(f"'{term}'" for term in sorted(_terms(needle, needle=True)))
+
+
+def matching(queryset: QuerySet, needle: str) -> QuerySet:
+    """Complaints whose case number or order number is the needle, or whose text holds it."""
+    exact = (
+        Q(case_number__iexact=needle)
+        | Q(order_number=needle)
+        | Q(title__icontains=needle)
+        | Q(description__icontains=needle)
+    )
+    query = needle_query(needle)
+    if query and connections[queryset.db].vendor == "postgresql":
+        queryset = queryset.filter(RawSQL(f"{INDEXED} @@ %s::tsquery", [query], output_field=BooleanField()))
+    return queryset.filter(exact)
