@@ -264,6 +264,9 @@ VIOLATION_COMPENSATION = {"negative_handling": "20.00", "harassment": "100.00"}
 # Priority rules (SPEC "Priority"): a complaint above this amount scores higher.
 PRIORITY_AMOUNT_THRESHOLD = "5000.00"
 
+# The staff dashboard's figures are computed at most this often per region and period (0: always).
+DASHBOARD_CACHE_SECONDS = int(env("DASHBOARD_CACHE_SECONDS", "60"))
+
 # Rate limits of the services (mediation.errors.Throttled, 429): complaints a consumer
 # files per 24 hours, messages a user writes per hour.
 COMPLAINTS_PER_DAY = int(env("COMPLAINTS_PER_DAY", "10"))

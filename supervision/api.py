@@ -172,7 +172,7 @@ class StatsView(APIView):
         if form.is_bound and not form.is_valid():
             raise InvalidInput(_("Some filters were not understood."), fields=form.errors)
         scope = dashboard.scope_for(request.user, **form.valid_filters())
-        return Response(DashboardFiguresSerializer(dashboard.staff_dashboard(scope)).data)
+        return Response(DashboardFiguresSerializer(dashboard.cached_staff_dashboard(scope)).data)
 
 
 class _AnyAccept(BaseContentNegotiation):

@@ -180,7 +180,7 @@ def dashboard(request):
     form = DashboardFilterForm(request.GET or None, user=user)
     scope = staff_dashboard.scope_for(user, **form.valid_filters())
     now = timezone.now()
-    figures = staff_dashboard.staff_dashboard(scope, now)
+    figures = staff_dashboard.cached_staff_dashboard(scope)
     return render(
         request,
         "supervision/dashboard.html",

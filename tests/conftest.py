@@ -24,6 +24,8 @@ def _test_settings(settings, tmp_path):
     # Suites file many cases as one consumer; tests/security checks the real limits.
     settings.COMPLAINTS_PER_DAY = 1000
     settings.MESSAGES_PER_HOUR = 1000
+    # Tests read the dashboard's figures right after changing cases; tests/supervision checks the cache.
+    settings.DASHBOARD_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

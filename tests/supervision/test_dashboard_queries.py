@@ -90,3 +90,23 @@ def test_queue_with_the_new_filters_runs_a_fixed_number_of_queries(
         many = count_queries(client, QUEUE, params)
 
     assert few == many, (few, many)
+
+
+def test_figures_are_computed_once_a_minute_per_region_and_period(client, api, supervisor, jiangan, grow, settings):
+    """A province's dashboard over years of cases is one pass over them all: it is computed
+    at most once a minute (DASHBOARD_CACHE_SECONDS), for the page and the API alike, and says when."""
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    client.force_login(supervisor)
+    grow(4)
+    computed = count_queries(client, DASHBOARD)
+    first = client.get(DASHBOARD)
+    grow(4)
+    assert count_queries(client, DASHBOARD) < computed
+    again = client.get(DASHBOARD)
+    assert again.context["figures"] == first.context["figures"]
+    assert 'id="generated"' in again.content.decode()
+    assert api.as_(supervisor).get(STATS).json()["total"] == first.context["figures"]["total"] == 4
+    # Another region is computed on its own, with the new cases.
+    other = client.get(DASHBOARD, {"region": jiangan.pk}).context["figures"]
+    assert other["total"] == Complaint.objects.filter(council_path__startswith=jiangan.path).count()
+    assert other["total"] > 4
