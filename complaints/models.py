@@ -166,6 +166,13 @@ class Complaint(models.Model):
                 condition=models.Q(status__in=sorted(OPEN_STATUSES)),
                 name="complaint_open_due",
             ),
+            # The queue's order over open cases only: a page of open or overdue cases in
+            # priority order reads this small index instead of walking every case's.
+            models.Index(
+                fields=["-priority", "filed_at", "id"],
+                condition=models.Q(status__in=sorted(OPEN_STATUSES)),
+                name="complaint_open_priority",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -18,6 +18,7 @@ from complaints.priority import RULES, rule_explanations
 from . import dashboard as staff_dashboard
 from . import exports, selectors
 from .forms import DashboardFilterForm, MerchantSearchForm, StaffQueueFilter
+from .paging import CappedPaginator
 
 PAGE_SIZE = 25
 
@@ -60,7 +61,7 @@ def _decorate(case, now) -> None:
 def queue(request):
     user = request.user
     filterset = StaffQueueFilter(request.GET or None, queryset=selectors.staff_queue(user), request=request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     for case in page:
         _decorate(case, now)

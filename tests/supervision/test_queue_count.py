@@ -1,0 +1,23 @@
+"""The queue counts its cases up to a cap and says "more than" beyond it."""
+
+import pytest
+
+from supervision import paging
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_queue_says_more_than_the_cap(client, supervisor, file_complaint, monkeypatch):
+    client.force_login(supervisor)
+    for _ in range(4):
+        file_complaint()
+    monkeypatch.setattr(paging, "COUNT_CAP", 3)
+    page = client.get("/council/")
+    assert "more than 3 cases" in page.content.decode()
+    assert page.context["page"].paginator.count == 3
+    assert len(page.context["page"].object_list) == 3  # the queue lists the first COUNT_CAP, by priority
+
+    narrowed = client.get("/council/", {"category": "delivery"})
+    assert "0 cases" in narrowed.content.decode()
+    monkeypatch.setattr(paging, "COUNT_CAP", 10)
+    assert "4 cases" in client.get("/council/").content.decode()
