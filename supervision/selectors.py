@@ -2,6 +2,7 @@
 The staff dashboard's figures are in supervision/dashboard.py."""
 
 import datetime
+import logging
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
@@ -14,7 +15,12 @@ from merchants.models import Merchant, MerchantStatus
 
 PUBLIC_FIGURES_KEY = "public_figures"
 PUBLIC_FIGURES_SECONDS = 5 * 60
+# Stored figures are served however old (a day at most) while fresh ones are computed.
+PUBLIC_FIGURES_KEEP = 24 * 60 * 60
+REFRESH_PENDING_KEY = "public_figures:refresh_pending"
+REFRESH_DELAY = 30
 DUE_SOON = datetime.timedelta(hours=24)
+logger = logging.getLogger(__name__)
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -57,14 +63,40 @@ def public_figures() -> dict:
 
 
 def cached_public_figures() -> dict:
-    """The public page is read by anyone, often: its aggregates run at most every 5 minutes,
-    and sooner after a case closes, a merchant's status changes or a violation is confirmed
-    (those services call invalidate_public_figures)."""
-    return cache.get_or_set(PUBLIC_FIGURES_KEY, public_figures, PUBLIC_FIGURES_SECONDS)
+    """The public page is read by anyone, often, and its figures take seconds to compute over
+    a million cases: readers always get the stored figures, and a Celery task computes fresh
+    ones in the background when they are older than PUBLIC_FIGURES_SECONDS or a change made
+    them stale (invalidate_public_figures). Only the very first reader computes them."""
+    entry = cache.get(PUBLIC_FIGURES_KEY)
+    if entry is None:
+        return store_public_figures()
+    if timezone.now() - entry["computed_at"] > datetime.timedelta(seconds=PUBLIC_FIGURES_SECONDS):
+        _schedule_refresh(delay=0)
+        entry = cache.get(PUBLIC_FIGURES_KEY) or entry  # the task ran here when tasks run eagerly
+    return entry["figures"]
+
+
+def store_public_figures() -> dict:
+    figures = public_figures()
+    cache.set(PUBLIC_FIGURES_KEY, {"figures": figures, "computed_at": timezone.now()}, PUBLIC_FIGURES_KEEP)
+    return figures
 
 
 def invalidate_public_figures() -> None:
-    cache.delete(PUBLIC_FIGURES_KEY)
+    """A case closed, a merchant's status changed or a violation was confirmed: fresh figures
+    are computed within REFRESH_DELAY seconds, once for every change made meanwhile."""
+    _schedule_refresh(delay=REFRESH_DELAY)
+
+
+def _schedule_refresh(*, delay: int) -> None:
+    from .tasks import refresh_public_figures
+
+    if cache.add(REFRESH_PENDING_KEY, True, REFRESH_DELAY + 120):
+        try:
+            refresh_public_figures.apply_async(countdown=delay)
+        except Exception:  # the broker is down: the next reader or change asks again
+            cache.delete(REFRESH_PENDING_KEY)
+            logger.warning("Could not queue the public figures' refresh", exc_info=True)
 
 
 def enrolled_merchants(q: str = "") -> QuerySet[Merchant]:

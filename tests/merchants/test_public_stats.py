@@ -81,7 +81,7 @@ def test_closing_a_case_drops_the_cached_figures(file_complaint, wang, django_ca
     assert cached_public_figures()["closed"] == 0
     with django_capture_on_commit_callbacks(execute=True):
         workflow.perform(actor=wang, complaint_id=case.pk, action="withdraw")
-    assert cache.get(PUBLIC_FIGURES_KEY) is None
+    assert cache.get(PUBLIC_FIGURES_KEY)["figures"]["closed"] == 1  # recomputed by the task
     assert cached_public_figures()["closed"] == 1
 
 
@@ -122,3 +122,49 @@ def test_nothing_is_dropped_when_the_change_is_rolled_back(file_complaint, wang,
             raise RuntimeError("rolled back")
     assert callbacks == []
     assert cache.get(PUBLIC_FIGURES_KEY) is not None
+
+
+def test_readers_get_stored_figures_while_a_refresh_runs_in_the_background(file_complaint, monkeypatch):
+    """A million cases take seconds to count: no visitor waits for it once figures exist."""
+    import datetime
+
+    from django.utils import timezone
+
+    from supervision import tasks
+
+    scheduled = []
+    monkeypatch.setattr(tasks.refresh_public_figures, "apply_async", lambda **kw: scheduled.append(kw))
+    assert cached_public_figures()["total"] == 0  # the first reader computes them
+    file_complaint()
+    entry = cache.get(PUBLIC_FIGURES_KEY)
+    entry["computed_at"] = timezone.now() - datetime.timedelta(minutes=6)
+    cache.set(PUBLIC_FIGURES_KEY, entry)
+
+    assert cached_public_figures()["total"] == 0  # stale, served at once
+    assert cached_public_figures()["total"] == 0
+    assert scheduled == [{"countdown": 0}]  # one refresh for both readers
+
+    tasks.refresh_public_figures()  # what the worker runs
+    assert cached_public_figures()["total"] == 1
+
+
+@pytest.mark.django_db
+def test_changes_meanwhile_are_one_refresh_and_a_broker_outage_loses_nothing(monkeypatch):
+    from supervision import selectors, tasks
+
+    scheduled = []
+    monkeypatch.setattr(tasks.refresh_public_figures, "apply_async", lambda **kw: scheduled.append(kw))
+    selectors.invalidate_public_figures()
+    selectors.invalidate_public_figures()
+    assert scheduled == [{"countdown": selectors.REFRESH_DELAY}]
+
+    tasks.refresh_public_figures()
+
+    def broker_down(**kw):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.refresh_public_figures, "apply_async", broker_down)
+    selectors.invalidate_public_figures()  # logged, not raised
+    monkeypatch.setattr(tasks.refresh_public_figures, "apply_async", lambda **kw: scheduled.append(kw))
+    selectors.invalidate_public_figures()  # asked again once the broker is back
+    assert scheduled[-1] == {"countdown": selectors.REFRESH_DELAY} and len(scheduled) == 2

@@ -93,7 +93,7 @@ def test_figures_are_cached_for_five_minutes(client, file_complaint, django_asse
     with django_assert_max_num_queries(2):  # only the merchant list; no aggregate over complaints
         cached = client.get(STATS)
     assert _stat(cached.text, "figure-total") == "1"
-    assert cache.get("public_figures")["total"] == 1
+    assert cache.get("public_figures")["figures"]["total"] == 1
 
     cache.delete("public_figures")
     assert _stat(client.get(STATS).text, "figure-total") == "2"
