@@ -29,4 +29,5 @@ RUN useradd --create-home --uid 1000 app \
 USER app
 
 EXPOSE 8000
-CMD ["gunicorn", "mediation.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers, timeout and logs from gunicorn.conf.py (GUNICORN_* variables override them).
+CMD ["gunicorn", "mediation.wsgi"]

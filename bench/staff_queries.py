@@ -1,7 +1,9 @@
 """Are the staff dashboard's and queue's queries index-backed at 100,000 complaints?
 
-Bulk-loads 100,000 complaints (bulk_create in batches) into a PostgreSQL database of its own,
-then, for supervisors of a district, a city and the province, captures the exact SQL that
+Loads 100,000 complaints with bench/load_data.py (the Hubei council tree, 5,000 merchants, every
+case played through the state machine, loaded by COPY) into a PostgreSQL database of its own,
+then, for the supervisors of a district, a city and the province (bench-district, bench-city,
+bench-province), captures the exact SQL that
 the dashboard (supervision.dashboard), the queue (supervision.forms.StaffQueueFilter over
 supervision.selectors.staff_queue, paginated like the page) and the export run, and records
 `EXPLAIN (ANALYZE, BUFFERS)` of each: whether an index serves the complaints table, whether
@@ -21,22 +23,15 @@ import argparse
 import datetime
 import json
 import os
-import random
 import resource
 import sys
 import time
-from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/mediation_staff_bench"
-CITIES = 12
-DISTRICTS_PER_CITY = 4
-MERCHANTS = 600
-CONSUMERS = 2000
-BATCH = 5000
 SEED = 315
 
 
@@ -73,133 +68,13 @@ def _setup(url: str) -> None:
 # --- the data ----------------------------------------------------------------------------
 
 
-def _load(rows: int) -> None:
-    from django.db import connection
-    from django.utils import timezone
+def _load(url: str, rows: int) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    import load_data
 
-    from accounts.models import Council, Role, User
-    from complaints.models import OPEN_STATUSES, Category, Channel, Complaint, Outcome, Party, Status
-    from complaints.priority import RULES
-    from merchants.models import Merchant, MerchantStatus
-
-    rng = random.Random(SEED)
-    with connection.cursor() as cur:
-        cur.execute(
-            "TRUNCATE complaints_complaint, complaints_complaintevent, complaints_evidence, "
-            "merchants_merchant, accounts_user, accounts_council RESTART IDENTITY CASCADE"
-        )
-    province = Council.objects.create(name="Hubei", code="HB")
-    districts = []
-    for c in range(CITIES):
-        city = Council.objects.create(name=f"City {c}", code=f"HB-{c:02d}", parent=province)
-        for d in range(DISTRICTS_PER_CITY):
-            districts.append(Council.objects.create(name=f"District {c}-{d}", code=f"HB-{c:02d}-{d}", parent=city))
-    merchants = Merchant.objects.bulk_create(
-        Merchant(
-            name=f"Merchant {i:04d}",
-            uscc=f"91420{i:013d}",
-            region=rng.choice(districts),
-            status=MerchantStatus.ENROLLED,
-            notice_phones=[],
-        )
-        for i in range(MERCHANTS)
-    )
-    consumers = User.objects.bulk_create(
-        User(username=f"c{i}", role=Role.CONSUMER, phone=f"139{i:08d}", password="!") for i in range(CONSUMERS)
-    )
-    for council in (province, districts[0].parent, districts[0]):
-        User.objects.create(username=f"sup-{council.code}", role=Role.SUPERVISOR, council=council, password="!")
-
-    now = timezone.now()
-    regions = {m.pk: m.region for m in merchants}
-    categories, channels = Category.values, Channel.values
-    closed_outcomes = [
-        (Outcome.RESOLVED, 45),
-        (Outcome.UNCONFIRMED, 15),
-        (Outcome.NOT_SETTLED, 10),
-        (Outcome.NO_REPLY, 12),
-        (Outcome.WITHDRAWN, 12),
-        (Outcome.REJECTED, 6),
-    ]
-    open_states = [
-        (Status.AWAITING_MERCHANT, Party.MERCHANT),
-        (Status.AWAITING_CONSUMER, Party.CONSUMER),
-        (Status.IN_MEDIATION, Party.COUNCIL),
-        (Status.UNDER_REVIEW, Party.COUNCIL),
-        (Status.SETTLED, Party.MERCHANT),
-        (Status.AWAITING_CONFIRMATION, Party.CONSUMER),
-    ]
-    batch = []
-    for n in range(rows):
-        merchant = rng.choice(merchants)
-        region = regions[merchant.pk]
-        filed_at = now - datetime.timedelta(seconds=rng.randrange(0, 730 * 86400))
-        age_days = (now - filed_at).days
-        is_open = rng.random() < (0.6 if age_days < 30 else 0.03)
-        first_due = filed_at + datetime.timedelta(days=7)
-        answered = rng.random() < 0.8
-        first_response_at = filed_at + datetime.timedelta(hours=rng.uniform(1, 240)) if answered else None
-        if first_response_at and first_response_at > now:
-            first_response_at = None
-        category, channel = rng.choice(categories), rng.choice(channels)
-        amount = Decimal(rng.randrange(1000, 1_000_000)) / 100
-        fields = {}
-        if is_open:
-            status, waiting = rng.choice(open_states)
-            due_at = now + datetime.timedelta(hours=rng.uniform(-72, 24 * 14))
-            fields.update(status=status, waiting_on=waiting, due_at=due_at, is_overdue=rng.random() < 0.05)
-        else:
-            outcome = rng.choices([o for o, _w in closed_outcomes], [w for _o, w in closed_outcomes])[0]
-            closed_at = min(filed_at + datetime.timedelta(days=rng.uniform(2, 40)), now)
-            rated = outcome in (Outcome.RESOLVED, Outcome.NOT_SETTLED) and rng.random() < 0.4
-            fields.update(
-                status=Status.CLOSED,
-                outcome=outcome,
-                closed_at=closed_at,
-                satisfaction=rng.randint(1, 5) if rated else None,
-            )
-        reasons = []
-        if category == Category.SAFETY:
-            reasons.append("safety")
-        if is_open and (fields["is_overdue"] or fields["due_at"] < now):
-            reasons.append("overdue")
-        if amount > 5000:
-            reasons.append("amount")
-        if channel == Channel.LIVESTREAM:
-            reasons.append("livestream")
-        batch.append(
-            Complaint(
-                case_number=f"HB{filed_at.year}-{n + 1:07d}",
-                consumer=rng.choice(consumers),
-                merchant=merchant,
-                council=region,
-                council_path=region.path,
-                category=category,
-                channel=channel,
-                platform="Taobao",
-                order_number=f"ORD{n:08d}",
-                amount=amount,
-                demands=["refund"],
-                title=f"Complaint {n}",
-                description="The goods did not match the listing.",
-                filed_at=filed_at,
-                merchant_first_due_at=first_due,
-                first_response_at=first_response_at,
-                priority=sum(RULES[r][0] for r in reasons),
-                priority_reasons=reasons,
-                **fields,
-            )
-        )
-        if len(batch) >= BATCH:
-            Complaint.objects.bulk_create(batch)
-            batch = []
-    if batch:
-        Complaint.objects.bulk_create(batch)
-    assert Complaint.objects.count() == rows
-    assert Complaint.objects.filter(status__in=OPEN_STATUSES).exists()
-    with connection.cursor() as cur:
-        # As autovacuum would have: the planner needs row counts of every table it joins.
-        cur.execute("VACUUM ANALYZE")
+    result = load_data.run(url, complaints=rows, seed=SEED, command="bench/staff_queries.py", results=None)
+    if not result["ok"]:
+        sys.exit("the load's checks failed: see the messages above")
 
 
 # --- measuring ---------------------------------------------------------------------------
@@ -279,8 +154,7 @@ def _scenarios():
     factory = RequestFactory()
     today = timezone.localdate()
     month_ago = today - dt.timedelta(days=30)
-    levels = {1: "province", 2: "city", 3: "district"}
-    staff = {levels[u.council.path.count("/") - 1]: u for u in User.objects.filter(role="supervisor")}
+    staff = {who: User.objects.get(username=f"bench-{who}") for who in ("province", "city", "district")}
 
     def dash(user, **filters):
         def run():
@@ -322,8 +196,8 @@ def _scenarios():
         yield who, "queue, default order", queue(user, {})
         yield who, "queue, open and overdue", queue(user, {"open": "on", "overdue": "true"})
         yield who, "queue, priority >= 40, last 30 days", queue(user, {"priority": "40", "filed_after": str(month_ago)})
-        yield who, "queue, search by case number", queue(user, {"q": "HB2025-0000042"})
-        yield who, "queue, search by text", queue(user, {"q": "parcel"})
+        yield who, "queue, search by case number", queue(user, {"q": "HB2025-000042"})
+        yield who, "queue, search by text", queue(user, {"q": "质量问题"})
         yield who, "export", export_head(user, {})
     city = staff["city"]
     yield "city", "dashboard, region = a district", dash(city, region=staff["district"].council)
@@ -337,7 +211,7 @@ def _time_exports() -> list[dict]:
     from supervision import exports
     from supervision.selectors import staff_queue
 
-    user = User.objects.get(role="supervisor", council__parent__isnull=True)
+    user = User.objects.get(username="bench-province")
     results = []
     for kind in ("csv", "xlsx"):
         cases = staff_queue(user)
@@ -378,11 +252,13 @@ def main() -> None:
 
     from django.db import connection
 
+    from accounts.models import Council
     from complaints.models import Complaint
+    from merchants.models import Merchant
 
     if args.reload or Complaint.objects.count() != args.rows:
         started = time.perf_counter()
-        _load(args.rows)
+        _load(url, args.rows)
         print(f"loaded {args.rows} complaints in {time.perf_counter() - started:.0f} s")
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -407,7 +283,8 @@ def main() -> None:
         "postgresql": version,
         "complaints": total,
         "open_complaints": open_count,
-        "councils": 1 + CITIES + CITIES * DISTRICTS_PER_CITY,
+        "councils": Council.objects.count(),
+        "merchants": Merchant.objects.count(),
         "queries": queries,
         "exports": exports,
     }
@@ -421,8 +298,9 @@ def _markdown(summary: dict) -> str:
         "# Staff dashboard and queue queries at scale",
         "",
         f"Generated by `bench/staff_queries.py` on PostgreSQL {summary['postgresql']}: "
-        f"{summary['complaints']:,} complaints ({summary['open_complaints']:,} open) over two years, "
-        f"{summary['councils']} councils (province > 12 cities > 4 districts each), 600 merchants. "
+        f"{summary['complaints']:,} complaints ({summary['open_complaints']:,} open) filed 2024-01 to 2026-11, "
+        f"{summary['councils']} councils (Hubei: province > 17 cities > 99 districts), "
+        f"{summary['merchants']:,} merchants, loaded by `bench/load_data.py`. "
         "Each row is one query the page runs, with `EXPLAIN (ANALYZE, BUFFERS)` on the loaded data.",
         "",
         "| supervisor | scenario | query | index used | seq scan on complaints | ms |",
@@ -438,10 +316,9 @@ def _markdown(summary: dict) -> str:
         "",
         "Where the complaints table is read whole (seq scan), the query is meant to read every row:",
         "the province's all-time aggregate covers the whole table, so a sequential read is the",
-        "cheapest plan; and free-text search (`q` that is not a case number) matches inside titles",
-        "and descriptions, which no B-tree can serve: it reads the region's rows through",
-        "`complaint_region_filed` for a district or city, and the whole table for the province.",
-        "A case number in `q` is looked up through the unique index.",
+        "cheapest plan. Free-text search (`q` that is not a case number) narrows the candidates",
+        "through the GIN index `complaint_search_terms` (complaints/search.py) before the exact",
+        "substring test. A case number in `q` is looked up through the unique index.",
     ]
     if summary["exports"]:
         lines += [

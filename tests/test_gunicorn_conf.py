@@ -1,0 +1,27 @@
+"""gunicorn.conf.py, which the Docker image and the compose stack start gunicorn with."""
+
+import multiprocessing
+import runpy
+from pathlib import Path
+
+CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+
+
+def test_defaults_fit_the_cores_and_leave_room_for_big_exports(monkeypatch):
+    for name in ("GUNICORN_WORKERS", "GUNICORN_THREADS", "GUNICORN_TIMEOUT", "GUNICORN_BIND"):
+        monkeypatch.delenv(name, raising=False)
+    conf = runpy.run_path(str(CONF))
+    assert conf["workers"] == multiprocessing.cpu_count() + 1
+    assert conf["worker_class"] == "sync"
+    assert conf["timeout"] >= 120  # an XLSX export of 100,000 cases takes about 40 s
+    assert conf["bind"] == "0.0.0.0:8000"
+    assert conf["max_requests"] > 0 and conf["max_requests_jitter"] > 0
+
+
+def test_the_environment_overrides_them(monkeypatch):
+    monkeypatch.setenv("GUNICORN_WORKERS", "7")
+    monkeypatch.setenv("GUNICORN_THREADS", "4")
+    monkeypatch.setenv("GUNICORN_ACCESS_LOG", "off")
+    conf = runpy.run_path(str(CONF))
+    assert (conf["workers"], conf["threads"], conf["worker_class"]) == (7, 4, "gthread")
+    assert conf["accesslog"] is None
