@@ -139,14 +139,15 @@ def queue_case_notices(*, complaint, event: str, key: str, actor=None, extra: di
 
     `key` makes the rows idempotent: writing the same event twice adds nothing.
     """
-    rows = []
+    owed = {}
     for audience, channels in AUDIENCES[event]:
         for r in _audience(complaint, audience, channels, actor):
             subject, body, params = _render(event, complaint, r.language or settings.LANGUAGE_CODE, extra or {})
             who = r.address or f"user{r.user.pk}"
-            notice, created = Notification.objects.get_or_create(
-                idempotency_key=f"{key}:{r.channel}:{who}",
-                defaults=dict(
+            owed.setdefault(
+                f"{key}:{r.channel}:{who}",
+                Notification(
+                    idempotency_key=f"{key}:{r.channel}:{who}",
                     event=event,
                     channel=r.channel,
                     recipient=r.user,
@@ -161,8 +162,10 @@ def queue_case_notices(*, complaint, event: str, key: str, actor=None, extra: di
                     sent_at=timezone.now() if r.channel == Channel.IN_APP else None,
                 ),
             )
-            if created:
-                rows.append(notice)
+    # One read and one insert, whatever the number of recipients. The case's row lock, held
+    # by the caller, keeps two writers of one event apart; the unique key is the backstop.
+    written = set(Notification.objects.filter(idempotency_key__in=owed).values_list("idempotency_key", flat=True))
+    rows = Notification.objects.bulk_create([n for k, n in owed.items() if k not in written])
     pending = [n.pk for n in rows if n.status == NoticeStatus.PENDING]
     if pending:
         transaction.on_commit(lambda: enqueue(pending), robust=True)
