@@ -100,13 +100,16 @@ beat: $(VENV)/.installed-runtime
 
 # --- benchmarks ---------------------------------------------------------------------------
 
-bench: $(VENV)/.installed-dev
-	@if [ -f bench/run.sh ]; then \
-		bash bench/run.sh; \
-	else \
-		echo "make bench: bench/run.sh does not exist yet; the benchmark harness belongs in bench/." >&2; \
-		exit 1; \
-	fi
+# `make bench` needs wrk (apt-get install wrk) and pgbench (PostgreSQL's client package) besides
+# the services; the peer (django-helpdesk) gets a virtualenv of its own in var/.
+$(VENV)/.installed-bench: bench/requirements.txt $(VENV)/.installed-dev
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench: $(VENV)/.installed-bench
+	@command -v wrk >/dev/null || { echo "make bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
+	@command -v pgbench >/dev/null || { echo "make bench: pgbench is missing (apt-get install postgresql-client)" >&2; exit 1; }
+	bash bench/run.sh
 
 # --- translations -------------------------------------------------------------------------
 
