@@ -11,7 +11,7 @@ import time
 
 from sms.backends.base import BaseSmsBackend
 
-CASE_NUMBER = re.compile(r"\b[A-Z]{1,4}\d{4}-\d{6}\b")
+CASE_NUMBER = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,4}\d{4}-\d{6}(?!\d)")
 
 
 class SmsBackend(BaseSmsBackend):

@@ -16,6 +16,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from mediation.api import CaseListPagination
 from mediation.errors import NotAllowed
 
 from . import access, services, workflow
@@ -50,6 +51,7 @@ def detail_response(request, complaint, status_code: int = status.HTTP_200_OK) -
 class ComplaintListView(generics.ListAPIView):
     serializer_class = ComplaintSerializer
     filterset_class = ComplaintFilter
+    pagination_class = CaseListPagination
 
     def get_queryset(self):
         return (

@@ -9,12 +9,34 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from mediation.errors import DomainError, Throttled, WrongState
+from mediation.paging import COUNT_CAP, CappedPaginator
 
 
 class Pagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+class CaseListPagination(Pagination):
+    """Case lists: `count` stops at COUNT_CAP, and `count_capped` says there are more."""
+
+    django_paginator_class = CappedPaginator
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count_capped"] = self.page.paginator.capped
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count"]["description"] = f"Matching cases, counted up to {COUNT_CAP:,}."
+        schema["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": f"More than {COUNT_CAP:,} cases match: narrow the filters to count them.",
+        }
+        schema["required"] = [*schema.get("required", []), "count_capped"]
+        return schema
 
 
 def exception_handler(exc, context):

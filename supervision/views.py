@@ -14,11 +14,11 @@ from accounts.models import Role
 from audit.services import record_export
 from complaints.models import Category, Outcome, Status
 from complaints.priority import RULES, rule_explanations
+from mediation.paging import CappedPaginator
 
 from . import dashboard as staff_dashboard
 from . import exports, selectors
 from .forms import DashboardFilterForm, MerchantSearchForm, StaffQueueFilter
-from .paging import CappedPaginator
 
 PAGE_SIZE = 25
 

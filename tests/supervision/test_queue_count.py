@@ -2,7 +2,7 @@
 
 import pytest
 
-from supervision import paging
+from mediation import paging
 
 pytestmark = pytest.mark.django_db
 
@@ -21,3 +21,13 @@ def test_the_queue_says_more_than_the_cap(client, supervisor, file_complaint, mo
     assert "0 cases" in narrowed.content.decode()
     monkeypatch.setattr(paging, "COUNT_CAP", 10)
     assert "4 cases" in client.get("/council/").content.decode()
+
+
+def test_the_case_list_api_counts_up_to_the_cap(api, supervisor, file_complaint, monkeypatch):
+    for _ in range(4):
+        file_complaint()
+    body = api.as_(supervisor).get("/api/v1/complaints/").json()
+    assert (body["count"], body["count_capped"]) == (4, False)
+    monkeypatch.setattr(paging, "COUNT_CAP", 3)
+    body = api.as_(supervisor).get("/api/v1/complaints/").json()
+    assert (body["count"], body["count_capped"]) == (3, True)

@@ -1,8 +1,9 @@
 """Pages of a long case list whose count stays cheap.
 
 Counting every case a filter matches reads every matching row: a province's closed cases
-over years are hundreds of thousands. The queue counts at most COUNT_CAP of them and says
-"more than" beyond that; narrowing the filters or the export reaches the rest.
+over years are hundreds of thousands, and half of all cases mention 退款. The queue page and
+the case list API count at most COUNT_CAP of them and say "more than" (`count_capped`) beyond
+that; narrowing the filters or the export reaches the rest.
 """
 
 from django.core.paginator import Paginator
