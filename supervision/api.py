@@ -1,5 +1,7 @@
 """Statistics API (API.md "Supervision and public data")."""
 
+from django.core.cache import cache
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -7,6 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -249,5 +252,12 @@ class PublicStatsView(APIView):
 
     @extend_schema(operation_id="stats_public", responses={200: PublicFiguresSerializer})
     def get(self, request):
-        # Anyone may call this, often: the figures are computed at most every few minutes.
-        return Response(PublicFiguresSerializer(selectors.cached_public_figures()).data)
+        # Anyone may call this, often: the figures are computed in the background every few
+        # minutes, and their JSON (every enrolled merchant's index) is rendered once per computation.
+        figures = selectors.cached_public_figures()
+        key = f"public_stats_json:{figures['generated_at'].isoformat()}"
+        body = cache.get(key)
+        if body is None:
+            body = JSONRenderer().render(PublicFiguresSerializer(figures).data)
+            cache.set(key, body, selectors.PUBLIC_FIGURES_KEEP)
+        return HttpResponse(body, content_type="application/json")

@@ -48,6 +48,7 @@ def public_figures() -> dict:
     )
     categories = dict(Complaint.objects.values_list("category").annotate(n=Count("id")).order_by())
     return {
+        "generated_at": now,
         **totals,
         "resolution_rate": _rate(totals["resolved"], totals["closed"]),
         "category_shares": {k: _rate(v, totals["total"]) for k, v in sorted(categories.items())},

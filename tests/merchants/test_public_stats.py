@@ -168,3 +168,13 @@ def test_changes_meanwhile_are_one_refresh_and_a_broker_outage_loses_nothing(mon
     monkeypatch.setattr(tasks.refresh_public_figures, "apply_async", lambda **kw: scheduled.append(kw))
     selectors.invalidate_public_figures()  # asked again once the broker is back
     assert scheduled[-1] == {"countdown": selectors.REFRESH_DELAY} and len(scheduled) == 2
+
+
+def test_the_public_api_renders_each_computation_once(api, file_complaint, django_assert_max_num_queries):
+    file_complaint()
+    first = api.get("/api/v1/public/stats/")
+    with django_assert_max_num_queries(0):
+        again = api.get("/api/v1/public/stats/")
+    assert again.content == first.content
+    assert again["Content-Type"] == "application/json"
+    assert again.json()["total"] == 1
