@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
@@ -10,6 +11,9 @@ from complaints.models import OPEN_STATUSES
 
 from .dashboard import jurisdiction_councils
 from .selectors import jurisdiction_merchants
+
+# Up to this many merchants in the jurisdiction, the queue offers them as a list.
+MERCHANT_CHOICES = 200
 
 
 class StaffQueueFilter(ComplaintFilter):
@@ -25,16 +29,30 @@ class StaffQueueFilter(ComplaintFilter):
         method="filter_mine", widget=forms.CheckboxInput, label=_("Only cases assigned to me")
     )
 
+    merchant_name = django_filters.CharFilter(method="filter_merchant_name", label=_("Merchant name"))
+
     class Meta(ComplaintFilter.Meta):
         fields = [*ComplaintFilter.Meta.fields, "open", "mine"]
 
     def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
         user = request.user
-        self.filters["merchant"].queryset = jurisdiction_merchants(user)
+        merchants = jurisdiction_merchants(user)
+        self.filters["merchant"].queryset = merchants
+        if merchants[: MERCHANT_CHOICES + 1].count() > MERCHANT_CHOICES:
+            # Thousands of merchants make no list: staff type a name; links keep the merchant's id.
+            self.filters["merchant"].extra["widget"] = forms.HiddenInput
+        else:
+            del self.filters["merchant_name"]
         if user.role != Role.MEDIATOR:
             del self.filters["mine"]
         self._label_for_people()
+
+    def filter_merchant_name(self, queryset, name, value):
+        value = value.strip()[:100]
+        if not value:
+            return queryset
+        return queryset.filter(Q(merchant__name__icontains=value) | Q(merchant_name__icontains=value))
 
     def _label_for_people(self) -> None:
         """Words and widgets for the page form; the API uses the same filters without them."""
