@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .search import TermsField
+
 
 class Status(models.TextChoices):
     UNDER_REVIEW = "under_review", _("Under council review")
@@ -95,7 +97,7 @@ class Complaint(models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), max_length=5000)
     # The n-grams text search looks up (complaints.search), written when the case is filed.
-    search_terms = models.TextField(blank=True, default="", editable=False)
+    search_terms = TermsField(blank=True, default="", editable=False)
     share_contact = models.BooleanField(_("share my contact details with the merchant"), default=False)
 
     status = models.CharField(_("status"), max_length=24, choices=Status.choices)

@@ -18,7 +18,7 @@ its own, without the index.
 
 import re
 
-from django.db import connections
+from django.db import connections, models
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -26,9 +26,23 @@ HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 RUNS = re.compile(rf"[{HAN}]+|[a-z0-9]+")
 # The texts a complaint is found by, in the order search_terms() is given them.
 SEARCHED_FIELDS = ("case_number", "order_number", "title", "description")
-# The expression of the GIN index "complaint_search_terms" (migration 0006): a query must
-# repeat it exactly for PostgreSQL to use the index.
-INDEXED = "array_to_tsvector(string_to_array(complaints_complaint.search_terms, ' '))"
+# The column of the GIN index "complaint_search_terms" (migration 0008).
+INDEXED = "complaints_complaint.search_terms"
+
+
+class TermsField(models.TextField):
+    """The terms, space-separated; on PostgreSQL stored as a tsvector (each term a lexeme as it
+    is, no parser involved), so the index and each row's check read them without conversion."""
+
+    def db_type(self, connection):
+        return "tsvector" if connection.vendor == "postgresql" else super().db_type(connection)
+
+    def get_placeholder(self, value, compiler, connection):
+        return "%s::tsvector" if connection.vendor == "postgresql" else "%s"
+
+    def from_db_value(self, value, expression, connection):
+        # PostgreSQL writes a tsvector back as 'term' 'term'; terms hold no quote or space.
+        return value.replace("'", "") if value else value
 
 
 def _terms(text: str, *, needle: bool = False) -> set[str]:
@@ -41,8 +55,12 @@ def _terms(text: str, *, needle: bool = False) -> set[str]:
                 # A short run of a text is one whole term; a short run of a needle may be part
                 # of a longer run of the text, so it is not looked up.
                 terms.add(run)
-        else:
+        elif len(run) == 1 or not needle:
             terms.update(run)
+            terms.update(run[i : i + 2] for i in range(len(run) - 1))
+        else:
+            # A needle's pairs imply its characters: asking for both only misleads the planner's
+            # estimate of how many cases match.
             terms.update(run[i : i + 2] for i in range(len(run) - 1))
     return terms
 
