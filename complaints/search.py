@@ -9,7 +9,8 @@ keeps `search_terms`: the n-grams of its text, written when it is filed.
 - every run of ASCII letters and digits, lower-cased, gives its overlapping triples, or the
   whole run when shorter ("TB2024" gives tb2 b20 202 024).
 
-A needle is cut the same way. Whenever the needle occurs in a text, every term of the needle
+A needle is cut the same way, keeping of its Han runs only the pairs that cover them (and a
+lone character). Whenever the needle occurs in a text, every term of the needle
 is a term of that text, so on PostgreSQL a GIN index over the terms narrows the candidates
 and the exact, case-insensitive substring test then decides: the index changes the speed of a
 search, never its results. A needle that gives no term (one letter, punctuation) is tested on
