@@ -26,7 +26,6 @@ contain "bench"). Output: {"target": "pgbench", "concurrency", "seconds", "reque
 """
 
 import argparse
-import json
 import os
 import re
 import statistics
@@ -46,7 +45,7 @@ os.environ.update(DEBUG="false", SECURE_SSL_REDIRECT="0", ALLOWED_HOSTS="127.0.0
 os.environ.setdefault("SECRET_KEY", "db-limit-bench-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
 
-from bench.machine import percentile  # noqa: E402
+from bench.machine import percentile, report_result  # noqa: E402
 
 PLACEHOLDER = re.compile(r"%%|%s")
 COLUMN_BEFORE = re.compile(r'(?:"(\w+)"\.)?"(\w+)"\s*(?:=|>=|<=|>|<|IN\s*\((?:\s*%s\s*,)*)\s*$')
@@ -429,11 +428,7 @@ def main() -> None:
     }
     if ran["output_tail"]:
         result["pgbench_output_tail"] = ran["output_tail"]
-    text = json.dumps(result, indent=2, ensure_ascii=False)
-    print(text)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
+    report_result(result, args.out)
 
 
 if __name__ == "__main__":

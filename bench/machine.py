@@ -1,9 +1,11 @@
 """What the benchmarks share: the machine they ran on, the bench database, percentiles."""
 
+import json
 import math
 import os
 import platform
 import subprocess
+from pathlib import Path
 
 
 def _run(command: list[str]) -> str:
@@ -93,3 +95,12 @@ def percentile(sorted_values: list[float], p: float) -> float:
         return math.nan
     rank = max(1, math.ceil(p / 100 * len(sorted_values)))
     return sorted_values[rank - 1]
+
+
+def report_result(result: dict, out: str | None) -> None:
+    """Print a benchmark's result as JSON and, with --out, write it there too."""
+    text = json.dumps(result, indent=2, ensure_ascii=False)
+    print(text)
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text + "\n")

@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from bench.loadgen.server import Gunicorn, gunicorn_settings, tree_cpu_seconds  # noqa: E402
 from bench.loadgen.texts import complaint_text  # noqa: E402
 from bench.loadgen.wrk import cpu_per_success, measure_cpu, run_wrk, summarize, write_requests  # noqa: E402
+from bench.machine import report_result  # noqa: E402
 
 PEER_VENV = ROOT / "var" / "peer-venv"
 
@@ -210,11 +211,7 @@ def main() -> None:
             result = drive(args.url, args, peer, env, workdir)
             result["gunicorn"] = gunicorn_settings(env)
     result["load_average_at_start"] = load_average
-    text = json.dumps(result, indent=2, ensure_ascii=False)
-    print(text)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
+    report_result(result, args.out)
 
 
 if __name__ == "__main__":
