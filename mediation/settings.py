@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -197,12 +198,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(env("BROKER_VISIBILITY_TIMEOUT", "900")),
 }
 CELERY_TASK_PUBLISH_RETRY = False
-# Notices have a queue of their own, so a backlog of other tasks never holds them up;
-# workers consume both (`celery -A mediation worker -Q celery,notices`).
+# Notices have a queue of their own, so a backlog of other tasks never holds them up. Both
+# queues are the workers' queues: a plain `celery -A mediation worker` consumes both, and
+# `-Q notices` still starts a worker dedicated to notices.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("notices"))
 CELERY_TASK_ROUTES = {"notifications.tasks.send_notification": {"queue": "notices"}}
+# The sweep is cheap (a partial index holds only unsent notices), so it runs often: after a
+# broker outage, notices leave within seconds of its return.
+OUTBOX_SWEEP_SECONDS = float(env("OUTBOX_SWEEP_SECONDS", "5"))
 CELERY_BEAT_SCHEDULE = {
     "apply-deadlines": {"task": "complaints.tasks.apply_deadlines", "schedule": 300.0},
-    "sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": 60.0},
+    "sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": OUTBOX_SWEEP_SECONDS},
 }
 
 # SMS through django-sms: the gateway is a setting.
@@ -222,6 +229,14 @@ SMS_TEMPLATES = {
 }
 ALIYUN_ACCESS_KEY_ID = env("ALIYUN_ACCESS_KEY_ID")
 ALIYUN_ACCESS_KEY_SECRET = env("ALIYUN_ACCESS_KEY_SECRET")
+# Aliyun SMS's endpoint (host[:port]) and protocol. Plain http is for a stand-in on this machine
+# only (the fault tests' gateway stub): numbers and case texts never cross a network unencrypted.
+ALIYUN_SMS_ENDPOINT = env("ALIYUN_SMS_ENDPOINT", "dysmsapi.aliyuncs.com")
+ALIYUN_SMS_PROTOCOL = env("ALIYUN_SMS_PROTOCOL", "https").lower()
+if ALIYUN_SMS_PROTOCOL not in {"https", "http"} or (
+    ALIYUN_SMS_PROTOCOL == "http" and ALIYUN_SMS_ENDPOINT.rsplit(":", 1)[0] not in {"127.0.0.1", "localhost", "[::1]"}
+):
+    raise ImproperlyConfigured("ALIYUN_SMS_PROTOCOL must be https (http only with a local ALIYUN_SMS_ENDPOINT).")
 TENCENT_SECRET_ID = env("TENCENT_SECRET_ID")
 TENCENT_SECRET_KEY = env("TENCENT_SECRET_KEY")
 TENCENT_SMS_SDK_APP_ID = env("TENCENT_SMS_SDK_APP_ID")
@@ -231,8 +246,18 @@ TENCENT_SMS_REGION = env("TENCENT_SMS_REGION", "ap-guangzhou")
 SMS_RECEIPT_SECRET = env("SMS_RECEIPT_SECRET")
 # The outbox sweep queues a notice again after it waited this long for its task, and takes
 # back one a worker has held ("sending") this long: that worker died.
-NOTICE_STALE_PENDING_SECONDS = 120
-NOTICE_STALE_SENDING_SECONDS = 600
+# A task lost with a broker that kept nothing (a Redis restart) is queued again this long after it
+# was published; the sweep runs every OUTBOX_SWEEP_SECONDS.
+NOTICE_STALE_PENDING_SECONDS = int(env("NOTICE_STALE_PENDING_SECONDS", "20"))
+# A send is killed after 120 s (notifications.tasks.SEND_TIME_LIMIT), so a row held longer than
+# this belongs to a worker that died: the sweep gives it back, and it is sent once more.
+NOTICE_STALE_SENDING_SECONDS = int(env("NOTICE_STALE_SENDING_SECONDS", "150"))
+# A notice the gateway refuses for a passing reason (down, throttled, timed out) is tried
+# NOTICE_MAX_ATTEMPTS times, NOTICE_RETRY_SECONDS x 1, 2, 4, 8 ... apart (each +-50 %), then failed
+# and listed for staff to send again. The defaults keep trying for about 5 minutes; the longest
+# wait (4 min) must stay below BROKER_VISIBILITY_TIMEOUT.
+NOTICE_MAX_ATTEMPTS = int(env("NOTICE_MAX_ATTEMPTS", "6"))
+NOTICE_RETRY_SECONDS = float(env("NOTICE_RETRY_SECONDS", "10"))
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@315.example.cn")
 

@@ -66,7 +66,11 @@ class Notification(models.Model):
         verbose_name_plural = _("notices")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["status", "next_attempt_at"]),
+            # The outbox sweep runs every few seconds; these partial indexes hold only the rows
+            # it looks for (unsent ones), so its cost does not grow with the notices ever sent.
+            models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"), name="notice_pending_due"),
+            models.Index(fields=["claimed_at"], condition=models.Q(status="sending"), name="notice_sending_claimed"),
+            models.Index(fields=["-created_at"], condition=models.Q(status="failed"), name="notice_failed_recent"),
             models.Index(fields=["recipient", "channel", "read_at"]),
             models.Index(fields=["provider_message_id"]),
             models.Index(fields=["created_at"]),

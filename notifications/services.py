@@ -5,6 +5,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+import kombu.pools
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404
@@ -195,6 +196,7 @@ def enqueue(notification_ids: list[int], *, sweeping: bool = False) -> int:
     url = str(app.conf.broker_url)
     if not sweeping and _broker_paused_until.get(url, 0.0) > time.monotonic():
         logger.warning("broker unavailable: %d notices left for the sweep", len(notification_ids))
+        _leave_for_sweep(notification_ids)
         return 0
     queued = 0
     for pk in notification_ids:
@@ -204,16 +206,44 @@ def enqueue(notification_ids: list[int], *, sweeping: bool = False) -> int:
         except Exception:  # noqa: BLE001 - any broker error: the row stays pending for the sweep
             if time.monotonic() - started > SLOW_FAILURE_SECONDS:
                 _broker_paused_until[url] = time.monotonic() + BROKER_PAUSE_SECONDS
+            # The connection that failed is dropped, so the next publish (this request's or the
+            # next one's) connects afresh: once the broker answers again, publishing works at once.
+            _drop_broker_connections(app)
             logger.warning(
                 "could not queue notices (broker unavailable): %d left for the sweep",
                 len(notification_ids) - queued,
                 exc_info=True,
             )
+            if not sweeping:
+                _leave_for_sweep(notification_ids[queued:])
             break
         queued += 1
     else:
         _broker_paused_until.pop(url, None)
     return queued
+
+
+def _drop_broker_connections(app) -> None:
+    try:
+        kombu.pools.reset()  # the producer pools, whose connections are the broken ones
+        app.pool.force_close_all()
+    except Exception:  # noqa: BLE001 - closing a dead connection may fail too; it is dropped either way
+        logger.debug("closing broker connections failed", exc_info=True)
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def _leave_for_sweep(notification_ids: list[int]) -> None:
+    """Make notices that never reached the broker due for the next sweep at once: they have no
+    task on its way, so the sweep need not give one time to arrive."""
+    from .tasks import stale_pending
+
+    try:
+        Notification.objects.filter(pk__in=notification_ids, status=NoticeStatus.PENDING).update(
+            next_attempt_at=timezone.now() - stale_pending()
+        )
+    except Exception:  # noqa: BLE001 - never fail the request: the sweep finds them a little later
+        logger.warning("could not mark %d notices for the sweep", len(notification_ids), exc_info=True)
 
 
 def queue_code_sms(*, phone: str, code: str, key: str) -> Notification:

@@ -12,7 +12,11 @@ from .sending import PermanentSendError, TransientSendError, deliver
 
 logger = logging.getLogger(__name__)
 
+# Defaults of settings.NOTICE_MAX_ATTEMPTS and NOTICE_RETRY_SECONDS: a notice the gateway keeps
+# refusing for a transient reason is tried 6 times, 10 s, 20 s, 40 s, 80 s, 160 s apart (each
+# +-50 %), about 5 minutes in all, then failed for staff to send again.
 MAX_ATTEMPTS = 6
+RETRY_SECONDS = 10
 # Defaults of settings.NOTICE_STALE_PENDING_SECONDS and NOTICE_STALE_SENDING_SECONDS.
 STALE_PENDING = datetime.timedelta(minutes=2)
 STALE_SENDING = datetime.timedelta(minutes=10)
@@ -29,6 +33,18 @@ def stale_pending() -> datetime.timedelta:
 def stale_sending() -> datetime.timedelta:
     """How long a worker may hold a notice before the sweep takes it back (the worker died)."""
     return datetime.timedelta(seconds=getattr(settings, "NOTICE_STALE_SENDING_SECONDS", STALE_SENDING.total_seconds()))
+
+
+def max_attempts() -> int:
+    """How many times a notice is tried before it is failed."""
+    return int(getattr(settings, "NOTICE_MAX_ATTEMPTS", MAX_ATTEMPTS))
+
+
+def retry_countdown(attempts: int) -> float:
+    """Seconds before the next try after `attempts` tries: exponential backoff with jitter (+-50 %),
+    so notices refused together by a gateway that is down do not all come back at once."""
+    base = float(getattr(settings, "NOTICE_RETRY_SECONDS", RETRY_SECONDS))
+    return base * 2 ** (attempts - 1) * random.uniform(0.5, 1.5)
 
 
 def _claim(notification_id: int) -> Notification | None:
@@ -54,9 +70,8 @@ def send_notification(self, notification_id: int) -> str:
     try:
         provider_id = deliver(notice)
     except TransientSendError as exc:
-        give_up = notice.attempts >= MAX_ATTEMPTS
-        # Exponential backoff with jitter: 10 s, 20 s, 40 s ... each +-50 %.
-        countdown = 10 * 2 ** (notice.attempts - 1) * random.uniform(0.5, 1.5)
+        give_up = notice.attempts >= max_attempts()
+        countdown = retry_countdown(notice.attempts)
         Notification.objects.filter(pk=notice.pk).update(
             status=NoticeStatus.FAILED if give_up else NoticeStatus.PENDING,
             last_error=str(exc)[:2000],
@@ -85,23 +100,34 @@ def send_notification(self, notification_id: int) -> str:
     return "sent"
 
 
+SWEEP_BATCH = 1000
+
+
 @shared_task
 def sweep_outbox() -> int:
     """Re-queue notices a broker outage or a lost task left behind; return how many.
 
-    Re-queueing a notice whose task is still on its way is harmless: whichever task comes
-    second finds the row no longer pending and skips it.
+    Runs every few seconds (OUTBOX_SWEEP_SECONDS). Both queries read partial indexes of unsent
+    notices only. A notice whose publish failed was made due at once (`services.enqueue`); one
+    whose task was queued gets `stale_pending()` to arrive before it is queued again, and each
+    re-queue starts that wait anew, so a long queue is not flooded with copies. A copy that does
+    arrive twice is harmless: the second finds the row no longer pending and skips it.
     """
     from .services import enqueue
 
     now = timezone.now()
     # A row stuck in "sending" belongs to a worker that died mid-send; give it back.
     Notification.objects.filter(status=NoticeStatus.SENDING, claimed_at__lt=now - stale_sending()).update(
-        status=NoticeStatus.PENDING
+        status=NoticeStatus.PENDING, next_attempt_at=now - stale_pending()
     )
     ids = list(
         Notification.objects.filter(status=NoticeStatus.PENDING, next_attempt_at__lt=now - stale_pending())
         .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:1000]
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    return enqueue(ids, sweeping=True)
+    if not ids:
+        return 0
+    queued = enqueue(ids, sweeping=True)
+    # Those that reached the broker wait stale_pending() again before another copy.
+    Notification.objects.filter(pk__in=ids[:queued], status=NoticeStatus.PENDING).update(next_attempt_at=now)
+    return queued

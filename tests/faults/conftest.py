@@ -14,6 +14,8 @@ import redis
 from tests.integration import conftest as integration
 from tests.integration.conftest import Worker, wait_for, worker_env
 
+from .stack import Stack
+
 # Fixtures shared with the integration tests.
 point_broker_at = integration.point_broker_at
 test_database_url = integration.test_database_url
@@ -135,3 +137,14 @@ def workers(tmp_path, test_database_url):
     finally:
         for worker in started:
             worker.kill()
+
+
+@pytest.fixture
+def stack(tmp_path, test_database_url, own_redis):
+    """The production stack as separate processes on the test database and the test's own Redis
+    (`stack.web()`, `stack.worker()`, `stack.beat()`, each then `.start()`); all killed at the end."""
+    processes = Stack(tmp_path, test_database_url, own_redis.url)
+    try:
+        yield processes
+    finally:
+        processes.kill_all()

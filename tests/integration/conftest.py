@@ -8,6 +8,7 @@ DATABASE_URL=postgres://postgres@127.0.0.1:5432/mediation REDIS_URL=redis://127.
 
 import os
 import re
+import signal
 import subprocess
 import time
 import urllib.parse
@@ -34,9 +35,9 @@ def wait_for(condition: Callable[[], object], what: str, *, worker=None, timeout
         if value:
             return value
         if worker is not None and worker.exited():
-            pytest.fail(f"the Celery worker exited while waiting for {what}:\n{worker.log_tail()}")
+            pytest.fail(f"the {worker.name} exited while waiting for {what}:\n{worker.log_tail()}")
         if time.monotonic() > deadline:
-            log = f"\nworker log:\n{worker.log_tail()}" if worker is not None else ""
+            log = f"\n{worker.name} log:\n{worker.log_tail()}" if worker is not None else ""
             pytest.fail(f"waited {timeout:.0f} s for {what}{log}")
         time.sleep(0.2)
 
@@ -119,60 +120,61 @@ def worker_env(*, database_url: str, broker_url: str, sms_dir: Path, **extra: st
     }
 
 
-class Worker:
-    """A `celery worker` process on the test database and broker, consuming both queues
-    (`celery` and `notices`) as production workers do, and writing SMS to files."""
+class Service:
+    """A process of the stack (a Celery worker, beat, gunicorn) writing its output to a log file
+    in `workdir`; `start()` waits until the log shows `ready` (a regular expression)."""
 
-    def __init__(self, env: dict[str, str], workdir: Path):
+    name = "process"
+    ready = ""
+
+    def __init__(self, argv: list[str], env: dict[str, str], workdir: Path):
+        self.argv = argv
         self.env = env
-        self.sms_dir = Path(env.get("SMS_FILE_PATH") or workdir / "sms")
-        self.log_path = workdir / "worker.log"
+        self.log_path = workdir / f"{self.name}.log"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        assert self.process is None, "the worker is already running"
+        assert self.process is None, f"the {self.name} is already running"
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child process writes to it until stopped
+        # A session of its own, so that killing it reaches its children too (gunicorn's workers).
         self.process = subprocess.Popen(
-            [
-                str(CELERY),
-                "-A",
-                "mediation",
-                "worker",
-                "-l",
-                "info",
-                "-P",
-                "solo",
-                "-Q",
-                "celery,notices",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-            ],
+            self.argv,
             cwd=ROOT,
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         log.close()
-        wait_for(lambda: re.search(r"celery@\S+ ready\.", self.log()), "the Celery worker to start", worker=self)
+        wait_for(lambda: re.search(self.ready, self.log()), f"the {self.name} to start", worker=self)
+
+    def signal(self, signum: int) -> None:
+        """Send `signum` to the process and every child it started."""
+        if self.process is not None and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signum)
+            except ProcessLookupError:
+                pass
 
     def stop(self) -> None:
         if self.process is None:
             return
         if self.process.poll() is None:
-            self.process.terminate()
+            self.signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
+                self.kill()
         self.process = None
 
     def kill(self) -> None:
         """SIGKILL, as the kernel's OOM killer or a pulled plug would: no cleanup, no acks."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
+        if self.process is not None:
+            try:  # the whole group, also children left behind by a master that exited
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             self.process.wait(timeout=15)
         self.process = None
 
@@ -184,6 +186,24 @@ class Worker:
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log().splitlines()[-lines:])
+
+
+class Worker(Service):
+    """A `celery worker` process on the test database and broker, writing SMS to files.
+
+    `queues=None` starts it the way most operators type it, without `-Q`: it must consume
+    every queue the project uses. The default names both queues, as dedicated workers do.
+    """
+
+    name = "worker"
+    ready = r"celery@\S+ ready\."
+
+    def __init__(self, env: dict[str, str], workdir: Path, *, queues: str | None = "celery,notices"):
+        argv = [str(CELERY), "-A", "mediation", "worker", "-l", "info", "-P", "solo"]
+        argv += ["-Q", queues] if queues else []
+        argv += ["--without-heartbeat", "--without-gossip", "--without-mingle"]
+        super().__init__(argv, env, workdir)
+        self.sms_dir = Path(env.get("SMS_FILE_PATH") or workdir / "sms")
 
     def task_results(self, task: str) -> list[str]:
         """Return values of finished `task` runs, as the worker logged them."""

@@ -1,0 +1,137 @@
+"""The production stack as separate processes, for fault tests: gunicorn serving the site with
+production settings (DEBUG off), Celery workers and Celery beat, all on the test database and a
+broker of the test's own. The test process only files through HTTP and reads the database.
+"""
+
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.integration.conftest import ROOT, Service, Worker, wait_for, worker_env
+
+VENV_BIN = ROOT / ".venv" / "bin"
+SECRET_KEY = "fault-tests-secret-key-not-for-production-0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def production_env(*, database_url: str, broker_url: str, sms_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of every process of the stack: production settings over plain HTTP."""
+    return worker_env(
+        database_url=database_url,
+        broker_url=broker_url,
+        sms_dir=sms_dir,
+        DEBUG="false",
+        SECRET_KEY=SECRET_KEY,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="false",
+        LOG_LEVEL="WARNING",
+        **extra,
+    )
+
+
+def collect_static() -> None:
+    """Pages with DEBUG off need the hashed static files (whitenoise's manifest)."""
+    manifest = ROOT / "var" / "staticfiles" / "staticfiles.json"
+    if not manifest.exists():
+        subprocess.run(
+            [str(VENV_BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True
+        )
+
+
+class Web(Service):
+    """gunicorn with the repository's gunicorn.conf.py, on a port of its own."""
+
+    name = "gunicorn"
+    ready = r"Booting worker with pid"
+
+    def __init__(self, env: dict[str, str], workdir: Path, *, workers: int = 2):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **env,
+            "SITE_URL": self.url,
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "GUNICORN_WORKERS": str(workers),
+            "GUNICORN_ACCESS_LOG": "off",
+            "GUNICORN_LOG_LEVEL": "info",
+        }
+        super().__init__([str(VENV_BIN / "gunicorn"), "mediation.wsgi"], env, workdir)
+
+    def start(self) -> None:
+        super().start()
+        wait_for(self._answers, "gunicorn to answer", worker=self)
+
+    def _answers(self) -> bool:
+        try:
+            return requests.get(f"{self.url}/healthz", timeout=2).status_code in (200, 503)
+        except requests.RequestException:
+            return False
+
+
+class Beat(Service):
+    """`celery -A mediation beat`, keeping its schedule (when each job last ran) in `schedule`."""
+
+    name = "beat"
+    ready = r"beat: Starting\.\.\."
+
+    def __init__(self, env: dict[str, str], workdir: Path):
+        self.schedule = workdir / "celerybeat-schedule"
+        argv = [str(VENV_BIN / "celery"), "-A", "mediation", "beat", "-l", "info", "-s", str(self.schedule)]
+        super().__init__(argv, env, workdir)
+
+
+class Stack:
+    """The processes of one test: make each with `web()`, `worker()`, `beat()`; all are killed at
+    the end of the test. Every worker writes SMS to the same directory (`sms_dir`)."""
+
+    def __init__(self, workdir: Path, database_url: str, broker_url: str):
+        self.workdir = workdir
+        self.database_url = database_url
+        self.broker_url = broker_url
+        self.sms_dir = workdir / "sms"
+        self.services: list[Service] = []
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return production_env(database_url=self.database_url, broker_url=self.broker_url, sms_dir=self.sms_dir, **extra)
+
+    def _add(self, service: Service) -> Service:
+        self.services.append(service)
+        return service
+
+    def _dir(self, name: str) -> Path:
+        path = self.workdir / name
+        path.mkdir(exist_ok=True)
+        return path
+
+    def web(self, name: str = "web", *, workers: int = 2, **extra: str) -> Web:
+        collect_static()
+        return self._add(Web(self.env(**extra), self._dir(name), workers=workers))
+
+    def worker(self, name: str = "worker", *, queues: str | None = None, **extra: str) -> Worker:
+        return self._add(Worker(self.env(**extra), self._dir(name), queues=queues))
+
+    def beat(self, name: str = "beat", **extra: str) -> Beat:
+        return self._add(Beat(self.env(**extra), self._dir(name)))
+
+    def kill_all(self) -> None:
+        for service in self.services:
+            service.kill()
+
+
+def wait_until(condition, what: str, *, timeout: float, every: float = 0.2) -> float:
+    """Poll `condition()` until true; return the seconds it took (fail after `timeout`)."""
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            pytest.fail(f"waited {timeout:.0f} s for {what}")
+        time.sleep(every)
+    return time.monotonic() - started
