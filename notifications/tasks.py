@@ -17,22 +17,19 @@ logger = logging.getLogger(__name__)
 # +-50 %), about 5 minutes in all, then failed for staff to send again.
 MAX_ATTEMPTS = 6
 RETRY_SECONDS = 10
-# Defaults of settings.NOTICE_STALE_PENDING_SECONDS and NOTICE_STALE_SENDING_SECONDS.
-STALE_PENDING = datetime.timedelta(minutes=2)
-STALE_SENDING = datetime.timedelta(minutes=10)
-# A send never outlives its claim: the sweep takes back a row "sending" for STALE_SENDING,
+# A send never outlives its claim: the sweep takes back a row "sending" for stale_sending(),
 # so a send must end long before (gateway calls time out after seconds).
 SEND_TIME_LIMIT = 120
 
 
 def stale_pending() -> datetime.timedelta:
     """How long a notice may wait for its task before the sweep queues it again."""
-    return datetime.timedelta(seconds=getattr(settings, "NOTICE_STALE_PENDING_SECONDS", STALE_PENDING.total_seconds()))
+    return datetime.timedelta(seconds=settings.NOTICE_STALE_PENDING_SECONDS)
 
 
 def stale_sending() -> datetime.timedelta:
     """How long a worker may hold a notice before the sweep takes it back (the worker died)."""
-    return datetime.timedelta(seconds=getattr(settings, "NOTICE_STALE_SENDING_SECONDS", STALE_SENDING.total_seconds()))
+    return datetime.timedelta(seconds=settings.NOTICE_STALE_SENDING_SECONDS)
 
 
 def max_attempts() -> int:
@@ -121,7 +118,7 @@ def sweep_outbox() -> int:
         status=NoticeStatus.PENDING, next_attempt_at=now - stale_pending()
     )
     ids = list(
-        Notification.objects.filter(status=NoticeStatus.PENDING, next_attempt_at__lt=now - stale_pending())
+        Notification.objects.filter(status=NoticeStatus.PENDING, next_attempt_at__lte=now - stale_pending())
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )

@@ -3,7 +3,7 @@ workers killed mid-task. Marked `integration`: they need PostgreSQL (the worker 
 test database) and run serially in `make test`'s integration stage."""
 
 import shutil
-import socket
+import socket  # noqa: F401
 import subprocess
 import threading
 from pathlib import Path
@@ -12,19 +12,13 @@ import pytest
 import redis
 
 from tests.integration import conftest as integration
-from tests.integration.conftest import Worker, wait_for, worker_env
+from tests.integration.conftest import wait_for
 
-from .stack import Stack
+from .stack import Stack, free_port
 
 # Fixtures shared with the integration tests.
 point_broker_at = integration.point_broker_at
 test_database_url = integration.test_database_url
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class RedisServer:
@@ -116,27 +110,6 @@ def silent_server():
         for conn in held:
             conn.close()
         listener.close()
-
-
-@pytest.fixture
-def workers(tmp_path, test_database_url):
-    """`workers(broker_url, name, **env)`: a worker process (not started) on the test database,
-    writing SMS to the shared directory `tmp_path/sms`; every one is killed at the end."""
-    started: list[Worker] = []
-
-    def _make(broker_url: str, name: str = "worker", **extra: str) -> Worker:
-        workdir = tmp_path / name
-        workdir.mkdir()
-        env = worker_env(database_url=test_database_url, broker_url=broker_url, sms_dir=tmp_path / "sms", **extra)
-        worker = Worker(env, workdir)
-        started.append(worker)
-        return worker
-
-    try:
-        yield _make
-    finally:
-        for worker in started:
-            worker.kill()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from complaints import workflow
 from complaints.models import Status
 from notifications.models import NoticeStatus, Notification
 from notifications.services import queue_case_notices
-from notifications.tasks import MAX_ATTEMPTS, STALE_PENDING, STALE_SENDING, send_notification, sweep_outbox
+from notifications.tasks import MAX_ATTEMPTS, send_notification, stale_pending, stale_sending, sweep_outbox
 
 FAILING_BACKEND = "tests.notifications.test_outbox.FailingSmsBackend"
 
@@ -184,7 +184,7 @@ def age(notice, **fields):
 def test_the_sweep_sends_pending_notices_left_behind_but_not_fresh_ones(file_complaint, time_machine):
     left_behind = Notification.objects.get(complaint=file_complaint(), channel="sms")
     fresh = Notification.objects.get(complaint=file_complaint(), channel="sms")
-    age(left_behind, next_attempt_at=timezone.now() - STALE_PENDING - datetime.timedelta(seconds=1))
+    age(left_behind, next_attempt_at=timezone.now() - stale_pending() - datetime.timedelta(seconds=1))
 
     assert sweep_outbox() == 1
 
@@ -197,7 +197,7 @@ def test_the_sweep_sends_pending_notices_left_behind_but_not_fresh_ones(file_com
 def test_the_sweep_gives_back_a_notice_whose_worker_died_mid_send(file_complaint):
     stale = Notification.objects.get(complaint=file_complaint(), channel="sms")
     busy = Notification.objects.get(complaint=file_complaint(), channel="sms")
-    long_ago = timezone.now() - STALE_SENDING - datetime.timedelta(seconds=1)
+    long_ago = timezone.now() - stale_sending() - datetime.timedelta(seconds=1)
     age(stale, status=NoticeStatus.SENDING, attempts=1, claimed_at=long_ago, next_attempt_at=long_ago)
     age(busy, status=NoticeStatus.SENDING, attempts=1, claimed_at=timezone.now(), next_attempt_at=long_ago)
 
