@@ -3,7 +3,7 @@ workers killed mid-task. Marked `integration`: they need PostgreSQL (the worker 
 test database) and run serially in `make test`'s integration stage."""
 
 import shutil
-import socket  # noqa: F401
+import socket
 import subprocess
 import threading
 from pathlib import Path
