@@ -64,6 +64,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it spans the whole request: notes whether a write committed before the database
+    # became unreachable, for the 503 answer to say so (mediation/unavailable.py).
+    "mediation.unavailable.DatabaseWritesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # The request's IP and user agent for audit entries written by services (audit/context.py).
     "audit.context.AuditContextMiddleware",
@@ -207,9 +210,19 @@ CELERY_TASK_ROUTES = {"notifications.tasks.send_notification": {"queue": "notice
 # The sweep is cheap (a partial index holds only unsent notices), so it runs often: after a
 # broker outage, notices leave within seconds of its return.
 OUTBOX_SWEEP_SECONDS = float(env("OUTBOX_SWEEP_SECONDS", "5"))
+# A run that waited longer than its interval (the workers were down) expires unrun: the next
+# one does the same work, so a long outage does not leave hundreds of runs to catch up.
 CELERY_BEAT_SCHEDULE = {
-    "apply-deadlines": {"task": "complaints.tasks.apply_deadlines", "schedule": 300.0},
-    "sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": OUTBOX_SWEEP_SECONDS},
+    "apply-deadlines": {
+        "task": "complaints.tasks.apply_deadlines",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
+    },
+    "sweep-outbox": {
+        "task": "notifications.tasks.sweep_outbox",
+        "schedule": OUTBOX_SWEEP_SECONDS,
+        "options": {"expires": OUTBOX_SWEEP_SECONDS},
+    },
 }
 
 # SMS through django-sms: the gateway is a setting.

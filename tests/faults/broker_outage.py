@@ -65,6 +65,8 @@ class OutageResult:
     texts: list[str] = field(default_factory=list)
     drained: bool = False
     last_sent_at: datetime.datetime | None = None
+    # The last SMS of the filings made before Redis answered again: those the outage touched.
+    last_before_return_sent_at: datetime.datetime | None = None
 
     @property
     def accepted(self) -> int:
@@ -96,12 +98,20 @@ class OutageResult:
                 wrong.append(case.group(1))
         return wrong
 
+    def _since_return(self, moment: datetime.datetime | None) -> float | None:
+        if moment is None or self.outage.up_wall is None:
+            return None
+        return (moment - self.outage.up_wall).total_seconds()
+
     @property
     def seconds_to_last_sms(self) -> float | None:
         """From Redis answering again to the last filing SMS leaving the worker."""
-        if self.last_sent_at is None or self.outage.up_wall is None:
-            return None
-        return (self.last_sent_at - self.outage.up_wall).total_seconds()
+        return self._since_return(self.last_sent_at)
+
+    @property
+    def seconds_to_recover(self) -> float | None:
+        """From Redis answering again to the last SMS of a filing made before it did."""
+        return self._since_return(self.last_before_return_sent_at)
 
 
 def complaint_body(merchant) -> dict:
@@ -161,7 +171,10 @@ def wait_for_filing_sms(result: OutageResult, worker, *, timeout: float) -> Outa
             result.drained = True
             break
         time.sleep(0.5)
-    last = filed.filter(status=NoticeStatus.SENT).order_by("-sent_at").values_list("sent_at", flat=True).first()
-    result.last_sent_at = last
+    sent_at = dict(filed.filter(status=NoticeStatus.SENT).values_list("complaint__case_number", "sent_at"))
+    result.last_sent_at = max(sent_at.values(), default=None)
+    if result.outage.up_at is not None:
+        before = [sent_at.get(f.case) for f in result.filings if f.case and f.started < result.outage.up_at]
+        result.last_before_return_sent_at = None if None in before else max(before, default=None)
     result.texts = worker.texts()
     return result

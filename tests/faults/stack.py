@@ -3,12 +3,14 @@ production settings (DEBUG off), Celery workers and Celery beat, all on the test
 broker of the test's own. The test process only files through HTTP and reads the database.
 """
 
+import shutil
 import socket
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 
 from tests.integration.conftest import ROOT, Service, Worker, wait_for, worker_env
@@ -25,17 +27,14 @@ def free_port() -> int:
 
 def production_env(*, database_url: str, broker_url: str, sms_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of every process of the stack: production settings over plain HTTP."""
-    return worker_env(
-        database_url=database_url,
-        broker_url=broker_url,
-        sms_dir=sms_dir,
-        DEBUG="false",
-        SECRET_KEY=SECRET_KEY,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="false",
-        LOG_LEVEL="WARNING",
-        **extra,
-    )
+    production = {
+        "DEBUG": "false",
+        "SECRET_KEY": SECRET_KEY,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    return worker_env(database_url=database_url, broker_url=broker_url, sms_dir=sms_dir, **{**production, **extra})
 
 
 def collect_static() -> None:
@@ -45,6 +44,59 @@ def collect_static() -> None:
         subprocess.run(
             [str(VENV_BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True
         )
+
+
+class RedisServer:
+    """A redis-server process on a port of its own, without persistence: killing it loses
+    every queued task, as a crash of an unpersisted broker does."""
+
+    def __init__(self, workdir: Path):
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.fail("Fault tests need redis-server on PATH (.ci/run installs it).")
+        self.binary = binary
+        self.workdir = workdir
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        assert self.process is None or self.process.poll() is not None
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.5, socket_timeout=0.5)
+        try:
+            wait_for(lambda: self._pings(client), f"redis-server on port {self.port} to answer", timeout=10)
+        finally:
+            client.close()
+
+    @staticmethod
+    def _pings(client) -> bool:
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
 
 
 class Web(Service):

@@ -19,7 +19,7 @@ from notifications.models import NoticeStatus, Notification
 from notifications.services import BROKER_PAUSE_SECONDS
 from notifications.tasks import sweep_outbox
 
-from .conftest import free_port
+from .stack import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

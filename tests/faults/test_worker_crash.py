@@ -12,9 +12,9 @@ import pytest
 
 from merchants.models import Merchant, MerchantStatus
 from notifications.models import NoticeStatus, Notification
+from tests.integration.conftest import wait_for
 
 from .broker_outage import FILED_SMS
-from .conftest import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
