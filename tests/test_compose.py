@@ -44,7 +44,7 @@ def test_web_worker_and_beat_share_one_definition(spec):
         assert service["build"] == "."
         assert service["environment"] is web["environment"]  # the same YAML anchor, not copies
     assert "gunicorn mediation.wsgi" in command_of(web)
-    assert command_of(worker) == "celery -A mediation worker -l info -Q celery,notices"
+    assert command_of(worker) == "celery -A mediation worker -l info"  # consumes every queue
     assert command_of(beat) == "celery -A mediation beat -l info"
     assert web["ports"] == ["8000:8000"]
 
