@@ -122,9 +122,14 @@ class ComplaintActionView(APIView):
     action_name = ""
 
     def post(self, request, pk: int):
+        # Who before what: 404, then 403 and 409, and only then the body (400).
+        complaint = access.get_complaint_for(request.user, pk)
+        workflow.check_may(request.user, complaint, self.action_name)
         serializer = ACTION_SERIALIZERS[self.action_name](data=request.data)
         serializer.is_valid(raise_exception=True)
-        workflow.perform(actor=request.user, complaint_id=pk, action=self.action_name, **serializer.validated_data)
+        workflow.perform(
+            actor=request.user, complaint_id=complaint.pk, action=self.action_name, **serializer.validated_data
+        )
         return detail_response(request, access.get_complaint_for(request.user, pk))
 
 

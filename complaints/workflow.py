@@ -119,17 +119,32 @@ def allowed_actions(user, complaint: Complaint) -> list[str]:
     return [name for name, a in ACTIONS.items() if _role_may(user, a, complaint) and _state_allows(a, complaint)]
 
 
-def perform(*, actor, complaint_id: int, action: str, **payload) -> Complaint:
-    """Lock the case, check the actor and the state, and run one transition."""
-    spec = ACTIONS.get(action)
+def _action(name: str) -> Action:
+    spec = ACTIONS.get(name)
     if spec is None:
         raise InvalidInput(_("Unknown action."), fields={"action": [_("Unknown action.")]})
+    return spec
+
+
+def check_may(actor, complaint: Complaint, action: str) -> None:
+    """Who before what (API.md "Conventions"): a role that may never do the action on this case
+    is NotAllowed (403); an action the case's state does not allow is WrongState (409). Pages and
+    API call it on the case from access.get_complaint_for (404) before they validate the input,
+    and perform calls it again under the row lock."""
+    spec = _action(action)
+    if not _role_may(actor, spec, complaint):
+        raise NotAllowed(_("Your role may not do this on this case."))
+    if not _state_allows(spec, complaint):
+        raise WrongState(status=complaint.status, allowed_actions=allowed_actions(actor, complaint))
+
+
+def perform(*, actor, complaint_id: int, action: str, **payload) -> Complaint:
+    """Lock the case, check the actor and the state, and run one transition."""
+    _action(action)
     with transaction.atomic():
         complaint = access.get_complaint_for(actor, complaint_id, for_update=True)
-        if not _role_may(actor, spec, complaint):
-            raise NotAllowed(_("Your role may not do this on this case."))
-        if not _state_allows(spec, complaint):
-            raise WrongState(status=complaint.status, allowed_actions=allowed_actions(actor, complaint))
+        # Checked again under the lock: the state may have moved since the caller checked.
+        check_may(actor, complaint, action)
         TRANSITIONS[action](complaint=complaint, actor=actor, **payload)
         record_audit(action=f"complaint.{action}", actor=actor, obj=complaint, extra={"status": complaint.status})
         return complaint

@@ -271,15 +271,23 @@ def _no_longer_possible(request, action: str, status: str) -> None:
     )
 
 
-@login_required
-@require_POST
-def act(request, pk: int, action: str):
-    if action not in workflow.ACTIONS or action not in ACTION_FORMS:
-        raise Http404(_("No such action."))
-    complaint = access.get_complaint_for(request.user, pk)
-    form = action_form(action, user=request.user, complaint=complaint, data=request.POST)
-    allowed = action in workflow.allowed_actions(request.user, complaint)
-    status = 400
+def _refused(request, complaint, action: str) -> int | None:
+    """Who before what: a role that may never do the action (403), then a state that does not
+    allow it (409), shown as a message before the form is even read; None when it may go on."""
+    try:
+        workflow.check_may(request.user, complaint, action)
+    except NotAllowed:
+        label = workflow.ACTIONS[action].label
+        messages.error(request, _("“%(action)s” is not open to your role on this case.") % {"action": label})
+        return 403
+    except WrongState as exc:
+        _no_longer_possible(request, action, exc.status)
+        return 409
+    return None
+
+
+def _submit(request, complaint, action: str, form) -> int | None:
+    """Run a valid form through the state machine: None when done, else the status to answer."""
     if form.is_valid():
         try:
             with transaction.atomic():
@@ -287,26 +295,39 @@ def act(request, pk: int, action: str):
                 for step, payload in form.extra_steps():
                     workflow.perform(actor=request.user, complaint_id=complaint.pk, action=step, **payload)
         except WrongState as exc:
+            # The case moved since the check above: perform re-checks under the row lock.
             _no_longer_possible(request, action, exc.status or complaint.status)
-            status = 409
+            return 409
         except NotAllowed as exc:
             messages.error(request, exc.message)
-            status = 403
+            return 403
         except Throttled as exc:
             messages.error(request, exc.message)
-            status = 429
+            return 429
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
+            return None
+    messages.error(
+        request, _("Please correct the marked fields of “%(action)s”.") % {"action": workflow.ACTIONS[action].label}
+    )
+    return 400
+
+
+@login_required
+@require_POST
+def act(request, pk: int, action: str):
+    if action not in workflow.ACTIONS or action not in ACTION_FORMS:
+        raise Http404(_("No such action."))
+    complaint = access.get_complaint_for(request.user, pk)
+    form = None
+    status = _refused(request, complaint, action)
+    if status is None:
+        form = action_form(action, user=request.user, complaint=complaint, data=request.POST)
+        status = _submit(request, complaint, action, form)
+        if status is None:
             messages.success(request, _("Done: %(action)s.") % {"action": workflow.ACTIONS[action].label})
             return redirect(reverse("complaints:detail", args=[complaint.pk]) + "#timeline")
-    elif not allowed:
-        _no_longer_possible(request, action, complaint.status)
-        status = 409
-    if status == 400:
-        messages.error(
-            request, _("Please correct the marked fields of “%(action)s”.") % {"action": workflow.ACTIONS[action].label}
-        )
     # Show the page as it is now, with the form and its errors where they belong.
     complaint = access.get_complaint_for(request.user, pk)
     return render(request, "complaints/case.html", case_context(request, complaint, bound=form), status=status)

@@ -53,7 +53,7 @@ MATRIX: dict[str, dict[str, str]] = {
     },
     "api:complaint-assign": {
         "GET": "401 405 405 405 405 405 405 405 405",
-        "POST": "401 400 400 400 400 400 400 400 400",
+        "POST": "401 403 404 403 403 404 409 404 403",
     },
     "api:complaint-assign-agent": {
         "GET": "401 405 405 405 405 405 405 405 405",

@@ -1,0 +1,221 @@
+"""Who before what (API.md "Conventions"), for every workflow action: a case the caller may not
+see is 404, a role that may never do the action is 403, a state that does not allow it is 409
+with `status` and `allowed_actions`, and only then is the body validated (400)."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from complaints import access, workflow
+from complaints.models import Complaint, Status
+from mediation.errors import NotAllowed
+
+# A case in mediation always has its mediator here (only the assigned mediator records the
+# outcome); a mediated settlement is one the mediator recorded, still assigned to it.
+MEDIATED_SETTLEMENT = "mediated_settlement"
+TOO_LONG = "x" * 5001
+
+
+@dataclass(frozen=True)
+class Row:
+    action: str
+    possible: str  # a state where `right` may do it
+    wrong: str  # a state where `right` may not
+    right: str
+    never: str | None  # sees the case but may never do the action; None: every party may
+    api_bad: object  # an invalid body, and the field the API names in its answer
+    api_field: str
+    page_bad: dict | None  # the same for the page's form (prefix left out); None: the form has no fields
+
+
+ROWS = [
+    Row("respond", Status.AWAITING_MERCHANT, Status.AWAITING_CONSUMER, "owner", "wang", {}, "kind", {}),
+    Row("accept", Status.AWAITING_CONSUMER, Status.AWAITING_MERCHANT, "wang", "owner", [], "non_field_errors", None),
+    Row("reject", Status.AWAITING_CONSUMER, Status.AWAITING_MERCHANT, "wang", "agent", {}, "message", {}),
+    Row(
+        "request_mediation",
+        Status.AWAITING_CONSUMER,
+        Status.AWAITING_MERCHANT,
+        "wang",
+        "supervisor",
+        {},
+        "message",
+        {},
+    ),
+    Row(
+        "withdraw",
+        Status.AWAITING_MERCHANT,
+        Status.CLOSED,
+        "wang",
+        "agent",
+        {"message": TOO_LONG},
+        "message",
+        {"message": TOO_LONG},
+    ),
+    Row("message", Status.AWAITING_MERCHANT, Status.CLOSED, "wang", None, {}, "message", {}),
+    Row(
+        "review_accept",
+        Status.UNDER_REVIEW,
+        Status.AWAITING_MERCHANT,
+        "supervisor",
+        "wang",
+        {"message": ["a list"]},
+        "message",
+        {"message": TOO_LONG},
+    ),
+    Row("review_reject", Status.UNDER_REVIEW, Status.AWAITING_MERCHANT, "supervisor", "mediator", {}, "message", {}),
+    Row("assign", Status.IN_MEDIATION, Status.AWAITING_MERCHANT, "supervisor", "mediator", {}, "mediator", {}),
+    Row("record_agreement", Status.IN_MEDIATION, MEDIATED_SETTLEMENT, "mediator", "supervisor", {}, "message", {}),
+    Row(
+        "record_failure",
+        Status.IN_MEDIATION,
+        MEDIATED_SETTLEMENT,
+        "mediator",
+        "owner",
+        {"message": "Failed"},
+        "advice",
+        {"message": "Failed"},
+    ),
+    Row("fulfil", Status.SETTLED, Status.AWAITING_MERCHANT, "owner", "wang", {}, "message", {}),
+    Row(
+        "confirm",
+        Status.AWAITING_CONFIRMATION,
+        Status.SETTLED,
+        "wang",
+        "owner",
+        {"message": TOO_LONG},
+        "message",
+        {"message": TOO_LONG},
+    ),
+    Row(
+        "dispute",
+        Status.AWAITING_CONFIRMATION,
+        Status.SETTLED,
+        "wang",
+        "agent",
+        {"message": TOO_LONG},
+        "message",
+        {"message": TOO_LONG},
+    ),
+    Row("rate", Status.CLOSED, Status.AWAITING_MERCHANT, "wang", "supervisor", {}, "score", {"score": "11"}),
+    # Under review against a merchant not enrolled: the merchant was never involved.
+    Row("report_violation", Status.AWAITING_MERCHANT, Status.UNDER_REVIEW, "wang", "supervisor", {}, "kind", {}),
+]
+BY_ACTION = {row.action: row for row in ROWS}
+
+
+def case_at(state: str, *, case_in, supervisor, mediator) -> Complaint:
+    """A case of Wang's brought through the state machine to `state`."""
+    if state == MEDIATED_SETTLEMENT:
+        case = case_at(Status.IN_MEDIATION, case_in=case_in, supervisor=supervisor, mediator=mediator)
+        return workflow.perform(actor=mediator, complaint_id=case.pk, action="record_agreement", message="Agreed")
+    case = case_in(state)
+    if state == Status.IN_MEDIATION:
+        workflow.perform(actor=supervisor, complaint_id=case.pk, action="assign", mediator=mediator)
+    return Complaint.objects.get(pk=case.pk)
+
+
+def snapshot(case) -> tuple:
+    case = Complaint.objects.get(pk=case.pk)
+    return case.status, case.events.count(), case.offer, case.satisfaction, case.mediator_id
+
+
+@pytest.fixture
+def bring(case_in, supervisor, mediator):
+    def _bring(state):
+        return case_at(state, case_in=case_in, supervisor=supervisor, mediator=mediator)
+
+    return _bring
+
+
+def act(api, person, case, action, body):
+    return api.as_(person).post(f"/api/v1/complaints/{case.pk}/{action}/", body, format="json")
+
+
+def test_the_table_covers_every_action():
+    assert [row.action for row in ROWS] == list(workflow.ACTIONS)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.action)
+def test_the_table_is_right_about_who_may_do_what_where(request, bring, row):
+    """The people and states above mean what the tests below take them to mean."""
+    right = request.getfixturevalue(row.right)
+    possible, wrong = bring(row.possible), bring(row.wrong)
+    assert row.action in workflow.allowed_actions(right, possible)
+    assert row.action not in workflow.allowed_actions(right, wrong)
+    if row.never:
+        never = request.getfixturevalue(row.never)
+        for case in (possible, wrong):
+            assert access.complaints_visible_to(never).filter(pk=case.pk).exists()
+            with pytest.raises(NotAllowed):
+                workflow.check_may(never, case, row.action)
+
+
+@pytest.mark.parametrize("outsider", ["li", "other_agent", "sibling_supervisor"])
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.action)
+def test_a_case_the_caller_may_not_see_is_404_before_anything_else(api, request, bring, row, outsider):
+    case = bring(row.possible)
+    before = snapshot(case)
+
+    response = act(api, request.getfixturevalue(outsider), case, row.action, row.api_bad)
+
+    assert response.status_code == 404, response.json()
+    assert response.json()["code"] == "not_found"
+    assert snapshot(case) == before
+
+
+@pytest.mark.parametrize("state", ["possible", "wrong"])
+@pytest.mark.parametrize("row", [r for r in ROWS if r.never], ids=lambda r: r.action)
+def test_a_role_that_may_never_do_the_action_is_403_before_the_state_and_the_body(api, request, bring, row, state):
+    case = bring(getattr(row, state))
+    before = snapshot(case)
+
+    response = act(api, request.getfixturevalue(row.never), case, row.action, row.api_bad)
+
+    assert response.status_code == 403, response.json()
+    assert response.json() == {"detail": "Your role may not do this on this case.", "code": "not_allowed"}
+    assert snapshot(case) == before
+
+
+def test_every_action_but_messages_has_a_role_that_may_never_do_it():
+    """Everyone who sees a case may write on it; whoever does not see it gets 404 (above)."""
+    assert {row.action for row in ROWS if row.never is None} == {"message"}
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.action)
+def test_the_right_role_in_a_state_that_does_not_allow_it_is_409_before_the_body(api, request, bring, row):
+    right = request.getfixturevalue(row.right)
+    case = bring(row.wrong)
+    before = snapshot(case)
+
+    response = act(api, right, case, row.action, {})
+
+    assert response.status_code == 409, response.json()
+    body = response.json()
+    assert body["code"] == "wrong_state"
+    assert body["status"] == case.status
+    assert body["allowed_actions"] == workflow.allowed_actions(right, case)
+    assert row.action not in body["allowed_actions"]
+    assert snapshot(case) == before
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.action)
+def test_the_right_role_in_the_right_state_with_a_bad_body_is_400(api, request, bring, row):
+    case = bring(row.possible)
+    before = snapshot(case)
+
+    response = act(api, request.getfixturevalue(row.right), case, row.action, row.api_bad)
+
+    assert response.status_code == 400, response.json()
+    assert row.api_field in response.json()
+    assert snapshot(case) == before
+
+
+def test_a_consumer_marking_a_settlement_carried_out_with_no_message_is_403(api, wang, bring):
+    """The issue's example: the role is refused before the missing message is noticed."""
+    case = bring(Status.SETTLED)
+
+    response = act(api, wang, case, "fulfil", {})
+
+    assert response.status_code == 403
+    assert "message" not in response.json()
