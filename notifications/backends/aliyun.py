@@ -1,7 +1,8 @@
 """Aliyun SMS (Dysmsapi 2017-05-25) through the official SDK.
 
 SMS_BACKEND=notifications.backends.aliyun.SmsBackend, with ALIYUN_ACCESS_KEY_ID,
-ALIYUN_ACCESS_KEY_SECRET, SMS_SIGN_NAME and SMS_TEMPLATES. Template parameters are sent
+ALIYUN_ACCESS_KEY_SECRET, SMS_SIGN_NAME and SMS_TEMPLATES (and ALIYUN_SMS_ENDPOINT,
+ALIYUN_SMS_PROTOCOL for another endpoint than dysmsapi.aliyuncs.com). Template parameters are sent
 by name (${case}, ${deadline}, ${link} ...); the gateway's BizId is kept as the message id
 that its delivery receipts name.
 """
@@ -18,7 +19,6 @@ from django.conf import settings
 from ..sending import PermanentSendError, TransientSendError
 from . import CONNECT_TIMEOUT, READ_TIMEOUT, TemplateSmsBackend, sort_error
 
-ENDPOINT = "dysmsapi.aliyuncs.com"
 # Answer codes worth another try later: flow control, daily limits, the gateway's own
 # faults, and an account that runs out of credit (someone tops it up).
 TRANSIENT_CODES = frozenset(
@@ -47,7 +47,8 @@ class SmsBackend(TemplateSmsBackend):
         config = utils_models.Config(
             access_key_id=key_id,
             access_key_secret=secret,
-            endpoint=ENDPOINT,
+            endpoint=settings.ALIYUN_SMS_ENDPOINT,
+            protocol=settings.ALIYUN_SMS_PROTOCOL,
             connect_timeout=CONNECT_TIMEOUT * 1000,
             read_timeout=READ_TIMEOUT * 1000,
         )

@@ -3,6 +3,7 @@ production settings (DEBUG off), Celery workers and Celery beat, all on the test
 broker of the test's own. The test process only files through HTTP and reads the database.
 """
 
+import fcntl
 import shutil
 import socket
 import subprocess
@@ -37,13 +38,22 @@ def production_env(*, database_url: str, broker_url: str, sms_dir: Path, **extra
     return worker_env(database_url=database_url, broker_url=broker_url, sms_dir=sms_dir, **{**production, **extra})
 
 
-def collect_static() -> None:
-    """Pages with DEBUG off need the hashed static files (whitenoise's manifest)."""
-    manifest = ROOT / "var" / "staticfiles" / "staticfiles.json"
-    if not manifest.exists():
-        subprocess.run(
-            [str(VENV_BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True
-        )
+_static_collected = False
+
+
+def collect_static(env: dict[str, str]) -> None:
+    """Pages with DEBUG off need the hashed static files (whitenoise's manifest): collected once per
+    test process with the stack's production settings, so a stale manifest is never served."""
+    global _static_collected
+    if _static_collected:
+        return
+    lock_path = ROOT / "var" / "collectstatic.lock"
+    lock_path.parent.mkdir(exist_ok=True)
+    with open(lock_path, "w") as lock:  # test processes side by side collect one at a time
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        argv = [str(VENV_BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v0"]
+        subprocess.run(argv, cwd=ROOT, env=env, check=True)
+    _static_collected = True
 
 
 class RedisServer:
@@ -165,8 +175,9 @@ class Stack:
         return path
 
     def web(self, name: str = "web", *, workers: int = 2, **extra: str) -> Web:
-        collect_static()
-        return self._add(Web(self.env(**extra), self._dir(name), workers=workers))
+        env = self.env(**extra)
+        collect_static(env)
+        return self._add(Web(env, self._dir(name), workers=workers))
 
     def worker(self, name: str = "worker", *, queues: str | None = None, **extra: str) -> Worker:
         return self._add(Worker(self.env(**extra), self._dir(name), queues=queues))

@@ -163,6 +163,23 @@ def test_after_the_last_try_the_notice_is_failed_and_keeps_the_error(pending_sms
     assert Notification.objects.get(pk=pending_sms.pk).attempts == MAX_ATTEMPTS
 
 
+def test_the_retry_schedule_is_settings(pending_sms, settings, time_machine):
+    settings.SMS_BACKEND = FAILING_BACKEND
+    settings.NOTICE_RETRY_SECONDS = 2
+    settings.NOTICE_MAX_ATTEMPTS = 3
+    waits = []
+    for _ in range(3):
+        now = timezone.now()
+        send_notification.delay(pending_sms.pk)
+        pending_sms.refresh_from_db()
+        waits.append((pending_sms.next_attempt_at - now).total_seconds())
+        time_machine.move_to(pending_sms.next_attempt_at + datetime.timedelta(seconds=1), tick=False)
+
+    # 2 s, 4 s, each within +-50 %; the third try was the last
+    assert 1 <= waits[0] <= 3 and 2 <= waits[1] <= 6
+    assert (pending_sms.status, pending_sms.attempts) == (NoticeStatus.FAILED, 3)
+
+
 def test_a_gateway_that_recovers_delivers_the_notice_on_the_next_try(pending_sms, settings):
     settings.SMS_BACKEND = FAILING_BACKEND
     send_notification.delay(pending_sms.pk)
