@@ -1,6 +1,8 @@
 """Shared API plumbing: pagination and the one exception handler that maps domain
 errors to the contract's status codes (API.md "Conventions")."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -10,6 +12,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from mediation.errors import DomainError, Throttled, WrongState
 from mediation.paging import COUNT_CAP, CappedPaginator
+from mediation.unavailable import database_unreachable, unavailable_json
+
+logger = logging.getLogger(__name__)
 
 
 class Pagination(PageNumberPagination):
@@ -40,6 +45,10 @@ class CaseListPagination(Pagination):
 
 
 def exception_handler(exc, context):
+    if database_unreachable(exc):
+        # Django logs the 503 answer, but not its cause.
+        logger.warning("database unreachable: %s", exc)
+        return unavailable_json(context["request"])
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": str(exc) or "Request too large.", "code": "too_large"}, status=413)
     if isinstance(exc, DomainError):

@@ -6,6 +6,9 @@ from accounts import views as accounts_views
 
 from . import views
 
+# A database that cannot be reached answers 503, whatever raised the error (mediation/unavailable.py).
+handler500 = "mediation.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

@@ -1,8 +1,13 @@
+import sys
+
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.views import defaults
 
 from accounts.models import Role
+
+from .unavailable import database_unreachable, unavailable_response
 
 HOME_BY_ROLE = {
     Role.CONSUMER: "complaints:mine",
@@ -39,3 +44,11 @@ def healthz(request):
         status["broker"] = "eager"
     healthy = status["database"] == "ok" and status["broker"] in ("ok", "eager")
     return JsonResponse(status, status=200 if healthy else 503)
+
+
+def server_error(request):
+    """handler500: a database that cannot be reached answers 503 (mediation/unavailable.py says
+    why this is the one place that sees every error); anything else keeps Django's 500 page."""
+    if database_unreachable(sys.exc_info()[1]):
+        return unavailable_response(request)
+    return defaults.server_error(request)
