@@ -112,6 +112,9 @@ else:
     # PostgreSQL's JIT compiles large aggregates for ~50 ms before running them, more than it
     # saves on this platform's queries (bench/results).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # A database host that drops packets (rather than refusing) costs a request 5 s, not the
+    # worker's whole timeout: the request answers 503 (mediation/unavailable.py).
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
