@@ -65,7 +65,9 @@ export CHECK_TEST_SERVICES
 # Unit tests run in two processes side by side, each on its own test database. They keep
 # their cache in process memory: a shared Redis cache would mix the two processes' throttle
 # counters. The integration tests (a real Celery worker on Redis, which they flush) run
-# after them, one at a time. Both stages run, and either failing fails the target.
+# after them, one at a time. Then the fault tests (tests/faults: the stack as separate
+# processes, each test on a Redis, and for one a PostgreSQL, of its own) in two processes.
+# Every stage runs, and any failing fails the target.
 test: $(VENV)/.installed-dev
 	@DATABASE_URL='$(TEST_DATABASE_URL)' REDIS_URL='$(TEST_REDIS_URL)' $(PY) -c "$$CHECK_TEST_SERVICES"
 	DATABASE_URL='$(TEST_DATABASE_URL)' $(MANAGE) makemigrations --check --dry-run
@@ -75,8 +77,11 @@ test: $(VENV)/.installed-dev
 		$(VENV)/bin/pytest -n 2 -m "not integration" || status=$$?; \
 	echo "== integration tests (PostgreSQL, Redis, Celery worker)"; \
 	DATABASE_URL='$(TEST_DATABASE_URL)' REDIS_URL='$(TEST_REDIS_URL)' \
-		$(VENV)/bin/pytest -m integration -p no:cacheprovider || { rc=$$?; \
+		$(VENV)/bin/pytest -m integration --ignore=tests/faults -p no:cacheprovider || { rc=$$?; \
 		if [ $$rc -eq 5 ]; then echo "(no integration tests collected)"; else status=$$rc; fi; }; \
+	echo "== fault tests (gunicorn, Celery worker and beat as processes; pytest -n 2)"; \
+	DATABASE_URL='$(TEST_DATABASE_URL)' REDIS_URL='$(TEST_REDIS_URL)' \
+		$(VENV)/bin/pytest -n 2 tests/faults -p no:cacheprovider || status=$$?; \
 	exit $$status
 
 # --- lint and format --------------------------------------------------------------------
@@ -93,7 +98,7 @@ fmt: $(VENV)/.installed-dev
 # --- the full stack's background processes (see README "Running the full stack") --------
 
 worker: $(VENV)/.installed-runtime
-	REDIS_URL='$(LOCAL_REDIS_URL)' $(VENV)/bin/celery -A mediation worker -l info -Q celery,notices
+	REDIS_URL='$(LOCAL_REDIS_URL)' $(VENV)/bin/celery -A mediation worker -l info
 
 beat: $(VENV)/.installed-runtime
 	REDIS_URL='$(LOCAL_REDIS_URL)' $(VENV)/bin/celery -A mediation beat -l info

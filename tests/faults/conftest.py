@@ -1,6 +1,8 @@
-"""Fault tests: a Redis server of the test's own, killed and started again, and Celery
-workers killed mid-task. Marked `integration`: they need PostgreSQL (the worker shares the
-test database) and run serially in `make test`'s integration stage."""
+"""Fault tests: the production stack as separate processes (tests/faults/stack.py) on a Redis
+server of the test's own, killed and started again, with workers killed mid-task, a gateway
+that fails, PostgreSQL restarted and beat stopped. Marked `integration`: they need PostgreSQL
+(the processes share the test database); `make test` runs them in a stage of their own, in two
+processes (each test has its own Redis and ports)."""
 
 import socket
 import threading
