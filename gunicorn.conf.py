@@ -11,6 +11,7 @@ Every value can be changed through the environment:
     GUNICORN_TIMEOUT      seconds a request may take before its worker is killed (default 120)
     GUNICORN_ACCESS_LOG   "-" (stdout, the default), a file path, or "off"
     GUNICORN_PRELOAD      "1" loads the application once in the master, before forking (default off)
+    GUNICORN_CONTROL_SOCKET  a path enables gunicorn's control socket there (default off)
 
 The benchmark serves both this platform and the peer it is compared with (bench/peer/) with
 this file, so both run with the same settings.
@@ -67,3 +68,11 @@ loglevel = _env("GUNICORN_LOG_LEVEL", "info")
 
 # The worker heartbeat file in memory rather than on the container's overlay filesystem.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+# gunicorn's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl), which
+# every server on the machine would take over from the one before (the fault tests and the
+# benchmark run several); nothing here uses it, so it is off unless a path is given.
+_control_socket = _env("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not _control_socket
+if _control_socket:
+    control_socket = _control_socket

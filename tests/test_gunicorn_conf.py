@@ -25,3 +25,11 @@ def test_the_environment_overrides_them(monkeypatch):
     conf = runpy.run_path(str(CONF))
     assert (conf["workers"], conf["threads"], conf["worker_class"]) == (7, 4, "gthread")
     assert conf["accesslog"] is None
+
+
+def test_servers_side_by_side_do_not_share_a_control_socket(monkeypatch):
+    monkeypatch.delenv("GUNICORN_CONTROL_SOCKET", raising=False)
+    assert runpy.run_path(str(CONF))["control_socket_disable"] is True
+    monkeypatch.setenv("GUNICORN_CONTROL_SOCKET", "/run/mediation/gunicorn.ctl")
+    conf = runpy.run_path(str(CONF))
+    assert (conf["control_socket_disable"], conf["control_socket"]) == (False, "/run/mediation/gunicorn.ctl")
