@@ -12,11 +12,6 @@ from .sending import PermanentSendError, TransientSendError, deliver
 
 logger = logging.getLogger(__name__)
 
-# Defaults of settings.NOTICE_MAX_ATTEMPTS and NOTICE_RETRY_SECONDS: a notice the gateway keeps
-# refusing for a transient reason is tried 6 times, 10 s, 20 s, 40 s, 80 s, 160 s apart (each
-# +-50 %), about 5 minutes in all, then failed for staff to send again.
-MAX_ATTEMPTS = 6
-RETRY_SECONDS = 10
 # A send never outlives its claim: the sweep takes back a row "sending" for stale_sending(),
 # so a send must end long before (gateway calls time out after seconds).
 SEND_TIME_LIMIT = 120
@@ -33,15 +28,15 @@ def stale_sending() -> datetime.timedelta:
 
 
 def max_attempts() -> int:
-    """How many times a notice is tried before it is failed."""
-    return int(getattr(settings, "NOTICE_MAX_ATTEMPTS", MAX_ATTEMPTS))
+    """How many times a notice is tried before it is failed (by default 6 times, 10 s, 20 s, 40 s,
+    80 s, 160 s apart, each +-50 %: about 5 minutes in all)."""
+    return settings.NOTICE_MAX_ATTEMPTS
 
 
 def retry_countdown(attempts: int) -> float:
     """Seconds before the next try after `attempts` tries: exponential backoff with jitter (+-50 %),
     so notices refused together by a gateway that is down do not all come back at once."""
-    base = float(getattr(settings, "NOTICE_RETRY_SECONDS", RETRY_SECONDS))
-    return base * 2 ** (attempts - 1) * random.uniform(0.5, 1.5)
+    return settings.NOTICE_RETRY_SECONDS * 2 ** (attempts - 1) * random.uniform(0.5, 1.5)
 
 
 def _claim(notification_id: int) -> Notification | None:

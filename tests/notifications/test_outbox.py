@@ -15,7 +15,7 @@ from complaints import workflow
 from complaints.models import Status
 from notifications.models import NoticeStatus, Notification
 from notifications.services import queue_case_notices
-from notifications.tasks import MAX_ATTEMPTS, send_notification, stale_pending, stale_sending, sweep_outbox
+from notifications.tasks import max_attempts, send_notification, stale_pending, stale_sending, sweep_outbox
 
 FAILING_BACKEND = "tests.notifications.test_outbox.FailingSmsBackend"
 
@@ -151,7 +151,7 @@ def test_retries_back_off(pending_sms, settings, time_machine):
 
 def test_after_the_last_try_the_notice_is_failed_and_keeps_the_error(pending_sms, settings, time_machine):
     settings.SMS_BACKEND = FAILING_BACKEND
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    for attempt in range(1, max_attempts() + 1):
         send_notification.delay(pending_sms.pk)
         pending_sms.refresh_from_db()
         assert pending_sms.attempts == attempt
@@ -160,7 +160,7 @@ def test_after_the_last_try_the_notice_is_failed_and_keeps_the_error(pending_sms
     assert pending_sms.status == NoticeStatus.FAILED
     assert "gateway unreachable" in pending_sms.last_error
     assert send_notification(pending_sms.pk) == "skipped"
-    assert Notification.objects.get(pk=pending_sms.pk).attempts == MAX_ATTEMPTS
+    assert Notification.objects.get(pk=pending_sms.pk).attempts == max_attempts()
 
 
 def test_the_retry_schedule_is_settings(pending_sms, settings, time_machine):
