@@ -31,11 +31,21 @@ def env_bool(name: str, default: bool) -> bool:
 DEBUG = env_bool("DEBUG", True)
 
 if not DEBUG:
+    # REDIS_URL also because the rate limits count in the cache: a per-process cache would let
+    # each gunicorn worker count on its own, multiplying every limit by the number of workers.
     missing = [n for n in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL") if not env(n)]
     if missing:
         raise ImproperlyConfigured(f"Production settings need {', '.join(missing)} in the environment.")
 
 SECRET_KEY = env("SECRET_KEY", "insecure-local-development-key-change-me")
+if not DEBUG:
+    # A published key (.env.example's, the development default, Django's startproject one) lets
+    # anyone forge sessions, reset links and login-code hashes. The messages never repeat the key.
+    how = 'set a random one of 50 characters or more: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+    if any(mark in SECRET_KEY.lower() for mark in ("change-me", "changeme", "change_me", "example", "insecure")):
+        raise ImproperlyConfigured(f"SECRET_KEY is a placeholder (change-me, example, insecure); {how}.")
+    if len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured(f"SECRET_KEY is shorter than 50 characters; {how}.")
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
@@ -107,7 +117,18 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite is the embedded default, for one user trying the platform out: under several gunicorn
+    # workers, concurrent writes answer "database is locked" (500s).
+    if not DEBUG and not env_bool("ALLOW_SQLITE_IN_PRODUCTION", False):
+        raise ImproperlyConfigured(
+            "DATABASE_URL is SQLite, which fails concurrent writes from several workers: use PostgreSQL, "
+            "or set ALLOW_SQLITE_IN_PRODUCTION=1 for a single-process deployment."
+        )
     (BASE_DIR / "var").mkdir(exist_ok=True)
+    # `make run`'s web server and periodic-jobs process share the file: a writer waits up to 20 s
+    # for the other's lock, and takes it at BEGIN: a transaction that read first and then needs to
+    # write can fail at once instead of waiting.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 else:
     # PostgreSQL's JIT compiles large aggregates for ~50 ms before running them, more than it
     # saves on this platform's queries (bench/results).

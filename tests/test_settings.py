@@ -64,7 +64,7 @@ def settings_read() -> set[str]:
 
 PRODUCTION = {
     "DEBUG": "false",
-    "SECRET_KEY": "a-long-random-production-secret-key-for-the-test",
+    "SECRET_KEY": "a-long-random-production-secret-key-for-the-settings-tests-0123456789",
     "DATABASE_URL": "postgres://mediation:secret@db.internal:5432/mediation",
     "REDIS_URL": "redis://redis.internal:6379/0",
 }
