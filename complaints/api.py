@@ -164,9 +164,13 @@ class EvidenceUploadView(APIView):
         request={"multipart/form-data": EvidenceUploadSerializer},
         responses={
             201: EvidenceSerializer,
-            403: OpenApiResponse(description="Only the consumer who filed the complaint"),
-            413: OpenApiResponse(description="File too large"),
-            415: OpenApiResponse(description="Not a JPEG, PNG, WebP image or PDF"),
+            403: OpenApiResponse(
+                description="Only the consumer who filed the complaint (council staff on a closed case)"
+            ),
+            409: OpenApiResponse(description="The case is closed; the body has status and allowed_actions"),
+            413: OpenApiResponse(description="File too large, or an image over the pixel limit"),
+            415: OpenApiResponse(description="Not a JPEG, PNG, WebP image or PDF, or one that cannot be read"),
+            429: OpenApiResponse(description="Too many files this hour, refused ones included; see Retry-After"),
         },
     )
     def post(self, request, pk: int):

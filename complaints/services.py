@@ -1,78 +1,75 @@
 """Writes on complaints other than status changes (those live in workflow.py)."""
 
 import hashlib
-import io
 import secrets
+import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import Role
-from mediation.errors import DomainError, InvalidInput, NotAllowed
+from mediation.errors import InvalidInput, NotAllowed, Throttled, WrongState
 
+from . import workflow
+from .evidence import FileTooLarge, FileTypeRefused, clean_file, sniff
 from .models import Complaint, Evidence, EvidenceKind
 from .timeline import append_event
 
-# Type from content, never from the name or the client's header.
-SIGNATURES = (
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-    (b"%PDF-", "application/pdf", "pdf"),
-)
-Image.MAX_IMAGE_PIXELS = 40_000_000  # refuses decompression bombs
+__all__ = ["FileTooLarge", "FileTypeRefused", "add_evidence"]
+
+EVIDENCE_RATE_WINDOW = 3600
 
 
-class FileTooLarge(DomainError):
-    status_code = 413
-    code = "file_too_large"
+def _check_may_add_evidence(actor, complaint: Complaint) -> None:
+    """Who before what: the consumer who filed it adds evidence while the case is open; once it
+    is closed only council staff attach a file (a late record for the file), and the consumer
+    is told the case is closed (409)."""
+    is_filer = actor.role == Role.CONSUMER and complaint.consumer_id == actor.pk
+    if complaint.is_open and is_filer:
+        return
+    if not complaint.is_open and actor.is_council_staff:
+        return
+    if not is_filer:
+        raise NotAllowed(_("Only the consumer who filed the complaint adds evidence."))
+    raise WrongState(
+        _("The case is closed: no more evidence can be added."),
+        status=complaint.status,
+        allowed_actions=workflow.allowed_actions(actor, complaint),
+    )
 
 
-class FileTypeRefused(DomainError):
-    status_code = 415
-    code = "unsupported_file_type"
-
-
-def sniff(head: bytes) -> tuple[str, str] | None:
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    for magic, content_type, ext in SIGNATURES:
-        if head.startswith(magic):
-            return content_type, ext
-    return None
-
-
-def _strip_metadata(data: bytes, content_type: str) -> bytes:
-    """Re-encode the pixels only, so EXIF and GPS tags never leave the consumer's phone."""
+def _count_upload(actor) -> None:
+    """EVIDENCE_UPLOADS_PER_HOUR files per user per clock hour, refused files included: a file
+    refused after decoding costs the worker as much as one accepted, and leaves no row to count."""
+    now = int(time.time())
+    window_start = now - now % EVIDENCE_RATE_WINDOW
+    key = f"evidence-uploads:{actor.pk}:{window_start}"
+    cache.add(key, 0, timeout=EVIDENCE_RATE_WINDOW + 60)
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image = ImageOps.exif_transpose(image)
-            out = io.BytesIO()
-            fmt = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}[content_type]
-            if fmt == "JPEG" and image.mode not in ("RGB", "L"):
-                image = image.convert("RGB")
-            image.save(out, format=fmt, quality=90)
-            return out.getvalue()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise FileTypeRefused(_("The image could not be read.")) from exc
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=EVIDENCE_RATE_WINDOW + 60)
+        count = 1
+    # A cache outage answers None: uploads go on, as the other throttles do (settings.CACHES).
+    if count is not None and count > settings.EVIDENCE_UPLOADS_PER_HOUR:
+        raise Throttled(
+            _("You sent %(n)d files in the last hour. Try again later.") % {"n": settings.EVIDENCE_UPLOADS_PER_HOUR},
+            retry_after=window_start + EVIDENCE_RATE_WINDOW - now,
+        )
 
 
 @transaction.atomic
 def add_evidence(*, actor, complaint: Complaint, upload, kind: str = EvidenceKind.OTHER) -> Evidence:
-    if actor.role != Role.CONSUMER or complaint.consumer_id != actor.pk:
-        raise NotAllowed(_("Only the consumer who filed the complaint adds evidence."))
+    _check_may_add_evidence(actor, complaint)
     if kind not in EvidenceKind.values:
         raise InvalidInput(_("Unknown kind of evidence."), fields={"kind": [_("Unknown kind of evidence.")]})
+    _count_upload(actor)
     if upload.size > settings.EVIDENCE_MAX_BYTES:
         raise FileTooLarge(_("Each file may be at most 10 MB."))
-    Complaint.objects.select_for_update().filter(pk=complaint.pk).first()
-    if complaint.evidence.count() >= settings.EVIDENCE_MAX_FILES:
-        raise InvalidInput(
-            _("A complaint may have at most 20 files."), fields={"file": [_("A complaint may have at most 20 files.")]}
-        )
+    _check_room(complaint)
     data = upload.read(settings.EVIDENCE_MAX_BYTES + 1)
     if len(data) > settings.EVIDENCE_MAX_BYTES:
         raise FileTooLarge(_("Each file may be at most 10 MB."))
@@ -80,8 +77,12 @@ def add_evidence(*, actor, complaint: Complaint, upload, kind: str = EvidenceKin
     if detected is None:
         raise FileTypeRefused(_("Upload a JPEG, PNG or WebP image or a PDF."))
     content_type, ext = detected
-    if content_type.startswith("image/"):
-        data = _strip_metadata(data, content_type)
+    data = clean_file(data, content_type, max_pixels=settings.EVIDENCE_MAX_PIXELS)
+    # The file is rebuilt before the case is locked; the case may have closed or filled up
+    # meanwhile, so both are checked again under the lock.
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    _check_may_add_evidence(actor, complaint)
+    _check_room(complaint)
     evidence = Evidence(
         complaint=complaint,
         uploaded_by=actor,
@@ -94,10 +95,15 @@ def add_evidence(*, actor, complaint: Complaint, upload, kind: str = EvidenceKin
     )
     evidence.file.save(evidence.stored_name, ContentFile(data), save=False)
     evidence.save()
-    append_event(
-        complaint,
-        kind="evidence_added",
-        actor=actor,
-        data={"evidence": evidence.pk, "name": evidence.original_name, "sha256": evidence.sha256},
-    )
+    event_data = {"evidence": evidence.pk, "name": evidence.original_name, "sha256": evidence.sha256}
+    if not complaint.is_open:
+        event_data["after_closing"] = True
+    append_event(complaint, kind="evidence_added", actor=actor, data=event_data)
     return evidence
+
+
+def _check_room(complaint: Complaint) -> None:
+    if complaint.evidence.count() >= settings.EVIDENCE_MAX_FILES:
+        raise InvalidInput(
+            _("A complaint may have at most 20 files."), fields={"file": [_("A complaint may have at most 20 files.")]}
+        )

@@ -185,6 +185,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 EVIDENCE_MAX_FILES = 20
+# Images with more pixels than this are refused from their header, before decoding (a 300 KB
+# PNG can decode to gigabytes); 40 megapixels is above what phone cameras produce.
+EVIDENCE_MAX_PIXELS = int(env("EVIDENCE_MAX_PIXELS", "40000000"))
+# Files a user may send per hour, refused ones included (429 with Retry-After).
+EVIDENCE_UPLOADS_PER_HOUR = int(env("EVIDENCE_UPLOADS_PER_HOUR", "60"))
 # Any request body above this answers 413 before it is read (one evidence file and its envelope).
 REQUEST_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 

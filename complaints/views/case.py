@@ -130,6 +130,8 @@ def _event_label(event) -> str:
         return _("The merchant declined")
     if event.kind == "responded":
         return _("The merchant made an offer")
+    if event.kind == "evidence_added" and (event.data or {}).get("after_closing"):
+        return _("The council added evidence after the case was closed")
     label = EVENT_LABELS.get(event.kind)
     return str(label) if label else event.kind.replace("_", " ").capitalize()
 
@@ -230,6 +232,8 @@ def _priority_reasons(complaint) -> list[str]:
 def case_context(request, complaint, *, bound=None, upload_form=None) -> dict:
     user = request.user
     is_owner = user.is_consumer and complaint.consumer_id == user.pk
+    # The consumer adds evidence while the case is open; council staff attach it once it is closed.
+    may_upload = is_owner if complaint.is_open else user.is_council_staff
     actions = action_entries(user, complaint, bound)
     timeline = timeline_entries(user, complaint)
     return {
@@ -245,7 +249,7 @@ def case_context(request, complaint, *, bound=None, upload_form=None) -> dict:
         "your_move": complaint.is_open and _your_move(user, complaint),
         "is_staff": user.is_council_staff,
         "notices": notice_rows(complaint) if user.is_council_staff else [],
-        "upload_form": (upload_form or EvidenceForm(prefix="evidence")) if is_owner else None,
+        "upload_form": (upload_form or EvidenceForm(prefix="evidence")) if may_upload else None,
         "priority_reasons": _priority_reasons(complaint) if user.is_council_staff else [],
         "panels": case_panels(user, complaint, event_kinds={e["kind"] for e in timeline}),
         # Staff see whether the timeline's hash chain is intact (complaints/integrity.py).
@@ -339,7 +343,8 @@ def add_evidence_files(request, complaint, files, kind: str) -> int:
     for upload in files:
         try:
             services.add_evidence(actor=request.user, complaint=complaint, upload=upload, kind=kind or "other")
-        except NotAllowed as exc:
+        except (NotAllowed, WrongState, Throttled) as exc:
+            # Nothing after this file would be taken either.
             messages.error(request, exc.message)
             break
         except DomainError as exc:

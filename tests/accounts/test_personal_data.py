@@ -17,7 +17,11 @@ from complaints.services import add_evidence
 from complaints.timeline import append_event
 from tests.conftest import PASSWORD
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# The smallest PDF with a page: evidence PDFs are rebuilt from their pages (complaints/evidence.py).
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\nstartxref\n0\n%%EOF\n"
+)
 
 
 @pytest.fixture

@@ -8,18 +8,24 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfReader
 
+from complaints import workflow
 from complaints.models import ComplaintEvent, Status
 from complaints.services import add_evidence
 from complaints.timeline import append_event
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# The smallest PDF with a page: evidence PDFs are rebuilt from their pages (complaints/evidence.py).
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\nstartxref\n0\n%%EOF\n"
+)
 
 
 @pytest.fixture
 def case(case_in, wang):
-    case = case_in(Status.CLOSED)
+    # Evidence is added while the case is open; a closed case takes it only from council staff.
+    case = case_in(Status.AWAITING_CONFIRMATION)
     add_evidence(actor=wang, complaint=case, upload=SimpleUploadedFile("receipt.pdf", PDF), kind="receipt")
-    return case
+    return workflow.perform(actor=wang, complaint_id=case.pk, action="confirm")
 
 
 def text_of(response) -> str:
