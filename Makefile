@@ -29,10 +29,18 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 
 # --- run: the embedded default (SQLite, tasks run eagerly, SMS on the console) -----------
 
+# Without Redis there is no beat: a second process runs beat's jobs (CELERY_BEAT_SCHEDULE) on
+# beat's schedule, and stops with runserver. Ctrl-C reaches both (one process group), so the
+# shell only waits for the jobs to finish; however else runserver ends, the shell stops them.
 run: $(VENV)/.installed-runtime
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
-	@echo "Serving http://127.0.0.1:8000 (Ctrl-C stops it)"
+	@echo "Periodic jobs (deadlines and reminders, the outbox sweep) run in a second process on beat's"
+	@echo "schedule (its first line says how often): manage.py run_periodic_jobs"
+	@echo "Serving http://127.0.0.1:8000 (Ctrl-C stops both)"
+	@$(MANAGE) run_periodic_jobs & jobs=$$!; \
+	trap 'wait $$jobs' INT; \
+	trap 'kill $$jobs 2>/dev/null; wait $$jobs' EXIT TERM; \
 	$(MANAGE) runserver 127.0.0.1:8000
 
 # --- test: the whole suite on PostgreSQL and Redis --------------------------------------
