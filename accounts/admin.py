@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from mediation.errors import InvalidInput
 
 from .models import Council, SmsCode, User
-from .services import normalise_phone
+from .services import normalise_phone, revoke_tokens
 
 
 class PhoneMixin:
@@ -29,6 +29,17 @@ class UserForm(PhoneMixin, UserChangeForm):
 
 class NewUserForm(PhoneMixin, AdminUserCreationForm):
     pass
+
+
+class PasswordForm(AdminPasswordChangeForm):
+    """An operator's password reset signs the account out everywhere: its sessions end with the
+    old password's hash, and its API tokens are deleted here."""
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        if commit:
+            revoke_tokens(user=user)
+        return user
 
 
 admin.site.site_header = _("315 complaint mediation platform")
@@ -88,6 +99,7 @@ class CouncilAdmin(admin.ModelAdmin):
 class UserAdmin(BaseUserAdmin):
     form = UserForm
     add_form = NewUserForm
+    change_password_form = PasswordForm
     list_display = ["username", "name", "role", "phone", "council", "merchant", "is_active", "last_login"]
     list_filter = ["role", "is_active", "is_staff", "is_superuser", "language", "council"]
     search_fields = ["username", "name", "phone", "email"]

@@ -1,15 +1,15 @@
-"""Auth API (API.md "Auth"): SMS codes, consumer sign-up, tokens, the caller's profile."""
+"""Auth API (API.md "Auth"): SMS codes, consumer sign-up, tokens, the caller's profile,
+password change and reset, signing out everywhere."""
 
 import ipaddress
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth.signals import user_logged_in
 from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -17,12 +17,14 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from mediation.errors import InvalidInput, Throttled
-from mediation.security import retry_after_seconds
+from mediation.security import check_password_attempt, retry_after_seconds
 
 from . import privacy, services
 from .serializers import (
     DetailSerializer,
     MeSerializer,
+    PasswordChangeSerializer,
+    PasswordResetSerializer,
     RegisterSerializer,
     SmsCodeRequestSerializer,
     TokenRequestSerializer,
@@ -58,7 +60,9 @@ class SmsCodeThrottle(_ClientIpMixin, AnonRateThrottle):
 
 
 class LoginThrottle(_ClientIpMixin, AnonRateThrottle):
-    scope = "anon"
+    """Per-IP limit on password logins: the API's and the login page's (accounts.views), one budget."""
+
+    scope = "login"
 
 
 class AnonymousThrottle(_ClientIpMixin, AnonRateThrottle):
@@ -68,7 +72,7 @@ class AnonymousThrottle(_ClientIpMixin, AnonRateThrottle):
 
 
 def _token_answer(user, status_code: int) -> Response:
-    token, _created = Token.objects.get_or_create(user=user)
+    token = services.issue_token(user=user)
     return Response(TokenSerializer({"token": token.key, "user": user}).data, status=status_code)
 
 
@@ -187,5 +191,76 @@ class MyDeleteView(APIView):
     def post(self, request):
         serializer = DeleteAccountSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        privacy.delete_account(user=request.user, password=serializer.validated_data["password"])
+        password = serializer.validated_data["password"]
+        # A wrong password here is a guess like a login's, and counts towards the same lockout.
+        check_password_attempt(request._request, user=request.user, password=password)
+        privacy.delete_account(user=request.user, password=password)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    """POST /api/v1/me/password/ {"old_password", "new_password"}: every other login of the
+    user ends (tokens deleted, sessions signed out); the answer carries this device's new token."""
+
+    @extend_schema(
+        operation_id="me_password",
+        request=PasswordChangeSerializer,
+        responses={
+            200: TokenSerializer,
+            400: OpenApiResponse(description="Wrong old password, or a new password the rules refuse"),
+            401: OpenApiResponse(description="Not logged in"),
+            429: OpenApiResponse(description="Too many wrong passwords; see Retry-After"),
+        },
+    )
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        check_password_attempt(request._request, user=request.user, password=data["old_password"], field="old_password")
+        user = services.change_password(
+            user=request.user, old_password=data["old_password"], new_password=data["new_password"]
+        )
+        if request.auth is None:  # logged in with the session: it stays logged in
+            update_session_auth_hash(request._request, user)
+        return _token_answer(user, status.HTTP_200_OK)
+
+
+class SignOutEverywhereView(APIView):
+    """POST /api/v1/me/sign-out-everywhere/: every token and every session of the caller ends,
+    this one included."""
+
+    @extend_schema(
+        operation_id="me_sign_out_everywhere",
+        request=None,
+        responses={204: None, 401: OpenApiResponse(description="Not logged in")},
+    )
+    def post(self, request):
+        services.sign_out_everywhere(user=request.user)
+        if request.auth is None:
+            logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(APIView):
+    """POST /api/v1/auth/password-reset/ {"phone", "code", "password"}: a forgotten password
+    replaced with a code from POST /api/v1/auth/sms-code/; every earlier login of the account ends."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginThrottle]
+
+    @extend_schema(
+        operation_id="auth_password_reset",
+        request=PasswordResetSerializer,
+        responses={
+            200: TokenSerializer,
+            400: OpenApiResponse(description="Wrong or expired code, or a password the rules refuse"),
+            429: OpenApiResponse(description="Throttled; see Retry-After"),
+        },
+        auth=[],
+    )
+    def post(self, request):
+        serializer = PasswordResetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.reset_password(**serializer.validated_data)
+        return _token_answer(user, status.HTTP_200_OK)

@@ -1,10 +1,12 @@
 """Sign-up and login forms. They validate shape; accounts.services does the work."""
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from mediation.errors import InvalidInput
+from mediation.text import TextField
 
 from .services import normalise_phone
 
@@ -65,7 +67,7 @@ class PhoneForm(forms.Form):
 class SignupForm(DomainErrorsMixin, forms.Form):
     phone = PhoneField()
     code = CodeField()
-    name = forms.CharField(
+    name = TextField(
         label=_("Your name"),
         max_length=100,
         help_text=_("As on your ID; merchants see only its first character unless you agree otherwise."),
@@ -113,3 +115,35 @@ class LoginForm(AuthenticationForm):
             return normalise_phone(login)
         except InvalidInput:
             return login
+
+
+class PasswordChangeForm(DomainErrorsMixin, auth_forms.PasswordChangeForm):
+    """Old password, new password twice, with Django's checks of the new one. The view checks the
+    old one (mediation.security.check_password_attempt), so a wrong one counts towards the lockout."""
+
+    def clean_old_password(self):
+        return self.cleaned_data["old_password"]
+
+
+class PasswordResetForm(DomainErrorsMixin, forms.Form):
+    """A forgotten password: the code sent by SMS and a new password."""
+
+    phone = PhoneField()
+    code = CodeField()
+    password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        help_text=_("At least 8 characters, not only digits."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_confirm = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password_confirm") and data["password"] != data["password_confirm"]:
+            self.add_error("password_confirm", _("The two passwords differ."))
+        return data

@@ -1,7 +1,10 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+
+SESSION_HASH_SALT = "accounts.User.get_session_auth_hash"
 
 
 class Council(models.Model):
@@ -100,6 +103,9 @@ class User(AbstractUser):
         verbose_name=_("merchant"),
     )
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    # Raised by "sign out everywhere": every session logged in before it no longer matches
+    # get_session_auth_hash(), as after a password change.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -119,6 +125,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django's hash of the password hash (for SECRET_KEY and each fallback key), with the session
+        # generation once it was raised; generation 0 keeps the hash, and the sessions, of before.
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        value = f"{self.password}:{self.session_generation}"
+        return salted_hmac(SESSION_HASH_SALT, value, secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def display_name(self) -> str:

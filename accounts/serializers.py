@@ -3,6 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from mediation.text import TextSerializerField
+
 from .models import User
 
 
@@ -40,7 +42,7 @@ class RegisterSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=30)
     code = serializers.CharField(max_length=10)
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
-    name = serializers.CharField(max_length=100)
+    name = TextSerializerField(max_length=100)
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -67,3 +69,16 @@ class TokenRequestSerializer(serializers.Serializer):
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
     user = MeSerializer(read_only=True)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    """A forgotten password: a code from POST /api/v1/auth/sms-code/ and the new password."""
+
+    phone = serializers.CharField(max_length=30)
+    code = serializers.CharField(max_length=10)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})

@@ -1,4 +1,4 @@
-"""Accounts: phone numbers, one-time codes, consumer sign-up."""
+"""Accounts: phone numbers, one-time codes, consumer sign-up, passwords and API tokens."""
 
 import datetime
 import hashlib
@@ -10,9 +10,12 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
+from audit.services import record
 from mediation.errors import InvalidInput, Throttled
 
 from .models import Role, SmsCode, User
@@ -132,3 +135,81 @@ def login_with_code(*, phone: str, code: str) -> User:
         msg = _("The code is wrong or has expired.")
         raise InvalidInput(msg, fields={"code": [msg]})
     return user
+
+
+# --- passwords and API tokens -----------------------------------------------------------------
+
+
+def token_is_expired(token: Token) -> bool:
+    return token.created < timezone.now() - datetime.timedelta(days=settings.API_TOKEN_DAYS)
+
+
+@transaction.atomic
+def issue_token(*, user: User) -> Token:
+    """The user's API token (one per user, shared by their devices); an expired one is replaced."""
+    token = Token.objects.select_for_update().filter(user=user).first()
+    if token is not None and token_is_expired(token):
+        token.delete()
+        token = None
+    return token or Token.objects.create(user=user)
+
+
+def revoke_tokens(*, user: User) -> None:
+    """Delete the user's API tokens: every app logged in with one must log in again."""
+    Token.objects.filter(user=user).delete()
+
+
+def _check_new_password(user: User, password: str, field: str) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidInput(_("Choose a stronger password."), fields={field: list(exc.messages)}) from exc
+
+
+def _replace_password(user: User, password: str) -> None:
+    """Set the password and revoke the old one's logins: API tokens are deleted, and sessions
+    logged in before no longer match the session hash, which follows the password hash."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    revoke_tokens(user=user)
+
+
+@transaction.atomic
+def change_password(*, user: User, old_password: str, new_password: str) -> User:
+    """The user's own password change. The caller keeps its own session with
+    update_session_auth_hash(); every other session and every token is signed out."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not old_password or not user.check_password(old_password):
+        msg = _("The password is wrong.")
+        raise InvalidInput(msg, fields={"old_password": [msg]})
+    _check_new_password(user, new_password, "new_password")
+    _replace_password(user, new_password)
+    record(action="account.password_changed", actor=user, object_type="user", object_id=user.pk)
+    return user
+
+
+def reset_password(*, phone: str, code: str, password: str) -> User:
+    """A forgotten password replaced with a code sent by SMS to the account's number. A number
+    without an account gets the answer of a wrong code."""
+    phone = normalise_phone(phone)
+    user = User.objects.filter(phone=phone, is_active=True).first()
+    _check_new_password(user or User(username=phone, phone=phone), password, "password")
+    # The code is used up (or its failed try counted) whatever happens next.
+    check_code(phone=phone, code=code)
+    if user is None:
+        msg = _("The code is wrong or has expired.")
+        raise InvalidInput(msg, fields={"code": [msg]})
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        _replace_password(user, password)
+        record(action="account.password_reset", actor=user, object_type="user", object_id=user.pk)
+    return user
+
+
+@transaction.atomic
+def sign_out_everywhere(*, user: User) -> None:
+    """Every session and every API token of the user stops working; the password stays."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
+    revoke_tokens(user=user)
+    record(action="account.signed_out_everywhere", actor=user, object_type="user", object_id=user.pk)

@@ -1,8 +1,8 @@
-"""Sign-up and login pages. The work is done by accounts.services."""
+"""Sign-up and login pages, the password pages. The work is done by accounts.services."""
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import REDIRECT_FIELD_NAME, login, logout
+from django.contrib.auth import REDIRECT_FIELD_NAME, login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
@@ -16,13 +16,16 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mediation.errors import DomainError, InvalidInput, Throttled, WrongState
+from mediation.security import check_password_attempt
 
 from . import privacy, services
-from .forms import CodeLoginForm, LoginForm, PhoneForm, SignupForm
+from .api import LoginThrottle
+from .forms import CodeLoginForm, LoginForm, PasswordChangeForm, PasswordResetForm, PhoneForm, SignupForm
 
 BACKEND = "accounts.backends.PhoneOrUsernameBackend"
 SIGNUP_PHONE = "signup_phone"
 LOGIN_PHONE = "code_login_phone"
+RESET_PHONE = "password_reset_phone"
 
 
 def _client_ip(request) -> str | None:
@@ -31,7 +34,11 @@ def _client_ip(request) -> str | None:
 
 
 def _wait_message(exc: Throttled) -> str:
-    seconds = max(1, int(exc.retry_after))
+    return _("%(reason)s You can ask again in %(wait)s.") % {"reason": exc.message, "wait": _duration(exc.retry_after)}
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(1, int(seconds))
     if seconds < 120:
         wait = ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
     elif seconds < 2 * 3600:
@@ -40,7 +47,7 @@ def _wait_message(exc: Throttled) -> str:
     else:
         hours = (seconds + 3599) // 3600
         wait = ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
-    return _("%(reason)s You can ask again in %(wait)s.") % {"reason": exc.message, "wait": wait}
+    return wait
 
 
 def _next_url(request) -> str:
@@ -73,6 +80,21 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        # The API's per-IP limit on password logins (auth/token/), with the same budget: django-axes
+        # locks one account after 5 failures, this stops one network from trying many accounts.
+        throttle = LoginThrottle()
+        if not throttle.allow_request(request, self):
+            return _too_many_logins(request, throttle.wait() or 60)
+        return super().post(request, *args, **kwargs)
+
+
+def _too_many_logins(request, retry_after: float):
+    message = _("Too many logins from your network. Try again in %(wait)s.") % {"wait": _duration(retry_after)}
+    response = render(request, "accounts/too_many_logins.html", {"message": message}, status=429)
+    response["Retry-After"] = str(max(1, int(retry_after)))
+    return response
 
 
 class LogoutView(auth_views.LogoutView):
@@ -197,7 +219,12 @@ def my_delete(request):
     status = 400
     if form.is_valid():
         try:
+            # A wrong password here is a guess like a login's, and counts towards the same lockout.
+            check_password_attempt(request, user=request.user, password=form.cleaned_data["password"])
             privacy.delete_account(user=request.user, password=form.cleaned_data["password"])
+        except Throttled as exc:
+            form.add_error(None, exc.message)
+            status = 429
         except WrongState as exc:
             messages.error(request, exc.message)
             status = 409
@@ -212,3 +239,77 @@ def my_delete(request):
             messages.success(request, _("Your account has been deleted."))
             return redirect("home")
     return render(request, "accounts/data.html", _data_context(request, form), status=status)
+
+
+# --- password and devices -------------------------------------------------------------
+
+
+@login_required
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    """Change the password (old and new); every other session and every API token ends."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                # A wrong old password is a guess like a login's, and counts towards the same lockout.
+                check_password_attempt(request, user=request.user, password=data["old_password"], field="old_password")
+                user = services.change_password(
+                    user=request.user, old_password=data["old_password"], new_password=data["new_password1"]
+                )
+            except Throttled as exc:
+                form.add_error(None, exc.message)
+                status = 429
+            except InvalidInput as exc:
+                form.add_domain_error(exc)
+            else:
+                update_session_auth_hash(request, user)
+                messages.success(request, _("Your password has been changed. Your other devices are signed out."))
+                return redirect("accounts:password_change")
+    return render(request, "accounts/password.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def sign_out_everywhere(request):
+    """End every session (this one too) and delete every API token; the password stays."""
+    services.sign_out_everywhere(user=request.user)
+    logout(request)
+    messages.success(request, _("You have been signed out on every device."))
+    return redirect("accounts:login")
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request):
+    """A forgotten password, step one: the mobile number a code goes to."""
+    form = PhoneForm(request.POST or None, initial={"phone": request.session.get(RESET_PHONE, "")})
+    throttled = False
+    if request.method == "POST" and form.is_valid():
+        if _send_code(request, form, RESET_PHONE):
+            return redirect("accounts:password_reset_complete")
+        throttled = True
+    context = {"form": form, "throttled": throttled}
+    return render(request, "accounts/password_reset.html", context, status=429 if throttled else 200)
+
+
+@sensitive_post_parameters("code", "password", "password_confirm")
+@require_http_methods(["GET", "POST"])
+def password_reset_complete(request):
+    """A forgotten password, step two: the code and a new password; every earlier login ends."""
+    form = PasswordResetForm(request.POST or None, initial={"phone": request.session.get(RESET_PHONE, "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.reset_password(phone=data["phone"], code=data["code"], password=data["password"])
+        except InvalidInput as exc:
+            form.add_domain_error(exc)
+        else:
+            request.session.pop(RESET_PHONE, None)
+            messages.success(request, _("Your password has been changed. Log in with the new one."))
+            return redirect("accounts:login")
+    status = 400 if form.errors else 200
+    return render(request, "accounts/password_reset_complete.html", {"form": form}, status=status)

@@ -9,10 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Council
 from accounts.selectors import mediators_for
+from mediation.text import TextField
 from merchants.models import Merchant, MerchantStatus
 
 from .models import Category, Channel, EvidenceKind, Remedy
-from .workflow import MEDIATION_ADVICE
+from .workflow import MEDIATION_ADVICE, promised_date_error
 
 # --- evidence files -------------------------------------------------------------------
 
@@ -76,7 +77,7 @@ class ComplaintForm(forms.Form):
         empty_label=_("Choose the merchant, or name it below"),
         help_text=_("Merchants enrolled on the platform are told by SMS at once and answer here."),
     )
-    merchant_name = forms.CharField(label=_("Merchant's name (if not listed)"), max_length=200, required=False)
+    merchant_name = TextField(label=_("Merchant's name (if not listed)"), max_length=200, required=False)
     merchant_phone = forms.CharField(
         label=_("Merchant's phone (if you know it)"),
         max_length=20,
@@ -92,13 +93,13 @@ class ComplaintForm(forms.Form):
     )
     category = forms.ChoiceField(label=_("What went wrong"), choices=[("", "—"), *Category.choices])
     channel = forms.ChoiceField(label=_("Where you bought it"), choices=[("", "—"), *Channel.choices])
-    platform = forms.CharField(
+    platform = TextField(
         label=_("Platform or shop name"),
         max_length=100,
         required=False,
         help_text=_("For example the shopping app or the live-stream room."),
     )
-    order_number = forms.CharField(label=_("Order number"), max_length=64, required=False)
+    order_number = TextField(label=_("Order number"), max_length=64, required=False)
     purchase_date = forms.DateField(
         label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -113,12 +114,13 @@ class ComplaintForm(forms.Form):
     demands = forms.MultipleChoiceField(
         label=_("What you ask for"), choices=Remedy.choices, widget=forms.CheckboxSelectMultiple
     )
-    title = forms.CharField(
+    title = TextField(
         label=_("Title"), max_length=200, help_text=_("One line, e.g. 'Phone screen cracked on arrival'.")
     )
-    description = forms.CharField(
+    description = TextField(
         label=_("What happened"),
         max_length=5000,
+        multiline=True,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("When and what you bought, what went wrong, what the merchant said so far."),
     )
@@ -262,8 +264,9 @@ MESSAGE_ATTRS = {"rows": 3}
 
 
 def _message(label=None, required=True, help_text=""):
-    return forms.CharField(
+    return TextField(
         label=label or _("Message"),
+        multiline=True,
         required=required,
         max_length=5000,
         help_text=help_text,
@@ -331,8 +334,9 @@ class RespondForm(ActionForm):
         data = super().clean()
         if data.get("kind") == "offer" and not data.get("remedy"):
             self.add_error("remedy", _("An offer names its remedy."))
-        if data.get("due_date") and data["due_date"] < timezone.localdate():
-            self.add_error("due_date", _("The date is in the past."))
+        date_error = promised_date_error(data.get("due_date"))
+        if date_error:
+            self.add_error("due_date", date_error)
         return data
 
     def payload(self) -> dict:
@@ -445,8 +449,12 @@ class RateForm(ActionForm):
         coerce=int,
         widget=forms.RadioSelect,
     )
-    comment = forms.CharField(
-        label=_("Comment (optional)"), max_length=1000, required=False, widget=forms.Textarea(attrs=MESSAGE_ATTRS)
+    comment = TextField(
+        label=_("Comment (optional)"),
+        max_length=1000,
+        required=False,
+        multiline=True,
+        widget=forms.Textarea(attrs=MESSAGE_ATTRS),
     )
 
 

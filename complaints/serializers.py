@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from accounts.models import Council
 from accounts.serializers import CouncilRefSerializer, MerchantRefSerializer
+from mediation.text import TextSerializerField
 from merchants.models import Merchant, MerchantStatus
 
 from . import access, workflow
@@ -30,10 +31,10 @@ def _amount(**kwargs) -> serializers.DecimalField:
     )
 
 
-def _message(required: bool = True) -> serializers.CharField:
+def _message(required: bool = True) -> TextSerializerField:
     if required:
-        return serializers.CharField(max_length=MAX_MESSAGE)
-    return serializers.CharField(max_length=MAX_MESSAGE, required=False, allow_blank=True, default="")
+        return TextSerializerField(max_length=MAX_MESSAGE, multiline=True)
+    return TextSerializerField(max_length=MAX_MESSAGE, multiline=True, required=False, allow_blank=True, default="")
 
 
 # --- output ---------------------------------------------------------------------------
@@ -246,7 +247,7 @@ class ComplaintCreateSerializer(serializers.Serializer):
         allow_null=True,
         help_text=_("An enrolled (or applied) merchant's id; else name the merchant."),
     )
-    merchant_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    merchant_name = TextSerializerField(max_length=200, required=False, allow_blank=True, default="")
     merchant_phone = serializers.RegexField(
         r"^[0-9+()\- ]*$",
         max_length=20,
@@ -264,8 +265,8 @@ class ComplaintCreateSerializer(serializers.Serializer):
     )
     category = serializers.ChoiceField(choices=Category.choices)
     channel = serializers.ChoiceField(choices=Channel.choices)
-    platform = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    order_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    platform = TextSerializerField(max_length=100, required=False, allow_blank=True, default="")
+    order_number = TextSerializerField(max_length=64, required=False, allow_blank=True, default="")
     purchase_date = serializers.DateField(required=False, allow_null=True, default=None)
     amount = _amount(required=False, default=Decimal("0"))
     demands = serializers.ListField(
@@ -274,8 +275,8 @@ class ComplaintCreateSerializer(serializers.Serializer):
         required=False,
         default=list,
     )
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=MAX_MESSAGE)
+    title = TextSerializerField(max_length=200)
+    description = TextSerializerField(max_length=MAX_MESSAGE, multiline=True)
     share_contact = serializers.BooleanField(required=False, default=False)
 
     def validate_purchase_date(self, value):
@@ -319,7 +320,12 @@ class RespondSerializer(serializers.Serializer):
     message = _message()
     remedy = serializers.ChoiceField(choices=Remedy.choices, required=False, allow_null=True, default=None)
     offer_amount = _amount(required=False, allow_null=True, default=None)
-    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    due_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Today or later, at most OFFER_MAX_DAYS (default 60) days ahead."),
+    )
 
     def validate(self, attrs):
         if attrs["kind"] == "offer" and not attrs.get("remedy"):
@@ -357,7 +363,7 @@ class RecordFailureSerializer(serializers.Serializer):
 
 class RatingSerializer(serializers.Serializer):
     score = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    comment = TextSerializerField(max_length=1000, multiline=True, required=False, allow_blank=True, default="")
 
 
 class ReportViolationSerializer(serializers.Serializer):

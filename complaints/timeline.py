@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Complaint, ComplaintEvent, Visibility
-from .text import visible
 
 
 def event_digest(event: ComplaintEvent, prev_hash: str) -> str:
@@ -68,7 +67,7 @@ def append_event(
             actor_role=actor.role if actor else "system",
             from_status=complaint.status if from_status is None else from_status,
             to_status=complaint.status,
-            message=visible(message or ""),
+            message=message or "",
             # Stored as it reads back from the database, so the hash is computed on the same value.
             data=json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
             visibility=visibility,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Council, Role
+from accounts.models import Council, Role, User
 from audit.services import record as record_audit
 from mediation.errors import InvalidInput, NotAllowed, Throttled, WrongState
 from merchants.models import Merchant, OverdueMark
@@ -36,7 +36,6 @@ from .models import (
 )
 from .priority import refresh_merchant_priorities, refresh_priority
 from .search import complaint_terms
-from .text import visible
 from .timeline import append_event
 
 S = Status
@@ -204,11 +203,33 @@ def _to_mediation(complaint, *, kind, actor=None, message="", data=None) -> Comp
     return event
 
 
+def promised_date_error(due_date: datetime.date | None) -> str:
+    """Why a date an offer promises is refused ("" when it is fine): not in the past, and at
+    most OFFER_MAX_DAYS ahead, so a settlement always falls due and can go overdue."""
+    if due_date is None:
+        return ""
+    today = timezone.localdate()
+    if due_date < today:
+        return str(_("The date is in the past."))
+    if due_date > today + datetime.timedelta(days=settings.OFFER_MAX_DAYS):
+        return str(_("Choose a date at most %(n)d days from today.") % {"n": settings.OFFER_MAX_DAYS})
+    return ""
+
+
+def _check_promised_date(due_date: datetime.date | None) -> None:
+    error = promised_date_error(due_date)
+    if error:
+        raise InvalidInput(error, fields={"due_date": [error]})
+
+
 def _settle(complaint, *, kind, actor, agreement: dict, message="") -> ComplaintEvent:
     due_at = None
     days = "fulfilment_days"
     if agreement.get("due_date"):
-        due_date = datetime.date.fromisoformat(agreement["due_date"])
+        # An offer written before the bound existed may promise any date: the agreement's
+        # deadline never lies further ahead than an offer made today could.
+        latest = timezone.localdate() + datetime.timedelta(days=settings.OFFER_MAX_DAYS)
+        due_date = min(datetime.date.fromisoformat(agreement["due_date"]), latest)
         promised = timezone.make_aware(datetime.datetime.combine(due_date, datetime.time(23, 59, 59)))
         # An offer accepted after the date it promised would be overdue at once (and mark the
         # merchant): then the council's fulfilment period runs from the settlement instead.
@@ -281,7 +302,12 @@ def _retry_after(oldest: datetime.datetime | None, window: datetime.timedelta) -
 
 
 def _check_filing_rate(consumer) -> None:
-    """SPEC rate limit: at most COMPLAINTS_PER_DAY complaints per consumer in 24 hours."""
+    """SPEC rate limit: at most COMPLAINTS_PER_DAY complaints per consumer in 24 hours.
+
+    Counted under the consumer's row lock, held until the filing commits: parallel filings
+    of one consumer count one after the other, so none slips past the limit.
+    """
+    User.objects.select_for_update().filter(pk=consumer.pk).first()
     window = datetime.timedelta(days=1)
     recent = Complaint.objects.filter(consumer=consumer, filed_at__gt=timezone.now() - window)
     limit = settings.COMPLAINTS_PER_DAY
@@ -338,9 +364,6 @@ def file_complaint(
     else:
         council = merchant.region
     enrolled = merchant is not None and merchant.is_enrolled
-    title, description, merchant_name, platform, order_number = (
-        visible(text) for text in (title, description, merchant_name, platform, order_number)
-    )
     now = timezone.now()
     complaint = Complaint(
         case_number=_next_case_number(council, now),
@@ -397,8 +420,7 @@ def respond(
         _require(remedy, "remedy", _("An offer names its remedy."))
         if remedy not in Remedy.values:
             raise InvalidInput(_("Unknown remedy."), fields={"remedy": [_("Unknown remedy.")]})
-        if due_date and due_date < timezone.localdate():
-            raise InvalidInput(_("The date is in the past."), fields={"due_date": [_("The date is in the past.")]})
+        _check_promised_date(due_date)
     offer = {
         "kind": kind,
         "round": complaint.round,
@@ -495,8 +517,6 @@ def review_reject(*, complaint: Complaint, actor, message: str) -> None:
 
 
 def assign(*, complaint: Complaint, actor, mediator) -> None:
-    from accounts.models import User
-
     candidate = None
     if mediator is not None:
         candidate = (

@@ -36,9 +36,21 @@ urlpatterns = [
     path("auth/sms-code/", accounts_api.SmsCodeView.as_view(), name="auth-sms-code"),
     path("auth/register/", accounts_api.RegisterView.as_view(), name="auth-register"),
     path("auth/token/", accounts_api.TokenView.as_view(), name="auth-token"),
+    path("auth/password-reset/", accounts_api.PasswordResetView.as_view(), name="auth-password-reset"),
     path("auth/me/", accounts_api.MeView.as_view(), name="auth-me"),
     path("me/data/", accounts_api.MyDataView.as_view(), name="me-data"),
     path("me/delete/", accounts_api.MyDeleteView.as_view(), name="me-delete"),
+    path("me/password/", accounts_api.PasswordChangeView.as_view(), name="me-password"),
+    path("me/sign-out-everywhere/", accounts_api.SignOutEverywhereView.as_view(), name="me-sign-out-everywhere"),
+    path("me/invitations/", merchants_api.MyInvitationsView.as_view(), name="me-invitations"),
+    path(
+        "me/invitations/<int:pk>/accept/", merchants_api.MyInvitationAcceptView.as_view(), name="me-invitation-accept"
+    ),
+    path(
+        "me/invitations/<int:pk>/decline/",
+        merchants_api.MyInvitationDeclineView.as_view(),
+        name="me-invitation-decline",
+    ),
     path("merchants/", merchants_api.MerchantListView.as_view(), name="merchant-list"),
     path("merchants/apply/", merchants_api.MerchantApplyView.as_view(), name="merchant-apply"),
     path("merchants/<int:pk>/", merchants_api.MerchantDetailView.as_view(), name="merchant-detail"),

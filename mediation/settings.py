@@ -141,7 +141,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 # The axes backend comes first: it refuses a locked-out login before any password is checked.
 AUTHENTICATION_BACKENDS = ["mediation.security.LoginAttemptsBackend", "accounts.backends.PhoneOrUsernameBackend"]
-# Login throttling (django-axes): 5 failures of one login from one IP lock it for 15 minutes.
+# Login throttling (django-axes): 5 failures of one account from one IP lock it for 15 minutes.
+# The account, whatever alias was typed (username or mobile number): mediation.security.login_name
+# resolves it, so the aliases share one counter. Password checks outside the login (account
+# deletion, password change) count here too (mediation.security.check_password_attempt).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -305,16 +308,30 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@315.example.cn")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "mediation.security.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "mediation.api.Pagination",
+    # JSON bodies are checked for size and nesting depth before they are parsed.
+    "DEFAULT_PARSER_CLASSES": [
+        "mediation.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "mediation.schema.AutoSchema",
     "EXCEPTION_HANDLER": "mediation.api.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "sms_code": "10/hour"},
+    # "login": password logins per IP, on the API (auth/token/) and the login page alike.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "120/minute",
+        "sms_code": "10/hour",
+        "login": env("LOGIN_RATE_PER_IP", "30/minute"),
+    },
 }
+# An API token is refused (401) this many days after it was issued; a password login then
+# issues a new one. Changing or resetting the password, or signing out everywhere, deletes it.
+API_TOKEN_DAYS = int(env("API_TOKEN_DAYS", "30"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "315 complaint mediation platform API",
     "VERSION": "1.0.0",
@@ -342,6 +359,16 @@ DASHBOARD_CACHE_SECONDS = int(env("DASHBOARD_CACHE_SECONDS", "60"))
 # files per 24 hours, messages a user writes per hour.
 COMPLAINTS_PER_DAY = int(env("COMPLAINTS_PER_DAY", "10"))
 MESSAGES_PER_HOUR = int(env("MESSAGES_PER_HOUR", "30"))
+# Agent invitations per 24 hours: by one merchant, and to one mobile number from all merchants.
+INVITATIONS_PER_MERCHANT_PER_DAY = int(env("INVITATIONS_PER_MERCHANT_PER_DAY", "20"))
+INVITATIONS_PER_PHONE_PER_DAY = int(env("INVITATIONS_PER_PHONE_PER_DAY", "3"))
+# SMS sent because of a person's action (an invitation, an enrolment decision) per 24 hours:
+# to one mobile number, and caused by one sender. Login codes have their own limits
+# (accounts.services); case notices follow the case's own limits.
+SMS_PER_NUMBER_PER_DAY = int(env("SMS_PER_NUMBER_PER_DAY", "5"))
+SMS_PER_SENDER_PER_DAY = int(env("SMS_PER_SENDER_PER_DAY", "60"))
+# The latest date a merchant's offer may promise, in days from today (an agreement's deadline too).
+OFFER_MAX_DAYS = int(env("OFFER_MAX_DAYS", "60"))
 
 # Content-Security-Policy (django-csp): no inline scripts or styles, nothing from elsewhere.
 CONTENT_SECURITY_POLICY = {

@@ -18,11 +18,13 @@ from .serializers import (
     AssignAgentSerializer,
     ContactRevealSerializer,
     DecisionReasonSerializer,
+    InvitationSerializer,
     InviteAgentSerializer,
     MerchantApplySerializer,
     MerchantListSerializer,
     MerchantPublicSerializer,
     MerchantSerializer,
+    MyInvitationSerializer,
     RefusalSerializer,
     RevealedPhoneSerializer,
     ViolationSerializer,
@@ -141,11 +143,15 @@ def _owner(user):
     post=extend_schema(
         operation_id="merchant_agents_invite",
         request=InviteAgentSerializer,
-        responses={201: AgentSerializer, 403: OpenApiResponse(description="Not a merchant owner")},
+        responses={
+            201: InvitationSerializer,
+            403: OpenApiResponse(description="Not a merchant owner"),
+            429: OpenApiResponse(description="Too many invitations or SMS today; see Retry-After"),
+        },
     ),
 )
 class AgentListView(APIView):
-    """The owner's team; POST adds an agent, who logs in with their phone and an SMS code."""
+    """The owner's team; POST invites a number, whose owner accepts or declines on the site."""
 
     def get(self, request):
         owner = _owner(request.user)
@@ -155,8 +161,56 @@ class AgentListView(APIView):
         owner = _owner(request.user)
         serializer = InviteAgentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        agent = services.invite_agent(owner=owner, **serializer.validated_data)
-        return Response(AgentSerializer(agent).data, status=status.HTTP_201_CREATED)
+        invitation = services.invite_agent(owner=owner, **serializer.validated_data)
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+def _my_invitation(request, invitation) -> dict:
+    return {
+        "id": invitation.pk,
+        "merchant": invitation.merchant,
+        "name": invitation.name,
+        "created_at": invitation.created_at,
+        "expires_at": services.invitation_expiry(invitation),
+        "refusal": services.acceptance_refusal(request.user, invitation),
+    }
+
+
+class MyInvitationsView(APIView):
+    """Invitations to join a merchant's team sent to the caller's own number."""
+
+    @extend_schema(operation_id="me_invitations_list", responses={200: MyInvitationSerializer(many=True)})
+    def get(self, request):
+        rows = [_my_invitation(request, i) for i in selectors.pending_invitations_to(request.user.phone)]
+        return Response(MyInvitationSerializer(rows, many=True).data)
+
+
+class MyInvitationAnswerView(APIView):
+    """Accept (the caller becomes the merchant's agent) or decline an invitation to their number."""
+
+    choice = ""
+
+    def post(self, request, pk: int):
+        phone = request.user.phone
+        if self.choice == "accept":
+            account = services.accept_invitation(phone=phone, invitation_id=pk)
+            return Response(AgentSerializer(account).data)
+        services.decline_invitation(phone=phone, invitation_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+_ANSWER_RESPONSES = {
+    403: OpenApiResponse(description="The caller's account has another role; another number must be invited"),
+    404: OpenApiResponse(description="No pending invitation with this id to the caller's number"),
+}
+MyInvitationAcceptView = extend_schema_view(
+    post=extend_schema(
+        operation_id="me_invitations_accept", request=None, responses={200: AgentSerializer, **_ANSWER_RESPONSES}
+    )
+)(type("MyInvitationAcceptView", (MyInvitationAnswerView,), {"choice": "accept"}))
+MyInvitationDeclineView = extend_schema_view(
+    post=extend_schema(operation_id="me_invitations_decline", request=None, responses={204: None, **_ANSWER_RESPONSES})
+)(type("MyInvitationDeclineView", (MyInvitationAnswerView,), {"choice": "decline"}))
 
 
 class AgentRemoveView(APIView):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Council
 from mediation.errors import InvalidInput
+from mediation.text import TextField
 
 from . import services
 from .models import MerchantStatus, Sector, ViolationStatus
@@ -30,7 +31,7 @@ def _domain_check(clean, value, field: str):
 
 
 class ApplicationForm(forms.Form):
-    name = forms.CharField(label=_("Registered name of the merchant"), max_length=200)
+    name = TextField(label=_("Registered name of the merchant"), max_length=200)
     uscc = forms.CharField(
         label=_("Unified social credit code"),
         max_length=30,
@@ -44,7 +45,7 @@ class ApplicationForm(forms.Form):
         empty_label=None,
         help_text=_("The consumer council of this region supervises the merchant and decides on the application."),
     )
-    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    address = TextField(label=_("Address"), max_length=255, required=False)
     notice_phones = forms.CharField(
         label=_("Mobile numbers for complaint notices"),
         max_length=200,
@@ -75,10 +76,11 @@ class ApplicationForm(forms.Form):
 class DecisionForm(forms.Form):
     """A supervisor's decision on a merchant; the reason is required to refuse."""
 
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Reason"),
         max_length=2000,
         required=False,
+        multiline=True,
         widget=forms.Textarea(attrs=REASON_ATTRS),
         help_text=_("The applicant is told it."),
     )
@@ -94,11 +96,11 @@ class DecisionForm(forms.Form):
 
 class MerchantReviewFilter(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any")), *MerchantStatus.choices], required=False)
-    q = forms.CharField(label=_("Name or credit code"), max_length=100, required=False)
+    q = TextField(label=_("Name or credit code"), max_length=100, required=False)
 
 
 class InviteAgentForm(forms.Form):
-    name = forms.CharField(label=_("Agent's name"), max_length=100)
+    name = TextField(label=_("Agent's name"), max_length=100)
     phone = forms.CharField(
         label=_("Agent's mobile number"),
         max_length=20,
@@ -126,10 +128,11 @@ class ViolationDecisionForm(forms.Form):
         choices=[("confirm", _("Confirm: the merchant owes the compensation")), ("dismiss", _("Dismiss"))],
         widget=forms.RadioSelect,
     )
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Reason"),
         max_length=2000,
         required=False,
+        multiline=True,
         widget=forms.Textarea(attrs=REASON_ATTRS),
         help_text=_("Shown on the case to the consumer and the merchant. Required to dismiss."),
     )
@@ -146,4 +149,4 @@ class ViolationFilter(forms.Form):
 
 
 class MerchantSearchForm(forms.Form):
-    q = forms.CharField(label=_("Merchant name or credit code"), max_length=100, required=False)
+    q = TextField(label=_("Merchant name or credit code"), max_length=100, required=False)

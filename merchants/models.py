@@ -184,3 +184,39 @@ class Violation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merchant} · {self.get_kind_display()} · {self.get_status_display()}"
+
+
+class AgentInvitation(models.Model):
+    """An owner's invitation to a mobile number to join the merchant's team as an agent.
+
+    Nothing about the number's account shows to the owner: every invitation is pending until
+    the person with that number accepts or declines it (merchants.services).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        REPLACED = "replaced", _("Replaced by a newer invitation")
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="invitations")
+    phone = models.CharField(_("mobile number"), max_length=20)
+    name = models.CharField(_("name"), max_length=100)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("invited at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agent invitation")
+        verbose_name_plural = _("agent invitations")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["merchant", "-created_at"]),
+            models.Index(fields=["phone", "status", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant} → {self.name} · {self.get_status_display()}"

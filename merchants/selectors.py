@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 
-from .models import ContactReveal, Merchant, MerchantStatus, OverdueMark, Violation, ViolationStatus
+from .models import AgentInvitation, ContactReveal, Merchant, MerchantStatus, OverdueMark, Violation, ViolationStatus
 
 RECORD_PERIOD = datetime.timedelta(days=365)
 
@@ -140,6 +140,27 @@ def team_of(merchant_id: int) -> QuerySet[User]:
         .annotate(open_cases=Count("assigned_complaints", filter=Q(assigned_complaints__status__in=OPEN_STATUSES)))
         .order_by("-is_active", "role", "name", "pk")
     )
+
+
+# An invitation is answered within a week, or the owner invites again.
+INVITATION_VALID = datetime.timedelta(days=7)
+
+
+def pending_invitations_to(phone: str | None) -> QuerySet[AgentInvitation]:
+    """Invitations the person with this number may still answer (a week each)."""
+    if not phone:
+        return AgentInvitation.objects.none()
+    since = timezone.now() - INVITATION_VALID
+    return (
+        AgentInvitation.objects.filter(phone=phone, status=AgentInvitation.Status.PENDING, created_at__gt=since)
+        .select_related("merchant")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def invitations_of(merchant_id: int, limit: int = 20) -> list[AgentInvitation]:
+    """The merchant's latest invitations, for its team page."""
+    return list(AgentInvitation.objects.filter(merchant_id=merchant_id).order_by("-created_at", "-pk")[:limit])
 
 
 def active_agents(merchant_id: int) -> QuerySet[User]:

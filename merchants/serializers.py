@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from accounts.models import Council
 from accounts.serializers import CouncilRefSerializer
+from mediation.text import TextSerializerField
 
 from .models import ContactReveal, Merchant, Sector, Violation
 
@@ -115,10 +116,10 @@ class MerchantSerializer(serializers.ModelSerializer):
 
 
 class MerchantApplySerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = TextSerializerField(max_length=200)
     uscc = serializers.CharField(max_length=30, help_text=_("18-character unified social credit code."))
     region = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=_("Id of the council of its region."))
-    address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    address = TextSerializerField(max_length=255, required=False, allow_blank=True, default="")
     notice_phones = serializers.ListField(
         child=serializers.CharField(max_length=30),
         min_length=1,
@@ -136,13 +137,20 @@ class MerchantApplySerializer(serializers.Serializer):
 
 
 class DecisionReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True, default="", help_text=_("The person concerned is told it.")
+    reason = TextSerializerField(
+        max_length=2000,
+        multiline=True,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("The person concerned is told it."),
     )
 
 
 class RefusalSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, help_text=_("Required: the person concerned is told it."))
+    reason = TextSerializerField(
+        max_length=2000, multiline=True, help_text=_("Required: the person concerned is told it.")
+    )
 
 
 # --- the team -------------------------------------------------------------------------------
@@ -157,8 +165,31 @@ class AgentSerializer(serializers.Serializer):
 
 
 class InviteAgentSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    phone = serializers.CharField(max_length=30, help_text=_("The agent logs in with it and an SMS code."))
+    name = TextSerializerField(max_length=100)
+    phone = serializers.CharField(
+        max_length=30, help_text=_("The invitation goes to it by SMS; the person with it accepts or declines.")
+    )
+
+
+class InvitationSerializer(serializers.Serializer):
+    """An invitation to the team: the same shape whether or not the number has an account."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    status = serializers.CharField(help_text=_("pending until the person with the number answers"))
+    created_at = serializers.DateTimeField()
+
+
+class MyInvitationSerializer(serializers.Serializer):
+    """An invitation to the caller's number, as the person invited sees it."""
+
+    id = serializers.IntegerField()
+    merchant = serializers.CharField(source="merchant.name")
+    name = serializers.CharField(help_text=_("The name the owner gave the person invited."))
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    refusal = serializers.CharField(help_text=_("Why the caller's account may not accept it; empty when it may."))
 
 
 class AssignAgentSerializer(serializers.Serializer):

@@ -3,11 +3,13 @@
 Pages, API, admin and the complaint state machine call these; each is one transaction.
 """
 
+import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,11 +18,12 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from accounts.models import Council, Role, User
 from accounts.services import normalise_phone
-from mediation.errors import InvalidInput, NotAllowed, WrongState
-from notifications.services import queue_case_notices, queue_user_notice
+from mediation.errors import InvalidInput, NotAllowed, Throttled, WrongState
+from notifications.services import check_sms_limit, queue_case_notices, queue_user_notice
 
 from . import selectors
 from .models import (
+    AgentInvitation,
     ContactReveal,
     EnrolmentApplicant,
     Merchant,
@@ -178,7 +181,11 @@ def _record_decision(merchant: Merchant, *, actor: User, decision: str, reason: 
     for person in people.values():
         link = reverse("merchants:inbox") if person.merchant_id == merchant.pk else reverse("merchants:apply")
         queue_user_notice(
-            person, f"merchant_{decision}", f"merchant{merchant.pk}:decision{row.pk}", {**context, "link": link}
+            person,
+            f"merchant_{decision}",
+            f"merchant{merchant.pk}:decision{row.pk}",
+            {**context, "link": link},
+            sender=actor,
         )
     _public_figures_changed()
     return row
@@ -253,13 +260,25 @@ def _require_owner(user: User) -> None:
         raise NotAllowed(_("Only the merchant's owner manages its team."))
 
 
-@transaction.atomic
-def invite_agent(*, owner: User, name: str, phone: str) -> User:
-    """Add an after-sales agent to the owner's merchant.
+INVITATION_WINDOW = datetime.timedelta(days=1)
 
-    The agent signs in with their own mobile number and a one-time SMS code, so no password
-    passes through the owner's hands; an SMS tells them so. A removed agent of the same
-    merchant invited again is reactivated.
+
+def _check_invitation_rate(rows, limit: int, message: str) -> None:
+    since = timezone.now() - INVITATION_WINDOW
+    made = list(rows.filter(created_at__gt=since).order_by("-created_at").values_list("created_at", flat=True)[:limit])
+    if len(made) >= limit:
+        wait = max(1, int((made[-1] + INVITATION_WINDOW - timezone.now()).total_seconds()) + 1)
+        raise Throttled(message, retry_after=wait)
+
+
+@transaction.atomic
+def invite_agent(*, owner: User, name: str, phone: str) -> AgentInvitation:
+    """Invite a mobile number to the owner's team; the person with it accepts or declines.
+
+    The answer is the same whether or not the number has an account, so an invitation never
+    tells the owner who is registered. Invitations are limited per merchant and per number a
+    day, and the SMS counts against the SMS limits (notifications.services): past any of them
+    the invitation is refused (429) before anything is written or sent.
     """
     _require_owner(owner)
     name = (name or "").strip()[:100]
@@ -267,39 +286,107 @@ def invite_agent(*, owner: User, name: str, phone: str) -> User:
         msg = _("Enter the agent's name.")
         raise InvalidInput(msg, fields={"name": [msg]})
     phone = normalise_phone(phone)
-    existing = User.objects.select_for_update().filter(phone=phone).first() or (
-        User.objects.select_for_update().filter(username=phone).first()
+    # The merchant's row lock keeps its invitations counted one after the other.
+    merchant = Merchant.objects.select_for_update().get(pk=owner.merchant_id)
+    if merchant.members.filter(phone=phone, is_active=True).exists():
+        # The owner's own team list shows this number already: saying so reveals nothing.
+        msg = _("This agent is already on your team.")
+        raise InvalidInput(msg, fields={"phone": [msg]})
+    invitations = AgentInvitation.objects.all()
+    _check_invitation_rate(
+        invitations.filter(merchant=merchant),
+        settings.INVITATIONS_PER_MERCHANT_PER_DAY,
+        _("Your merchant sent too many invitations today. Try again later."),
     )
-    if existing is not None:
-        if existing.role != Role.MERCHANT_AGENT or existing.merchant_id != owner.merchant_id:
-            msg = _("This mobile number already has an account on the platform; use another number for the agent.")
-            raise InvalidInput(msg, fields={"phone": [msg]})
-        if existing.is_active:
-            msg = _("This agent is already on your team.")
-            raise InvalidInput(msg, fields={"phone": [msg]})
-        existing.is_active = True
-        existing.name = name
-        existing.save(update_fields=["is_active", "name"])
-        agent = existing
-    else:
-        agent = User(username=phone, phone=phone, name=name, role=Role.MERCHANT_AGENT, merchant_id=owner.merchant_id)
-        agent.language = owner.language
-        agent.set_unusable_password()
+    _check_invitation_rate(
+        invitations.filter(phone=phone),
+        settings.INVITATIONS_PER_PHONE_PER_DAY,
+        _("This number was invited too many times today. Try again later."),
+    )
+    check_sms_limit(phone=phone, sender=owner)
+    invitations.filter(merchant=merchant, phone=phone, status=AgentInvitation.Status.PENDING).update(
+        status=AgentInvitation.Status.REPLACED, decided_at=timezone.now()
+    )
+    invitation = AgentInvitation.objects.create(merchant=merchant, phone=phone, name=name, invited_by=owner)
+    account = User.objects.filter(phone=phone, is_active=True).first()
+    queue_user_notice(
+        account,
+        "agent_invited",
+        f"invitation{invitation.pk}",
+        {"merchant": merchant.name, "link": reverse("merchants:invitations")},
+        channels=("sms", "in_app"),
+        phone=phone,
+        language=owner.language,
+        sender=owner,
+    )
+    return invitation
+
+
+def invitation_expiry(invitation: AgentInvitation) -> datetime.datetime:
+    return invitation.created_at + selectors.INVITATION_VALID
+
+
+def acceptance_refusal(account: User | None, invitation: AgentInvitation) -> str:
+    """Why this account may not become the merchant's agent ("" when it may).
+
+    Who may: a number without an account (one is made), a consumer account with no complaints
+    of its own, and a removed agent of the same merchant. One person has one role: a consumer
+    with complaints, an owner, an agent of another merchant, council and platform staff keep
+    theirs and are asked to use another number.
+    """
+    if account is None:
+        return ""
+    if account.role == Role.MERCHANT_AGENT and account.merchant_id == invitation.merchant_id:
+        return ""
+    if account.is_active and account.role == Role.CONSUMER and not (account.is_staff or account.is_superuser):
+        if not account.complaints.exists():
+            return ""
+        return _("Your account has complaints of its own, so it cannot answer complaints for a merchant.")
+    return _("Your account already has another role on the platform. Ask the merchant to invite another number.")
+
+
+def _pending_invitation(phone: str, invitation_id) -> AgentInvitation:
+    invitation = selectors.pending_invitations_to(phone).select_for_update().filter(pk=invitation_id).first()
+    if invitation is None:
+        raise Http404(_("No such invitation."))
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, phone: str, invitation_id) -> User:
+    """The person with the invited number (checked by the caller: their account's number, or
+    an SMS code) joins the team; a number without an account gets one, used with SMS codes."""
+    invitation = _pending_invitation(phone, invitation_id)
+    account = User.objects.select_for_update().filter(phone=phone).first()
+    refusal = acceptance_refusal(account, invitation)
+    if refusal:
+        raise NotAllowed(refusal)
+    if account is None:
+        account = User(username=phone, phone=phone, name=invitation.name, role=Role.MERCHANT_AGENT)
+        account.merchant_id = invitation.merchant_id
+        account.language = invitation.invited_by.language if invitation.invited_by else settings.LANGUAGE_CODE
+        account.set_unusable_password()
         try:
             with transaction.atomic():
-                agent.save()
-        except IntegrityError:
-            msg = _("This mobile number already has an account on the platform; use another number for the agent.")
-            raise InvalidInput(msg, fields={"phone": [msg]}) from None
-    stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
-    queue_user_notice(
-        agent,
-        "agent_invited",
-        f"agent{agent.pk}:invited{stamp}",
-        {"merchant": owner.merchant.name, "link": reverse("accounts:request_code")},
-        channels=("sms",),
-    )
-    return agent
+                account.save()
+        except IntegrityError:  # the username is taken by an account without this phone
+            raise NotAllowed(_("Your account already has another role on the platform.")) from None
+    else:
+        account.role, account.merchant_id, account.is_active = Role.MERCHANT_AGENT, invitation.merchant_id, True
+        account.save(update_fields=["role", "merchant", "is_active"])
+    invitation.status = AgentInvitation.Status.ACCEPTED
+    invitation.decided_at = timezone.now()
+    invitation.save(update_fields=["status", "decided_at"])
+    return account
+
+
+@transaction.atomic
+def decline_invitation(*, phone: str, invitation_id) -> AgentInvitation:
+    invitation = _pending_invitation(phone, invitation_id)
+    invitation.status = AgentInvitation.Status.DECLINED
+    invitation.decided_at = timezone.now()
+    invitation.save(update_fields=["status", "decided_at"])
+    return invitation
 
 
 @transaction.atomic

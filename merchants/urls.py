@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import council, portal, public
+from .views import council, invitations, portal, public
 
 app_name = "merchants"
 urlpatterns = [
@@ -23,4 +23,7 @@ urlpatterns = [
     path("merchants/apply/", public.apply, name="apply"),
     path("merchants/<int:pk>/", public.merchant_record, name="public_record"),
     path("guide/", public.guide, name="guide"),
+    # the person invited to a merchant's team
+    path("invitations/", invitations.invitations, name="invitations"),
+    path("invitations/<int:pk>/<slug:choice>/", invitations.answer, name="invitation_answer"),
 ]

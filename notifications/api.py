@@ -14,6 +14,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from mediation.parsers import check_json_body
+
 from . import selectors, services
 from .serializers import InAppNoticeSerializer, ReceiptAnswerSerializer, ReceiptSerializer
 
@@ -87,6 +89,7 @@ class DeliveryReceiptView(APIView):
         body = request.body
         if not signature_is_valid(body, request.headers.get(SIGNATURE_HEADER, "")):
             raise exceptions.PermissionDenied(_("The receipt's signature is missing or wrong."))
+        check_json_body(body)
         try:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError):

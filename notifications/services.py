@@ -14,7 +14,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from mediation.errors import NotAllowed
+from mediation.errors import NotAllowed, Throttled
 
 from .models import Channel, DeliveryStatus, NoticeStatus, Notification
 from .texts import BODIES, SUBJECTS
@@ -256,24 +256,84 @@ def queue_code_sms(*, phone: str, code: str, key: str) -> Notification:
 
 
 USER_NOTICE_CHANNELS = (Channel.IN_APP, Channel.SMS, Channel.EMAIL)
+SMS_LIMIT_WINDOW = datetime.timedelta(days=1)
+SMS_SKIPPED = "Not sent: the SMS limit of this number or sender was reached."
+
+
+def _action_sms(since: datetime.datetime):
+    """SMS written for people's actions (queue_user_notice): not case notices, not login codes,
+    and not those skipped at the limit."""
+    return (
+        Notification.objects.filter(channel=Channel.SMS, complaint__isnull=True, created_at__gte=since)
+        .exclude(event="login_code")
+        .exclude(status=NoticeStatus.FAILED, attempts=0)
+    )
+
+
+def sms_limit_refusal(*, phone: str, sender: User | None) -> Throttled | None:
+    """The refusal owed when one more SMS on a person's action would pass a limit: at most
+    SMS_PER_NUMBER_PER_DAY to one number and SMS_PER_SENDER_PER_DAY caused by one sender in
+    24 hours, so nobody can text a number again and again through the platform."""
+    since = timezone.now() - SMS_LIMIT_WINDOW
+    checks = [(_action_sms(since).filter(address=phone), settings.SMS_PER_NUMBER_PER_DAY)]
+    if sender is not None:
+        checks.append((_action_sms(since).filter(params__sender=str(sender.pk)), settings.SMS_PER_SENDER_PER_DAY))
+    for rows, limit in checks:
+        sent = list(rows.order_by("-created_at").values_list("created_at", flat=True)[:limit])
+        if len(sent) >= limit:
+            oldest = sent[-1] if sent else timezone.now()
+            wait = max(1, int((oldest + SMS_LIMIT_WINDOW - timezone.now()).total_seconds()) + 1)
+            return Throttled(_("Too many text messages to this number today. Try again later."), retry_after=wait)
+    return None
+
+
+def check_sms_limit(*, phone: str, sender: User | None) -> None:
+    """Refuse (429) an action whose whole point is an SMS, before anything is written."""
+    refusal = sms_limit_refusal(phone=phone, sender=sender)
+    if refusal is not None:
+        raise refusal
 
 
 def queue_user_notice(
-    user: User, event: str, key: str, context: dict, *, channels: tuple[str, ...] = USER_NOTICE_CHANNELS
+    user: User | None,
+    event: str,
+    key: str,
+    context: dict,
+    *,
+    channels: tuple[str, ...] = USER_NOTICE_CHANNELS,
+    phone: str = "",
+    language: str = "",
+    sender: User | None = None,
 ) -> list[Notification]:
     """Write the notices of an event that concerns one person rather than a case (an enrolment
-    decision, an invitation): in-app, and by SMS and email where the user has them.
+    decision, an invitation): in-app, and by SMS and email where the user has them. Without a
+    user, `phone` gets the SMS (an invitation to a number).
+
+    Every SMS counts against the limits of sms_limit_refusal; one past them is not sent but
+    recorded as failed, so the action goes through and staff see why the text did not go.
+    Actions that are only an SMS check check_sms_limit first and refuse instead.
 
     `context` fills the text; its "link" is a path on the site. `key` makes the rows idempotent.
     Call inside the event's transaction.
     """
     link = context.get("link", "")
     rows = []
-    for r in _user_recipients([user], channels):
+    if user is not None:
+        recipients = _user_recipients([user], channels)
+    else:
+        recipients = [Recipient(Channel.SMS, phone, None, language)] if phone and Channel.SMS in channels else []
+    for r in recipients:
         with translation.override(r.language or settings.LANGUAGE_CODE):
             values = {**context, "link": settings.SITE_URL + link}
             subject, body = str(SUBJECTS[event]).format(**values), str(BODIES[event]).format(**values)
             params = {name: str(value) for name, value in values.items()}
+        status = NoticeStatus.SENT if r.channel == Channel.IN_APP else NoticeStatus.PENDING
+        error = ""
+        if r.channel == Channel.SMS:
+            if sender is not None:
+                params["sender"] = str(sender.pk)
+            if sms_limit_refusal(phone=r.address, sender=sender) is not None:
+                status, error = NoticeStatus.FAILED, SMS_SKIPPED
         notice, created = Notification.objects.get_or_create(
             idempotency_key=f"{key}:{r.channel}:{r.address or f'user{user.pk}'}",
             defaults=dict(
@@ -285,7 +345,8 @@ def queue_user_notice(
                 body=body,
                 params=params,
                 link=link,
-                status=NoticeStatus.SENT if r.channel == Channel.IN_APP else NoticeStatus.PENDING,
+                status=status,
+                last_error=error,
                 sent_at=timezone.now() if r.channel == Channel.IN_APP else None,
             ),
         )

@@ -84,7 +84,7 @@ SUBJECTS.update(
         "merchant_refused": _("Enrolment of {merchant} was refused"),
         "merchant_suspended": _("{merchant} is suspended from the 315 platform"),
         "merchant_reinstated": _("{merchant} is enrolled again on the 315 platform"),
-        "agent_invited": _("You are an after-sales agent of {merchant}"),
+        "agent_invited": _("{merchant} invites you to its team"),
         "agent_assigned": _("Complaint {case} assigned to you"),
         "violation_reported": _("Complaint {case}: a violation was reported"),
         "violation_confirmed": _("Complaint {case}: the reported violation was confirmed"),
@@ -104,7 +104,8 @@ BODIES.update(
         ),
         "merchant_reinstated": _("[315] {merchant} is enrolled again and receives complaints directly: {link}"),
         "agent_invited": _(
-            "[315] {merchant} added you as an after-sales agent. Log in with this mobile number and an SMS code: {link}"
+            "[315] {merchant} invites you to answer complaints as its after-sales agent. "
+            "Accept or decline with this mobile number: {link}"
         ),
         "agent_assigned": _("[315] Complaint {case} was assigned to you: {link}"),
         "violation_reported": _("[315] The consumer reported a violation by the merchant on complaint {case}: {link}"),

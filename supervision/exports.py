@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from complaints.models import Category, Channel, Complaint, Outcome, Party, Remedy, Status
+from mediation.text import clean_text
 
 CHUNK_SIZE = 2000
 BOM = "\ufeff"  # so that Excel reads the CSV as UTF-8 (Chinese names and labels)
@@ -80,10 +81,13 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _plain(value):
-    """Text a consumer typed (a merchant's name, a platform) is never taken for a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """Text a consumer typed (a merchant's name, a platform) is never taken for a formula, and
+    is cleaned as it is today when typed: rows stored before that may hold control characters,
+    which openpyxl refuses (one of them failed the whole workbook)."""
+    if not isinstance(value, str):
+        return value
+    value = clean_text(value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def export_rows(cases: QuerySet[Complaint], labels: Labels, now: datetime.datetime) -> Iterator[list]:

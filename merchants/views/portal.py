@@ -17,7 +17,7 @@ from accounts.models import Role
 from complaints import access
 from complaints.access import complaints_visible_to
 from complaints.models import OPEN_STATUSES, Complaint, Party, Status
-from mediation.errors import DomainError, NotAllowed
+from mediation.errors import DomainError, NotAllowed, Throttled
 
 from .. import selectors, services
 from ..forms import AssignAgentForm, InviteAgentForm
@@ -104,31 +104,38 @@ def inbox(request):
 def team(request):
     owner = request.user
     form = InviteAgentForm(request.POST or None)
-    status = 200
+    status, retry_after = 200, None
     if request.method == "POST":
+        status = 400
         if form.is_valid():
             try:
-                agent = services.invite_agent(owner=owner, **form.cleaned_data)
+                invitation = services.invite_agent(owner=owner, **form.cleaned_data)
             except DomainError as exc:
                 add_form_errors(form, exc)
+                if isinstance(exc, Throttled):
+                    status, retry_after = 429, exc.retry_after
             else:
+                # The same words whether or not the number has an account.
                 messages.success(
                     request,
                     _(
-                        "%(name)s is on your team. We sent an SMS to %(phone)s: they log in with that number "
-                        "and a one-time code."
+                        "We sent an invitation to %(phone)s. %(name)s joins your team once they accept it "
+                        "with that number."
                     )
-                    % {"name": agent.display_name, "phone": agent.phone},
+                    % {"name": invitation.name, "phone": invitation.phone},
                 )
                 return redirect("merchants:team")
-        status = 400
     members = list(selectors.team_of(owner.merchant_id))
-    return render(
-        request,
-        "merchants/team.html",
-        {"merchant": owner.merchant, "members": members, "form": form},
-        status=status,
-    )
+    context = {
+        "merchant": owner.merchant,
+        "members": members,
+        "invitations": selectors.invitations_of(owner.merchant_id),
+        "form": form,
+    }
+    response = render(request, "merchants/team.html", context, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @owner_required

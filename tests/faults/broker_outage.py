@@ -10,6 +10,7 @@ HTTP, each against a merchant of its own, by a few clients at once.
 import collections
 import datetime
 import re
+import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -75,6 +76,12 @@ class OutageResult:
     @property
     def slowest(self) -> float:
         return max(f.seconds for f in self.filings)
+
+    @property
+    def median_during_outage(self) -> float:
+        down, up = self.outage.down_at, self.outage.up_at
+        during = [f.seconds for f in self.filings if down is not None and up is not None and down <= f.started <= up]
+        return statistics.median(during) if during else 0.0
 
     def per_case(self) -> collections.Counter:
         return collections.Counter(m.group(1) for t in self.texts if (m := FILED_SMS.search(t)))

@@ -22,7 +22,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 MERCHANTS = 300
 OUTAGE_AFTER = 60  # filings before Redis is killed
 OUTAGE_SECONDS = 6.0
-MAX_LATENCY = 2.0  # seconds, for any one filing
+# A filing never waits on the dead broker: during the outage filings answer as fast as before it
+# (the median), and none takes anywhere near what waiting on a broker's timeouts would cost. The
+# bounds leave room for a loaded 2-core machine running another fault test beside this one.
+MAX_LATENCY = 5.0  # seconds, for any one filing
+MAX_MEDIAN_DURING = 1.0  # seconds, the median filing while Redis is down
 BACK_WITHIN = 30.0  # seconds from Redis answering again to the last filing SMS
 
 
@@ -63,6 +67,7 @@ def test_filing_through_a_redis_outage_answers_at_once_and_every_merchant_is_tex
     # Every request answered, promptly, during the outage as before and after it.
     assert result.accepted == MERCHANTS, [f.status for f in result.filings if f.status != 201]
     assert result.slowest < MAX_LATENCY, f"a filing took {result.slowest:.2f} s"
+    assert result.median_during_outage < MAX_MEDIAN_DURING, f"{result.median_during_outage:.2f} s"
     assert result.during >= 10, f"only {result.during} filings fell in the outage: the test proves nothing"
     assert Notification.objects.filter(event="filed", channel="sms").count() == MERCHANTS
 

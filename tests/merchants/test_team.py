@@ -6,7 +6,9 @@ import sms
 
 from accounts.models import Role, User
 from complaints.models import ComplaintEvent, Visibility
+from mediation.errors import NotAllowed
 from merchants import services
+from merchants.models import AgentInvitation
 from notifications.models import Notification
 
 from .conftest import last_sms_code
@@ -21,26 +23,29 @@ def assign_url(case):
 # --- inviting -------------------------------------------------------------------------------
 
 
-def test_the_owner_invites_an_agent_who_logs_in_with_an_sms_code(
+def test_the_owner_invites_an_agent_who_accepts_and_logs_in_with_an_sms_code(
     client, owner, shop, django_capture_on_commit_callbacks
 ):
     client.force_login(owner)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(TEAM, {"name": "Wu Agent", "phone": "139 0000 0099"}, follow=True)
     assert response.status_code == 200
-    agent = User.objects.get(phone="13900000099")
-    assert (agent.role, agent.merchant, agent.is_active) == (Role.MERCHANT_AGENT, shop, True)
-    assert not agent.has_usable_password()  # no password passes through the owner
+    assert not User.objects.filter(phone="13900000099").exists()  # nobody joins before accepting
     invite = [m for m in sms.outbox if m.recipients == ["13900000099"]]
-    assert len(invite) == 1 and "Jiang'an Electronics added you as an after-sales agent" in invite[0].body
+    assert len(invite) == 1 and "Jiang'an Electronics" in invite[0].body and "/invitations/" in invite[0].body
     assert "Wu Agent" in response.content.decode()
 
     client.logout()
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/accounts/code/", {"phone": "13900000099"})
-    response = client.post(
-        "/accounts/code/login/", {"phone": "13900000099", "code": last_sms_code("13900000099")}, follow=True
-    )
+        client.post("/invitations/", {"send-phone": "13900000099"})
+    client.post("/invitations/", {"verify-phone": "13900000099", "verify-code": last_sms_code("13900000099")})
+    invitation = AgentInvitation.objects.get(phone="13900000099")
+    assert client.post(f"/invitations/{invitation.pk}/accept/")["Location"] == "/merchant/"
+    agent = User.objects.get(phone="13900000099")
+    assert (agent.role, agent.merchant, agent.is_active) == (Role.MERCHANT_AGENT, shop, True)
+    assert not agent.has_usable_password()  # no password passes through the owner
+    # Accepting logged them in; later they log in with the number and a code like any agent.
+    response = client.get("/", follow=True)
     assert response.context["user"] == agent
     assert response.redirect_chain[-1][0] == "/merchant/"
 
@@ -48,25 +53,26 @@ def test_the_owner_invites_an_agent_who_logs_in_with_an_sms_code(
 @pytest.mark.parametrize(
     ("phone", "message"),
     [
-        ("13800138000", "already has an account"),  # Wang, a consumer
         ("13900000012", "already on your team"),  # the agent
         ("027-8765 4321", "valid mainland China mobile number"),
     ],
 )
-def test_an_invitation_to_a_number_in_use_or_not_a_mobile_is_refused(client, owner, agent, wang, phone, message):
+def test_an_invitation_to_a_team_member_or_not_a_mobile_is_refused(client, owner, agent, phone, message):
     client.force_login(owner)
     response = client.post(TEAM, {"name": "Someone", "phone": phone})
     assert response.status_code == 400
     assert message in response.content.decode()
-    wang.refresh_from_db()
-    assert wang.role == Role.CONSUMER
+    assert not AgentInvitation.objects.exists()
 
 
-def test_an_agent_of_another_merchant_cannot_be_invited(owner, other_agent):
+def test_an_agent_of_another_merchant_is_invited_but_cannot_accept(owner, other_agent):
     other_agent.phone = "13900000055"
     other_agent.save()
-    with pytest.raises(Exception, match="already has an account"):
-        services.invite_agent(owner=owner, name="Zhou", phone="13900000055")
+    invitation = services.invite_agent(owner=owner, name="Zhou", phone="13900000055")
+    with pytest.raises(NotAllowed, match="another role"):
+        services.accept_invitation(phone="13900000055", invitation_id=invitation.pk)
+    other_agent.refresh_from_db()
+    assert other_agent.merchant != owner.merchant
 
 
 def test_only_the_owner_manages_the_team(client, agent, supervisor, wang, owner):
@@ -99,9 +105,10 @@ def test_removing_an_agent_deactivates_them_and_gives_their_open_cases_back(clie
     assert not client.login(username="agent", password="demo-pass-123")
 
 
-def test_a_removed_agent_invited_again_is_reactivated(owner, agent):
+def test_a_removed_agent_invited_again_is_reactivated_when_they_accept(owner, agent):
     services.remove_agent(owner=owner, agent_id=agent.pk)
-    again = services.invite_agent(owner=owner, name="Chen Agent", phone=agent.phone)
+    invitation = services.invite_agent(owner=owner, name="Chen Agent", phone=agent.phone)
+    again = services.accept_invitation(phone=agent.phone, invitation_id=invitation.pk)
     assert again.pk == agent.pk and again.is_active
 
 
@@ -185,7 +192,7 @@ def test_the_team_through_the_api(api, owner, agent):
     listed = api.as_(owner).get("/api/v1/merchant/agents/").json()
     assert {m["name"] for m in listed} == {"Zhang Owner", "Chen Agent"}
     added = api.post("/api/v1/merchant/agents/", {"name": "Wu Agent", "phone": "13900000099"}, format="json")
-    assert added.status_code == 201 and added.json()["role"] == "merchant_agent"
+    assert added.status_code == 201 and added.json()["status"] == "pending"
     removed = api.post(f"/api/v1/merchant/agents/{agent.pk}/remove/", {}, format="json")
     assert removed.status_code == 200 and removed.json()["is_active"] is False
     assert api.as_(agent).get("/api/v1/merchant/agents/").status_code in (401, 403)

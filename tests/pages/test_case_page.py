@@ -1,10 +1,12 @@
 """The case page every role shares (/cases/<pk>/), its action forms and evidence files."""
 
+import datetime
 import io
 import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from accounts.selectors import mediators_for
@@ -210,6 +212,7 @@ def test_a_case_walks_through_respond_accept_fulfil_confirm_and_rate(client, wan
         assert response["Location"] == page_url(case) + "#timeline"
         case.refresh_from_db()
 
+    due = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()  # at most OFFER_MAX_DAYS ahead
     post(
         owner,
         "respond",
@@ -218,11 +221,11 @@ def test_a_case_walks_through_respond_accept_fulfil_confirm_and_rate(client, wan
             "message": "We refund in full.",
             "remedy": "refund",
             "offer_amount": "2999.00",
-            "due_date": "2099-01-31",
+            "due_date": due,
         },
     )
     assert case.status == Status.AWAITING_CONSUMER
-    assert case.offer["amount"] == "2999.00" and case.offer["due_date"] == "2099-01-31"
+    assert case.offer["amount"] == "2999.00" and case.offer["due_date"] == due
     post(wang, "accept")
     assert case.status == Status.SETTLED
     post(owner, "fulfil", {"message": "Refunded, receipt R-1."})

@@ -40,10 +40,30 @@ MATRIX: dict[str, dict[str, str]] = {
     "accounts:code_login": {"GET": "200 200 200 200 200 200 200 200 200"},
     "accounts:login": {"GET": "200 302 302 302 302 302 302 302 302"},
     "accounts:logout": {"GET": "405 405 405 405 405 405 405 405 405"},
+    "accounts:password_change": {
+        "GET": "302 200 200 200 200 200 200 200 200",
+        "POST": "302 400 400 400 400 400 400 400 400",
+    },
+    "accounts:password_reset": {
+        "GET": "200 200 200 200 200 200 200 200 200",
+        "POST": "200 200 200 200 200 200 200 200 200",
+    },
+    "accounts:password_reset_complete": {
+        "GET": "200 200 200 200 200 200 200 200 200",
+        "POST": "200 200 200 200 200 200 200 200 200",
+    },
     "accounts:request_code": {"GET": "200 200 200 200 200 200 200 200 200"},
     "accounts:signup": {"GET": "200 200 200 200 200 200 200 200 200"},
+    "accounts:sign_out_everywhere": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 302 302 302 302 302 302 302 302",
+    },
     "accounts:signup_complete": {"GET": "200 200 200 200 200 200 200 200 200"},
     "api:auth-me": {"GET": "401 200 200 200 200 200 200 200 200"},
+    "api:auth-password-reset": {
+        "GET": "405 405 405 405 405 405 405 405 405",
+        "POST": "400 400 400 400 400 400 400 400 400",
+    },
     "api:auth-register": {"GET": "405 405 405 405 405 405 405 405 405", "POST": "400 400 400 400 400 400 400 400 400"},
     "api:auth-sms-code": {"GET": "405 405 405 405 405 405 405 405 405", "POST": "400 400 400 400 400 400 400 400 400"},
     "api:auth-token": {"GET": "405 405 405 405 405 405 405 405 405", "POST": "400 400 400 400 400 400 400 400 400"},
@@ -136,6 +156,21 @@ MATRIX: dict[str, dict[str, str]] = {
     },
     "api:me-data": {"GET": "401 200 200 403 403 403 403 403 403"},
     "api:me-delete": {"GET": "401 405 405 405 405 405 405 405 405", "POST": "401 400 400 400 400 400 400 400 400"},
+    # An invitation to a number the caller does not hold is no invitation of theirs (404).
+    "api:me-invitations": {"GET": "401 200 200 200 200 200 200 200 200", "POST": "401 405 405 405 405 405 405 405 405"},
+    "api:me-invitation-accept": {
+        "GET": "401 405 405 405 405 405 405 405 405",
+        "POST": "401 404 404 404 404 404 404 404 404",
+    },
+    "api:me-invitation-decline": {
+        "GET": "401 405 405 405 405 405 405 405 405",
+        "POST": "401 404 404 404 404 404 404 404 404",
+    },
+    "api:me-password": {"GET": "401 405 405 405 405 405 405 405 405", "POST": "401 400 400 400 400 400 400 400 400"},
+    "api:me-sign-out-everywhere": {
+        "GET": "401 405 405 405 405 405 405 405 405",
+        "POST": "401 204 204 204 204 204 204 204 204",
+    },
     "api:merchant-agent-remove": {
         "GET": "401 405 405 405 405 405 405 405 405",
         "POST": "401 403 403 200 403 403 403 403 403",
@@ -216,6 +251,11 @@ MATRIX: dict[str, dict[str, str]] = {
     "merchants:council_violations": {"GET": "302 403 403 403 403 403 200 200 403"},
     "merchants:guide": {"GET": "200 200 200 200 200 200 200 200 200"},
     "merchants:inbox": {"GET": "302 403 403 200 200 200 403 403 403"},
+    "merchants:invitation_answer": {
+        "GET": "405 405 405 405 405 405 405 405 405",
+        "POST": "403 404 404 404 404 403 403 403 403",
+    },
+    "merchants:invitations": {"GET": "200 200 200 200 200 200 200 200 200"},
     "merchants:public_list": {"GET": "200 200 200 200 200 200 200 200 200"},
     "merchants:public_record": {"GET": "200 200 200 200 200 200 200 200 200"},
     "merchants:record": {"GET": "302 403 403 200 200 200 403 403 403"},
@@ -344,6 +384,7 @@ def url_for(route: str, name: str, world) -> str:
         "<int:eid>": str(world["evidence"].pk),
         "<slug:action>": "message",
         "<slug:decision>": "approve",
+        "<slug:choice>": "decline",
     }
     url = "/" + route
     for placeholder, value in values.items():
