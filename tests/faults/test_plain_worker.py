@@ -9,21 +9,10 @@ from rest_framework.authtoken.models import Token
 
 from notifications.models import NoticeStatus, Notification
 
+from .broker_outage import complaint_body
 from .stack import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def complaint_body(merchant) -> dict:
-    return {
-        "merchant": merchant.pk,
-        "category": "quality",
-        "channel": "ecommerce",
-        "title": "Screen cracked on arrival",
-        "description": "The screen was cracked when I opened the box.",
-        "amount": "999.00",
-        "demands": ["refund"],
-    }
 
 
 def file_through(web, consumer, merchant) -> str:
