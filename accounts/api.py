@@ -1,8 +1,6 @@
 """Auth API (API.md "Auth"): SMS codes, consumer sign-up, tokens, the caller's profile,
 password change and reset, signing out everywhere."""
 
-import ipaddress
-
 from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth.signals import user_logged_in
 from django.utils import translation
@@ -12,12 +10,12 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from mediation.errors import InvalidInput, Throttled
 from mediation.security import check_password_attempt, retry_after_seconds
+from mediation.web import client_ip
 
 from . import privacy, services
 from .serializers import (
@@ -36,20 +34,10 @@ class BadCredentials(InvalidInput):
     code = "invalid_credentials"
 
 
-def client_ip(request) -> str | None:
-    """The address the request came from, as the web server saw it (never a client-set header)."""
-    raw = request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(raw))
-    except ValueError:
-        return None
-
-
 class _ClientIpMixin:
     def get_ident(self, request):
-        # DRF trusts X-Forwarded-For unless NUM_PROXIES is set; a client could then pick its own ident.
-        if api_settings.NUM_PROXIES is not None:
-            return super().get_ident(request)
+        # DRF's own ident trusts X-Forwarded-For unless NUM_PROXIES is set; ours is the address
+        # django-axes counts logins by too (TRUSTED_PROXY_COUNT).
         return client_ip(request) or "unknown"
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from mediation.errors import DomainError, InvalidInput, Throttled, WrongState
 from mediation.security import check_password_attempt
+from mediation.web import client_ip
 
 from . import privacy, services
 from .api import LoginThrottle
@@ -26,11 +27,6 @@ BACKEND = "accounts.backends.PhoneOrUsernameBackend"
 SIGNUP_PHONE = "signup_phone"
 LOGIN_PHONE = "code_login_phone"
 RESET_PHONE = "password_reset_phone"
-
-
-def _client_ip(request) -> str | None:
-    # REMOTE_ADDR only: a forwarded-for header is the client's to forge.
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _wait_message(exc: Throttled) -> str:
@@ -65,7 +61,7 @@ def _send_code(request, form: PhoneForm, session_key: str) -> bool:
     phone = form.cleaned_data["phone"]
     request.session[session_key] = phone
     try:
-        services.request_code(phone=phone, ip=_client_ip(request))
+        services.request_code(phone=phone, ip=client_ip(request))
     except Throttled as exc:
         form.add_error(None, _wait_message(exc))
         return False

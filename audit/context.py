@@ -4,12 +4,14 @@ Services take no request (pages, API, commands and tasks all call them), yet an 
 needs the IP of the person behind it. Passing `ip=` through every service signature would
 touch the whole state machine, so a middleware keeps the request's client details in a
 context variable for the length of the request; outside a request (commands, Celery tasks)
-they are empty. The IP is REMOTE_ADDR: a reverse proxy in front must set it (X-Forwarded-For
-is not trusted here, since any client can send it).
+they are empty. The IP is mediation.web.client_ip's: the address django-axes and the rate
+limits see too.
 """
 
 from contextvars import ContextVar
 from dataclasses import dataclass
+
+from mediation.web import client_ip
 
 USER_AGENT_LENGTH = 255
 
@@ -24,9 +26,8 @@ _current: ContextVar[Client | None] = ContextVar("audit_client", default=None)
 
 
 def client_of(request) -> Client:
-    ip = (request.META.get("REMOTE_ADDR") or "").strip() or None
     agent = (request.META.get("HTTP_USER_AGENT") or "")[:USER_AGENT_LENGTH]
-    return Client(ip=ip, user_agent=agent)
+    return Client(ip=client_ip(request), user_agent=agent)
 
 
 def current_client() -> Client:

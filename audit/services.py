@@ -5,6 +5,7 @@ import ipaddress
 from django.utils import timezone
 
 from accounts.models import STAFF_ROLES
+from mediation.web import client_ip
 
 from .context import USER_AGENT_LENGTH, current_client
 from .models import AuditEntry
@@ -59,7 +60,7 @@ def record_staff_login(sender, request, user, **kwargs) -> None:
         return
     ip = user_agent = None
     if request is not None:
-        ip = request.META.get("REMOTE_ADDR")
+        ip = client_ip(request)
         user_agent = request.META.get("HTTP_USER_AGENT", "")
     record(
         action="login",

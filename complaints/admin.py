@@ -9,9 +9,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .models import CaseSequence, Complaint, ComplaintEvent, Evidence
-from .priority import refresh_priority
+from .services import CORRECTABLE_FIELDS, correct_complaint
 
-EDITABLE = ["category", "channel", "platform", "order_number", "title", "description"]
+EDITABLE = list(CORRECTABLE_FIELDS)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -100,8 +100,11 @@ class ComplaintAdmin(admin.ModelAdmin):
         return [name for _title, options in self.fieldsets for name in options["fields"] if name not in EDITABLE]
 
     def save_model(self, request, obj, form, change):
-        refresh_priority(obj)  # the category and channel weigh in the priority
-        super().save_model(request, obj, form, change)
+        # A correction refreshes the search terms and the priority and is audited: the service does it.
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE}
+        if fields:
+            corrected = correct_complaint(actor=request.user, complaint_id=obj.pk, **fields)
+            obj.priority, obj.priority_reasons = corrected.priority, corrected.priority_reasons
 
     def has_add_permission(self, request):
         return False  # consumers file complaints; the state machine numbers and routes them

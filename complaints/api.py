@@ -6,7 +6,7 @@ in mediation.api.exception_handler.
 """
 
 from django.conf import settings
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from mediation.api import CaseListPagination
 from mediation.errors import NotAllowed
+from mediation.web import file_response
 
 from . import access, services, workflow
 from .filters import ComplaintFilter
@@ -219,14 +220,4 @@ class EvidenceFileView(APIView):
         evidence = complaint.evidence.filter(pk=eid).first()
         if evidence is None:
             raise Http404(_("No such file."))
-        try:
-            handle = evidence.file.open("rb")
-        except FileNotFoundError:
-            raise Http404(_("No such file.")) from None
-        response = FileResponse(
-            handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return file_response(evidence.file, filename=evidence.original_name, content_type=evidence.content_type)

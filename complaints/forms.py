@@ -57,10 +57,26 @@ class EvidenceForm(forms.Form):
 
 # --- filing ---------------------------------------------------------------------------
 
+MAX_ID = 2**63 - 1  # the largest primary key a database holds
+
 
 class MerchantChoiceField(forms.ModelChoiceField):
+    """Lists the enrolled merchants and takes a merchant's id: which merchants a complaint may
+    be filed against is workflow.file_complaint's rule, the same for the page and the API."""
+
     def label_from_instance(self, obj: Merchant) -> str:
         return f"{obj.name} · {obj.region.name}"
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            pk = int(value)
+        except (TypeError, ValueError):
+            pk = 0
+        if not 1 <= pk <= MAX_ID:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return pk
 
 
 class RegionChoiceField(forms.ModelChoiceField):

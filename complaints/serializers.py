@@ -15,7 +15,6 @@ from rest_framework import serializers
 from accounts.models import Council
 from accounts.serializers import CouncilRefSerializer, MerchantRefSerializer
 from mediation.text import TextSerializerField
-from merchants.models import Merchant, MerchantStatus
 
 from . import access, workflow
 from .models import Category, Channel, Complaint, ComplaintEvent, EvidenceKind, Outcome, Party, Remedy
@@ -245,7 +244,7 @@ class ComplaintCreateSerializer(serializers.Serializer):
         max_value=MAX_ID,
         required=False,
         allow_null=True,
-        help_text=_("An enrolled (or applied) merchant's id; else name the merchant."),
+        help_text=_("A merchant's id; else name the merchant."),
     )
     merchant_name = TextSerializerField(max_length=200, required=False, allow_blank=True, default="")
     merchant_phone = serializers.RegexField(
@@ -290,14 +289,8 @@ class ComplaintCreateSerializer(serializers.Serializer):
     def validate(self, attrs):
         merchant_id, region_id = attrs.pop("merchant", None), attrs.pop("region", None)
         if merchant_id is not None:
-            merchant = (
-                Merchant.objects.filter(pk=merchant_id, status__in=[MerchantStatus.ENROLLED, MerchantStatus.APPLIED])
-                .select_related("region")
-                .first()
-            )
-            if merchant is None:
-                raise serializers.ValidationError({"merchant": [_("No such merchant on the platform.")]})
-            attrs.update(merchant=merchant, merchant_name="", merchant_phone="")
+            # Which merchants may be chosen is file_complaint's rule, the same for the page.
+            attrs.update(merchant=merchant_id, merchant_name="", merchant_phone="")
             return attrs
         if not attrs.get("merchant_name", "").strip():
             raise serializers.ValidationError(

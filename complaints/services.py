@@ -6,19 +6,28 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from audit.services import record as record_audit
 from mediation.errors import InvalidInput, NotAllowed, Throttled, WrongState
 
 from . import workflow
 from .evidence import FileTooLarge, FileTypeRefused, clean_file, sniff
 from .models import Complaint, Evidence, EvidenceKind
+from .priority import refresh_priority
+from .search import complaint_terms
 from .timeline import append_event
 
-__all__ = ["FileTooLarge", "FileTypeRefused", "add_evidence"]
+__all__ = ["CORRECTABLE_FIELDS", "FileTooLarge", "FileTypeRefused", "add_evidence", "correct_complaint"]
+
+# What operators may correct in a complaint's own words and facts (say, personal data a
+# consumer typed into the description); status, deadlines and parties change only through
+# the state machine.
+CORRECTABLE_FIELDS = ("category", "channel", "platform", "order_number", "title", "description")
 
 EVIDENCE_RATE_WINDOW = 3600
 
@@ -107,3 +116,40 @@ def _check_room(complaint: Complaint) -> None:
         raise InvalidInput(
             _("A complaint may have at most 20 files."), fields={"file": [_("A complaint may have at most 20 files.")]}
         )
+
+
+@transaction.atomic
+def correct_complaint(*, actor, complaint_id: int, **fields) -> Complaint:
+    """An operator corrects a complaint's descriptive fields (CORRECTABLE_FIELDS).
+
+    The search terms and the priority are derived from these fields, so both are refreshed in
+    the same write; the audit entry names each changed field with its old and new value (staff
+    see them on the case anyway) and nothing else of the case.
+    """
+    unknown = set(fields) - set(CORRECTABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not correctable: {', '.join(sorted(unknown))}")
+    if not (actor.is_active and actor.is_staff and actor.has_perm("complaints.change_complaint")):
+        raise NotAllowed(_("Only operators correct a complaint."))
+    complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
+    changes = {name: (getattr(complaint, name), value) for name, value in fields.items()}
+    changes = {name: (old, new) for name, (old, new) in changes.items() if old != new}
+    if not changes:
+        return complaint
+    for name, (_old, new) in changes.items():
+        setattr(complaint, name, new)
+    try:
+        complaint.clean_fields(exclude=[f.name for f in Complaint._meta.concrete_fields if f.name not in changes])
+    except ValidationError as exc:
+        first = next(iter(exc.message_dict.values()))[0]
+        raise InvalidInput(first, fields=exc.message_dict) from exc
+    complaint.search_terms = complaint_terms(complaint)
+    refresh_priority(complaint)  # the category and channel weigh in the priority
+    complaint.save(update_fields=[*changes, "search_terms", "priority", "priority_reasons"])
+    record_audit(
+        action="complaint.correct",
+        actor=actor,
+        obj=complaint,
+        extra={name: {"old": old, "new": new} for name, (old, new) in changes.items()},
+    )
+    return complaint

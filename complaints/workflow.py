@@ -335,6 +335,17 @@ def _check_message_rate(actor) -> None:
         )
 
 
+def _chosen_merchant(merchant: Merchant | int) -> Merchant:
+    """The merchant the consumer chose, of any status: SPEC "Merchants" routes a complaint
+    against one not enrolled (applied, suspended, refused) to council review, not away."""
+    if not isinstance(merchant, Merchant):
+        merchant = Merchant.objects.filter(pk=merchant).select_related("region").first()
+    if merchant is None:
+        message = _("No such merchant on the platform.")
+        raise InvalidInput(message, fields={"merchant": [message]})
+    return merchant
+
+
 @transaction.atomic
 def file_complaint(
     *,
@@ -343,7 +354,7 @@ def file_complaint(
     channel: str,
     title: str,
     description: str,
-    merchant: Merchant | None = None,
+    merchant: Merchant | int | None = None,
     merchant_name: str = "",
     merchant_phone: str = "",
     region: Council | None = None,
@@ -354,9 +365,15 @@ def file_complaint(
     demands: list[str] | None = None,
     share_contact: bool = False,
 ) -> Complaint:
-    """A consumer files a complaint: straight to an enrolled merchant, else to council review."""
+    """A consumer files a complaint: straight to an enrolled merchant, else to council review.
+
+    `merchant` is the merchant the consumer chose (pages and API give its id), or None when
+    they name one not on the platform.
+    """
     if consumer.role != Role.CONSUMER:
         raise NotAllowed(_("Only consumers file complaints."))
+    if merchant is not None:
+        merchant = _chosen_merchant(merchant)
     _check_filing_rate(consumer)
     if merchant is None:
         _require(merchant_name, "merchant_name", _("Name the merchant or choose an enrolled one."))

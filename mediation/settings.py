@@ -153,6 +153,11 @@ AXES_USERNAME_CALLABLE = "mediation.security.login_name"
 AXES_LOCKOUT_CALLABLE = "mediation.security.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["password", "code"]
 AXES_VERBOSE = False
+# The client's address, for django-axes, the DRF throttles, SMS-code limits and the audit log alike
+# (mediation.web.client_ip): REMOTE_ADDR, or with TRUSTED_PROXY_COUNT reverse proxies in front, the
+# X-Forwarded-For entry the outermost one appended. 0 (default): the header is ignored.
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "mediation.web.client_ip"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from accounts.api import AnonymousThrottle
 from accounts.models import Role
 from mediation.errors import NotAllowed
+from mediation.web import client_ip
 
 from . import selectors, services
 from .serializers import (
@@ -29,7 +30,6 @@ from .serializers import (
     RevealedPhoneSerializer,
     ViolationSerializer,
 )
-from .views.common import client_ip
 
 
 @extend_schema_view(

@@ -7,7 +7,7 @@ change goes through complaints.workflow or complaints.services.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
 from mediation.errors import DomainError, NotAllowed, Throttled, WrongState
+from mediation.web import file_response
 from merchants.case_panels import case_panels
 from merchants.models import ViolationKind
 from notifications.texts import event_name
@@ -377,13 +378,4 @@ def evidence(request, pk: int, eid: int):
     item = complaint.evidence.filter(pk=eid).first()
     if item is None:
         raise Http404(_("No such file."))
-    try:
-        handle = item.file.open("rb")
-    except (FileNotFoundError, OSError, ValueError):
-        raise Http404(_("No such file.")) from None
-    response = FileResponse(handle, as_attachment=True, filename=item.original_name, content_type=item.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return file_response(item.file, filename=item.original_name, content_type=item.content_type)

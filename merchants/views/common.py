@@ -1,7 +1,5 @@
 """Small pieces the merchant pages share."""
 
-import ipaddress
-
 from django.shortcuts import render
 
 
@@ -19,12 +17,3 @@ def add_form_errors(form, exc) -> None:
             placed = True
     if not placed:
         form.add_error(None, str(exc.message))
-
-
-def client_ip(request) -> str | None:
-    """The address the request came from, for the access log (the proxy in front sets REMOTE_ADDR)."""
-    raw = request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(raw))
-    except ValueError:
-        return None

@@ -13,9 +13,10 @@ from accounts import services as accounts
 from accounts.forms import CodeLoginForm, PhoneForm
 from accounts.models import User
 from mediation.errors import DomainError, NotAllowed, Throttled
+from mediation.web import client_ip
 
 from .. import selectors, services
-from .common import add_form_errors, client_ip, forbidden
+from .common import add_form_errors, forbidden
 
 BACKEND = "accounts.backends.PhoneOrUsernameBackend"
 # A number proved with an SMS code by a visitor without an account, kept in their session.

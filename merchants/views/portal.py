@@ -18,10 +18,11 @@ from complaints import access
 from complaints.access import complaints_visible_to
 from complaints.models import OPEN_STATUSES, Complaint, Party, Status
 from mediation.errors import DomainError, NotAllowed, Throttled
+from mediation.web import client_ip
 
 from .. import selectors, services
 from ..forms import AssignAgentForm, InviteAgentForm
-from .common import add_form_errors, client_ip, forbidden
+from .common import add_form_errors, forbidden
 from .public import indicator_rows
 
 PAGE_SIZE = 25

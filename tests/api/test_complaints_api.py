@@ -86,12 +86,12 @@ def test_without_a_region_the_root_council_reviews_it(api, wang, hubei, yichang)
 
 
 @pytest.mark.parametrize("status", [MerchantStatus.SUSPENDED, MerchantStatus.REFUSED])
-def test_a_suspended_or_refused_merchant_cannot_be_chosen(api, wang, shop, status):
+def test_filing_against_a_suspended_or_refused_merchant_goes_to_council_review(api, wang, shop, status):
     shop.status = status
     shop.save()
     response = api.as_(wang).post(LIST, body(merchant=shop.pk), format="json")
-    assert response.status_code == 400
-    assert "merchant" in response.json()
+    assert response.status_code == 201
+    assert (response.json()["merchant"]["id"], response.json()["status"]) == (shop.pk, "under_review")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,49 @@
+"""Web concerns every app shares, each in one place: the client's IP address and the response
+that sends a private file. Imports nothing of the apps, so any of them may import it."""
+
+import ipaddress
+
+from django.conf import settings
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
+
+
+def _valid_ip(raw: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(raw.strip()))
+    except ValueError:
+        return None
+
+
+def client_ip(request) -> str | None:
+    """The address the request came from: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the
+    entry of X-Forwarded-For that the outermost of them appended.
+
+    Each proxy appends the address it was reached from, so only the rightmost entries are ours;
+    anything to their left is the client's to forge. A header shorter than the proxy chain, or an
+    entry that is not an address, falls back to REMOTE_ADDR. django-axes (AXES_CLIENT_IP_CALLABLE),
+    the DRF throttles and the audit log all count by this one answer.
+    """
+    remote = _valid_ip(request.META.get("REMOTE_ADDR") or "")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    forwarded = [entry for entry in (request.META.get("HTTP_X_FORWARDED_FOR") or "").split(",") if entry.strip()]
+    if len(forwarded) < proxies:
+        return remote
+    return _valid_ip(forwarded[-proxies]) or remote
+
+
+def file_response(file, *, filename: str, content_type: str) -> FileResponse:
+    """A stored file sent as a download (404 when it is gone) that a browser never renders in our
+    origin: no sniffing into HTML, no scripts or plugins, not kept in any cache, no referrer."""
+    try:
+        handle = file.open("rb")
+    except (FileNotFoundError, OSError, ValueError):
+        raise Http404(_("No such file.")) from None
+    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
