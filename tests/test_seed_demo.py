@@ -6,7 +6,8 @@ import io
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
-from django.test import Client
+from django.db import transaction
+from django.test import Client, override_settings
 from stdnum.cn import uscc
 
 from accounts.models import Council, Role, User
@@ -30,9 +31,46 @@ def counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in models}
 
 
+# The suite's settings (tests/conftest.py `_test_settings`) that shape the seeded rows; the
+# function-scoped `settings` fixture cannot reach a module-scoped fixture. The password hasher
+# matters most: a hash the tests' hasher list does not know never logs in.
+SEED_SETTINGS = {
+    "LANGUAGE_CODE": "en",
+    "SMS_BACKEND": "sms.backends.locmem.SmsBackend",
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    "COMPLAINTS_PER_DAY": 1000,
+    "MESSAGES_PER_HOUR": 1000,
+}
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """Play the demo once for this module (seconds of state machine), inside a transaction that
+    is rolled back when the module is done: the demo's "supervisor", "agent" and 王小明 would
+    otherwise meet tests/conftest.py's people of the same names in every later module. The
+    transaction is never committed, so on-commit tasks stay unrun, as under the `db` fixture."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            with override_settings(**SEED_SETTINGS):
+                output = seed()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield output
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def seeded(db):
-    return seed()
+def seeded(demo, db):
+    """The demo's output; each test runs in a savepoint (the `db` fixture) on top of the shared
+    demo, so what one test changes the next does not see."""
+    return demo
 
 
 def test_seeding_twice_changes_nothing(seeded):
