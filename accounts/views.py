@@ -55,8 +55,9 @@ def _next_url(request) -> str:
     return ""
 
 
-def _send_code(request, form: PhoneForm, session_key: str) -> bool:
-    """Ask for a code; on a throttle, explain the wait on the form. The answer never says
+def _send_code(request, form: PhoneForm, session_key: str) -> int | None:
+    """Ask for a code: None when it is on its way, else the page's status, with the reason on
+    the form (429 and the wait on a throttle, 400 for a number refused). The answer never says
     whether the number has an account."""
     phone = form.cleaned_data["phone"]
     request.session[session_key] = phone
@@ -64,12 +65,12 @@ def _send_code(request, form: PhoneForm, session_key: str) -> bool:
         services.request_code(phone=phone, ip=client_ip(request))
     except Throttled as exc:
         form.add_error(None, _wait_message(exc))
-        return False
+        return 429
     except InvalidInput as exc:
         form.add_error("phone", str(exc.message))
-        return False
+        return 400
     messages.success(request, _("We sent a 6-digit code by SMS. It is valid for 5 minutes."))
-    return True
+    return None
 
 
 class LoginView(auth_views.LoginView):
@@ -101,13 +102,13 @@ class LogoutView(auth_views.LogoutView):
 def signup(request):
     """Step one: the mobile number a code goes to."""
     form = PhoneForm(request.POST or None, initial={"phone": request.session.get(SIGNUP_PHONE, "")})
-    throttled = False
+    status = 200
     if request.method == "POST" and form.is_valid():
-        if _send_code(request, form, SIGNUP_PHONE):
+        status = _send_code(request, form, SIGNUP_PHONE)
+        if status is None:
             return redirect("accounts:signup_complete")
-        throttled = True
-    context = {"form": form, "throttled": throttled}
-    return render(request, "accounts/signup.html", context, status=429 if throttled else 200)
+    context = {"form": form, "throttled": status == 429}
+    return render(request, "accounts/signup.html", context, status=status)
 
 
 @sensitive_post_parameters("password", "password_confirm", "code")
@@ -140,14 +141,14 @@ def request_code(request):
     """Logging in with a code, step one."""
     form = PhoneForm(request.POST or None, initial={"phone": request.session.get(LOGIN_PHONE, "")})
     next_url = _next_url(request)
-    throttled = False
+    status = 200
     if request.method == "POST" and form.is_valid():
-        if _send_code(request, form, LOGIN_PHONE):
+        status = _send_code(request, form, LOGIN_PHONE)
+        if status is None:
             target = reverse("accounts:code_login")
             return redirect(f"{target}?{urlencode({'next': next_url})}" if next_url else target)
-        throttled = True
-    context = {"form": form, "next": next_url, "throttled": throttled}
-    return render(request, "accounts/request_code.html", context, status=429 if throttled else 200)
+    context = {"form": form, "next": next_url, "throttled": status == 429}
+    return render(request, "accounts/request_code.html", context, status=status)
 
 
 @sensitive_post_parameters("code")
@@ -283,13 +284,13 @@ def sign_out_everywhere(request):
 def password_reset(request):
     """A forgotten password, step one: the mobile number a code goes to."""
     form = PhoneForm(request.POST or None, initial={"phone": request.session.get(RESET_PHONE, "")})
-    throttled = False
+    status = 200
     if request.method == "POST" and form.is_valid():
-        if _send_code(request, form, RESET_PHONE):
+        status = _send_code(request, form, RESET_PHONE)
+        if status is None:
             return redirect("accounts:password_reset_complete")
-        throttled = True
-    context = {"form": form, "throttled": throttled}
-    return render(request, "accounts/password_reset.html", context, status=429 if throttled else 200)
+    context = {"form": form, "throttled": status == 429}
+    return render(request, "accounts/password_reset.html", context, status=status)
 
 
 @sensitive_post_parameters("code", "password", "password_confirm")
