@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 
 from complaints.access import complaints_visible_to
 from complaints.integrity import Problem, verify_cases
+from complaints.models import jurisdiction_q
 
 from .models import AuditEntry
 
@@ -15,7 +16,7 @@ def entries_for(user) -> QuerySet[AuditEntry]:
     that belong to no council (a consumer's own data requests) are read at the top council."""
     if not (user.is_authenticated and user.is_council_staff and user.council_id):
         return AuditEntry.objects.none()
-    scope = Q(council_path__startswith=user.council.path)
+    scope = jurisdiction_q(user.council)
     if user.council.parent_id is None:
         scope |= Q(council_path="")
     return AuditEntry.objects.filter(scope).select_related("actor")

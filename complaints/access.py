@@ -6,18 +6,13 @@ Anything not visible answers 404, so the existence of a case is never leaked.
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
 
 from .models import Complaint, ComplaintEvent, Visibility
-
-
-def jurisdiction_filter(user, field: str = "council_path") -> Q:
-    """Cases of the staff member's council and every council below it."""
-    return Q(**{f"{field}__startswith": user.council.path})
 
 
 def complaints_visible_to(user) -> QuerySet[Complaint]:
@@ -29,7 +24,7 @@ def complaints_visible_to(user) -> QuerySet[Complaint]:
     if user.is_merchant_user:
         return qs.filter(merchant_id=user.merchant_id)
     if user.is_council_staff:
-        return qs.filter(jurisdiction_filter(user))
+        return qs.in_jurisdiction(user.council)
     return qs.none()
 
 

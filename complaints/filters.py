@@ -9,7 +9,6 @@ import datetime
 import re
 
 import django_filters
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -19,7 +18,7 @@ from accounts.models import Council
 from merchants.models import Merchant
 
 from . import search
-from .models import OPEN_STATUSES, Category, Channel, Complaint, Status
+from .models import Category, Channel, Complaint, Status, jurisdiction_q, overdue_q
 
 MAX_PRIORITY = 1000
 CASE_NUMBER = re.compile(r"[A-Za-z]{1,4}\d{4}-\d{4,}")  # HB2026-000123
@@ -93,19 +92,18 @@ class ComplaintFilter(django_filters.FilterSet):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_council_staff:
             # Staff choose among the councils of their jurisdiction only.
-            self.filters["region"].queryset = Council.objects.filter(path__startswith=user.council.path).order_by(
-                "path"
-            )
+            self.filters["region"].queryset = Council.objects.filter(
+                jurisdiction_q(user.council, field="path")
+            ).order_by("path")
 
     def filter_region(self, queryset, name, value):
-        return queryset.filter(council_path__startswith=value.path) if value else queryset
+        return queryset.in_jurisdiction(value) if value else queryset
 
     def filter_overdue(self, queryset, name, value):
-        overdue = Q(status__in=OPEN_STATUSES) & (Q(due_at__lt=timezone.now()) | Q(is_overdue=True))
         if value is True:
-            return queryset.filter(overdue)
+            return queryset.overdue()
         if value is False:
-            return queryset.exclude(overdue)
+            return queryset.exclude(overdue_q())
         return queryset
 
     def filter_filed_after(self, queryset, name, value):

@@ -1,5 +1,8 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .search import TermsField
@@ -65,6 +68,30 @@ class Party(models.TextChoices):
     MERCHANT = "merchant", _("Merchant")
     CONSUMER = "consumer", _("Consumer")
     MEDIATOR = "mediator", _("Mediator")
+
+
+def jurisdiction_q(council, field: str = "council_path") -> models.Q:
+    """Rows of `council` and of every council below it, for a materialised path `field`
+    (a complaint's council_path, a council's path, `complaint__council_path` on a related row).
+
+    Always a prefix match (LIKE '/1/4/%'): the varchar_pattern_ops indexes seek that prefix."""
+    return models.Q(**{f"{field}__startswith": council.path})
+
+
+def overdue_q(now: datetime.datetime | None = None) -> models.Q:
+    """An open case past its deadline, or one the deadline job marked overdue (a passed staff
+    deadline). A passed deadline counts at once, before the job has applied it."""
+    now = now or timezone.now()
+    return models.Q(status__in=OPEN_STATUSES) & (models.Q(due_at__lt=now) | models.Q(is_overdue=True))
+
+
+class ComplaintQuerySet(models.QuerySet):
+    def in_jurisdiction(self, council) -> "ComplaintQuerySet":
+        """The cases of `council` and of every council below it."""
+        return self.filter(jurisdiction_q(council))
+
+    def overdue(self, now: datetime.datetime | None = None) -> "ComplaintQuerySet":
+        return self.filter(overdue_q(now))
 
 
 class Complaint(models.Model):
@@ -141,6 +168,8 @@ class Complaint(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)
     satisfaction_comment = models.CharField(_("comment"), max_length=1000, blank=True)
+
+    objects = ComplaintQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("complaint")

@@ -4,6 +4,9 @@ Counting every case a filter matches reads every matching row: a province's clos
 over years are hundreds of thousands, and half of all cases mention 退款. The queue page and
 the case list API count at most COUNT_CAP of them and say "more than" (`count_capped`) beyond
 that; narrowing the filters or the export reaches the rest.
+
+Every paginated page shows its page links with templates/partials/pagination.html, given the
+`page`; its links keep the other query parameters (filters, tab, search) with `{% querystring %}`.
 """
 
 from django.core.paginator import Paginator

@@ -25,6 +25,13 @@ class Sector(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class MerchantQuerySet(models.QuerySet):
+    def in_jurisdiction(self, council) -> "MerchantQuerySet":
+        """Merchants whose region is `council` or a council below it (a prefix of the
+        materialised path, as complaints.models.jurisdiction_q, which this app cannot import)."""
+        return self.filter(region__path__startswith=council.path)
+
+
 class Merchant(models.Model):
     name = models.CharField(_("name"), max_length=200)
     uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
@@ -40,6 +47,8 @@ class Merchant(models.Model):
     )
     enrolled_at = models.DateTimeField(_("enrolled at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = MerchantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("merchant")

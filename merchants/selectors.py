@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from complaints.models import jurisdiction_q
 
 from .models import AgentInvitation, ContactReveal, Merchant, MerchantStatus, OverdueMark, Violation, ViolationStatus
 
@@ -67,7 +68,7 @@ def applications_of(user: User) -> list[dict]:
 
 def merchant_for_supervisor(user: User, pk, *, for_update: bool = False) -> Merchant:
     """A merchant whose region is in the supervisor's jurisdiction, else 404."""
-    qs = Merchant.objects.filter(region__path__startswith=user.council.path).select_related("region")
+    qs = Merchant.objects.in_jurisdiction(user.council).select_related("region")
     if for_update:
         qs = qs.select_for_update(of=("self",))
     return _get(qs, pk)
@@ -76,7 +77,7 @@ def merchant_for_supervisor(user: User, pk, *, for_update: bool = False) -> Merc
 def merchants_for_supervisor(user: User, *, status: str = "", q: str = "") -> QuerySet[Merchant]:
     """Applications and merchants of the supervisor's jurisdiction, applications first."""
     qs = (
-        Merchant.objects.filter(region__path__startswith=user.council.path)
+        Merchant.objects.in_jurisdiction(user.council)
         .select_related("region", "applicant__user")
         .order_by("-created_at", "-id")
     )
@@ -90,10 +91,7 @@ def merchants_for_supervisor(user: User, *, status: str = "", q: str = "") -> Qu
 
 def status_counts_for_supervisor(user: User) -> dict[str, int]:
     found = dict(
-        Merchant.objects.filter(region__path__startswith=user.council.path)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .order_by()
+        Merchant.objects.in_jurisdiction(user.council).values_list("status").annotate(n=Count("id")).order_by()
     )
     return {s: found.get(s, 0) for s in MerchantStatus.values}
 
@@ -107,7 +105,7 @@ def violation_for_supervisor(user: User, pk, *, for_update: bool = False) -> Vio
 
 
 def violations_for_staff(user: User, *, status: str = "") -> QuerySet[Violation]:
-    qs = Violation.objects.filter(complaint__council_path__startswith=user.council.path).select_related(
+    qs = Violation.objects.filter(jurisdiction_q(user.council, "complaint__council_path")).select_related(
         "complaint", "merchant", "reported_by", "decided_by"
     )
     if status in ViolationStatus.values:
@@ -118,7 +116,7 @@ def violations_for_staff(user: User, *, status: str = "") -> QuerySet[Violation]
 def contact_reveals_for_staff(user: User) -> QuerySet[ContactReveal]:
     """The phone-reveal access log of the staff member's jurisdiction, newest first."""
     return (
-        ContactReveal.objects.filter(complaint__council_path__startswith=user.council.path)
+        ContactReveal.objects.filter(jurisdiction_q(user.council, "complaint__council_path"))
         .select_related("complaint", "merchant", "user")
         .order_by("-created_at", "-id")
     )

@@ -6,7 +6,8 @@ import datetime
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from complaints.access import jurisdiction_filter, mask_name, mask_phone
+from complaints.access import mask_name, mask_phone
+from complaints.models import jurisdiction_q
 
 from .models import Channel, NoticeStatus, Notification
 
@@ -36,7 +37,7 @@ def staff_notices(user) -> QuerySet[Notification]:
     if not (user.is_authenticated and user.is_council_staff):
         return Notification.objects.none()
     return Notification.objects.filter(complaint__isnull=False).filter(
-        jurisdiction_filter(user, "complaint__council_path")
+        jurisdiction_q(user.council, "complaint__council_path")
     )
 
 

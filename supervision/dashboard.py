@@ -24,11 +24,10 @@ from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
 from accounts.models import Council
-from complaints.access import jurisdiction_filter
 from complaints.filters import day_end, day_start
-from complaints.models import OPEN_STATUSES, Category, Complaint, Outcome, Status
+from complaints.models import OPEN_STATUSES, Category, Complaint, Outcome, Status, jurisdiction_q, overdue_q
 
-from .selectors import DUE_SOON, overdue_q
+from .selectors import DUE_SOON
 from .targets import Targets, targets_for
 
 TOP_MERCHANTS = 10
@@ -51,7 +50,7 @@ class Scope:
             object.__setattr__(self, "jurisdiction", self.council)
 
     def cases(self) -> QuerySet[Complaint]:
-        cases = Complaint.objects.filter(council_path__startswith=self.council.path)
+        cases = Complaint.objects.in_jurisdiction(self.council)
         if self.filed_after:
             cases = cases.filter(filed_at__gte=day_start(self.filed_after))
         if self.filed_before:
@@ -70,7 +69,7 @@ def scope_for(user, *, region: Council | None = None, filed_after=None, filed_be
 
 def jurisdiction_councils(user) -> QuerySet[Council]:
     """The councils a staff member may choose as a region: theirs and every one below it."""
-    return Council.objects.filter(jurisdiction_filter(user, field="path")).order_by("path")
+    return Council.objects.filter(jurisdiction_q(user.council, field="path")).order_by("path")
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -192,7 +191,7 @@ def top_merchants(scope: Scope, now: datetime.datetime, *, by: str) -> list[dict
 def overdue_cases(scope: Scope, now: datetime.datetime, limit: int = 20) -> QuerySet[Complaint]:
     return (
         scope.cases()
-        .filter(overdue_q(now))
+        .overdue(now)
         .select_related("merchant", "council")
         .order_by(F("due_at").asc(nulls_first=True), "pk")[:limit]
     )

@@ -8,8 +8,8 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from complaints.access import complaints_visible_to, jurisdiction_filter
-from complaints.models import OPEN_STATUSES, Complaint, Outcome, Status
+from complaints.access import complaints_visible_to
+from complaints.models import Complaint, Outcome, Status
 from merchants import selectors as merchant_selectors
 from merchants.models import Merchant, MerchantStatus
 
@@ -25,12 +25,6 @@ logger = logging.getLogger(__name__)
 
 def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
-
-
-def overdue_q(now: datetime.datetime | None = None) -> Q:
-    """An open case past its deadline, or one the deadline job marked overdue."""
-    now = now or timezone.now()
-    return Q(status__in=OPEN_STATUSES) & (Q(due_at__lt=now) | Q(is_overdue=True))
 
 
 def _outcome_counts(cases: QuerySet[Complaint]) -> dict[str, int]:
@@ -118,4 +112,4 @@ def staff_queue(user) -> QuerySet[Complaint]:
 
 def jurisdiction_merchants(user) -> QuerySet[Merchant]:
     """Merchants whose region lies in the staff member's jurisdiction."""
-    return Merchant.objects.filter(jurisdiction_filter(user, field="region__path")).order_by("name", "pk")
+    return Merchant.objects.in_jurisdiction(user.council).order_by("name", "pk")

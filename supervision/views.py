@@ -67,8 +67,6 @@ def queue(request):
     now = timezone.now()
     for case in page:
         _decorate(case, now)
-    filters = request.GET.copy()
-    filters.pop("page", None)
     return render(
         request,
         "supervision/queue.html",
@@ -77,7 +75,6 @@ def queue(request):
             "page": page,
             "is_filtered": bool(request.GET.keys() - {"page"}),
             "council": user.council,
-            "export_query": filters.urlencode(),
             "may_export": user.role == Role.SUPERVISOR,
             "priority_rules": rule_explanations(),
         },

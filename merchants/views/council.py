@@ -22,6 +22,7 @@ from ..models import MerchantStatus, ViolationStatus
 from .common import add_form_errors, forbidden
 
 PAGE_SIZE = 25
+REVEALS_PAGE_SIZE = 50
 
 DECISION_LABELS = {
     "approve": gettext_lazy("Approve the enrolment"),
@@ -216,5 +217,7 @@ def violation_decide(request, pk: int):
 @staff_required
 @require_GET
 def contact_log(request):
-    page = Paginator(selectors.contact_reveals_for_staff(request.user), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.contact_reveals_for_staff(request.user), REVEALS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "merchants/contact_log.html", {"council": request.user.council, "page": page})
