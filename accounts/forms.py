@@ -6,6 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from mediation.errors import InvalidInput
+from mediation.forms import DomainErrorsMixin
 from mediation.text import TextField
 
 from .services import normalise_phone
@@ -44,21 +45,7 @@ class CodeField(forms.CharField):
         super().__init__(**kwargs)
 
 
-class DomainErrorsMixin:
-    """Show a service's InvalidInput on the fields it names."""
-
-    def add_domain_error(self, exc) -> None:
-        placed = False
-        for field, messages in (getattr(exc, "fields", None) or {}).items():
-            target = field if field in self.fields else None
-            for message in messages:
-                self.add_error(target, str(message))
-                placed = True
-        if not placed:
-            self.add_error(None, str(exc.message))
-
-
-class PhoneForm(forms.Form):
+class PhoneForm(DomainErrorsMixin, forms.Form):
     """Step one of sign-up, and of logging in with a code: the number to send a code to."""
 
     phone = PhoneField()

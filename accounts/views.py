@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mediation.errors import DomainError, InvalidInput, Throttled, WrongState
+from mediation.forms import DomainErrorsMixin
 from mediation.security import check_password_attempt
 from mediation.web import client_ip
 
@@ -173,7 +174,7 @@ def code_login(request):
 # --- personal data (accounts/privacy.py) ----------------------------------------------
 
 
-class DeleteAccountForm(forms.Form):
+class DeleteAccountForm(DomainErrorsMixin, forms.Form):
     password = forms.CharField(
         label=_lazy("Your password, to confirm"),
         strip=False,
@@ -226,11 +227,7 @@ def my_delete(request):
             messages.error(request, exc.message)
             status = 409
         except DomainError as exc:
-            for field, errors in exc.fields.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-            if not exc.fields:
-                form.add_error(None, exc.message)
+            form.add_domain_error(exc)
         else:
             logout(request)
             messages.success(request, _("Your account has been deleted."))

@@ -73,6 +73,31 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
 
+def mask_email(address: str) -> str:
+    """l***@council.example: the first letter and the domain, never the length of the rest."""
+    local, at, domain = (address or "").strip().partition("@")
+    if not at:
+        return mask_name(local)
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_address(channel: str, address: str) -> str:
+    """A notice's address as staff, the API and the timeline show it (139****0001, l***@council.example).
+
+    `channel` is a notifications Channel value; compared as text so this layer needs nothing
+    from notifications."""
+    if channel == "email" or "@" in (address or ""):
+        return mask_email(address)
+    return mask_phone(address)
+
+
+def masked_recipient(notice) -> str:
+    """Who a notice went to: its masked address, or the person's name for an in-app notice."""
+    if notice.address:
+        return mask_address(notice.channel, notice.address)
+    return notice.recipient.display_name if notice.recipient_id else ""
+
+
 @dataclass(frozen=True)
 class ConsumerContact:
     name: str

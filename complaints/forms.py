@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Council
 from accounts.selectors import mediators_for
+from mediation.forms import DomainErrorsMixin
 from mediation.text import TextField
 from merchants.models import Merchant, MerchantStatus
 
@@ -85,7 +86,7 @@ class RegionChoiceField(forms.ModelChoiceField):
         return "\u2003" * depth + obj.name
 
 
-class ComplaintForm(forms.Form):
+class ComplaintForm(DomainErrorsMixin, forms.Form):
     merchant = MerchantChoiceField(
         label=_("Merchant"),
         queryset=Merchant.objects.none(),
@@ -290,7 +291,7 @@ def _message(label=None, required=True, help_text=""):
     )
 
 
-class ActionForm(forms.Form):
+class ActionForm(DomainErrorsMixin, forms.Form):
     """One case action. `payload()` is what complaints.workflow.perform takes."""
 
     submit_label = _("Send")
@@ -305,15 +306,6 @@ class ActionForm(forms.Form):
     def extra_steps(self) -> list[tuple[str, dict]]:
         """Further actions the same submission performs after this one, in the same transaction."""
         return []
-
-    def add_domain_error(self, exc) -> None:
-        placed = False
-        for field, messages in (getattr(exc, "fields", None) or {}).items():
-            for message in messages:
-                self.add_error(field if field in self.fields else None, str(message))
-                placed = True
-        if not placed:
-            self.add_error(None, str(exc.message))
 
 
 class RespondForm(ActionForm):

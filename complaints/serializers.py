@@ -182,12 +182,7 @@ class NoticeSerializer(serializers.Serializer):
     delivered_at = serializers.DateTimeField(allow_null=True)
 
     def get_recipient(self, notice) -> str:
-        if notice.channel == "sms":
-            return access.mask_phone(notice.address)
-        if notice.channel == "email":
-            local, _at, domain = notice.address.partition("@")
-            return f"{access.mask_name(local)}@{domain}" if domain else access.mask_name(local)
-        return notice.recipient.display_name if notice.recipient_id else ""
+        return access.masked_recipient(notice)
 
 
 class ComplaintDetailSerializer(ComplaintSerializer):

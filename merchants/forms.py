@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Council
 from mediation.errors import InvalidInput
+from mediation.forms import DomainErrorsMixin
 from mediation.text import TextField
 
 from . import services
@@ -30,7 +31,7 @@ def _domain_check(clean, value, field: str):
         raise forms.ValidationError(exc.fields.get(field) or [str(exc.message)]) from None
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(DomainErrorsMixin, forms.Form):
     name = TextField(label=_("Registered name of the merchant"), max_length=200)
     uscc = forms.CharField(
         label=_("Unified social credit code"),
@@ -73,7 +74,7 @@ class ApplicationForm(forms.Form):
         return _domain_check(services.clean_notice_phones, parts, "notice_phones")
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(DomainErrorsMixin, forms.Form):
     """A supervisor's decision on a merchant; the reason is required to refuse."""
 
     reason = TextField(
@@ -99,7 +100,7 @@ class MerchantReviewFilter(forms.Form):
     q = TextField(label=_("Name or credit code"), max_length=100, required=False)
 
 
-class InviteAgentForm(forms.Form):
+class InviteAgentForm(DomainErrorsMixin, forms.Form):
     name = TextField(label=_("Agent's name"), max_length=100)
     phone = forms.CharField(
         label=_("Agent's mobile number"),

@@ -6,7 +6,6 @@ import datetime
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from complaints.access import mask_name, mask_phone
 from complaints.models import jurisdiction_q
 
 from .models import Channel, NoticeStatus, Notification
@@ -67,15 +66,3 @@ def failed_notices(user) -> QuerySet[Notification]:
         .select_related("complaint", "recipient")
         .order_by("-created_at", "-id")
     )
-
-
-def masked_recipient(notice: Notification) -> str:
-    """Who a notice went to, as staff and the timeline show it: 139****0001, l***@council.example,
-    or the person's name for an in-app notice."""
-    address = notice.address
-    if notice.channel == Channel.EMAIL and "@" in address:
-        local, _at, domain = address.partition("@")
-        return f"{mask_name(local)}@{domain}"
-    if address:
-        return mask_phone(address)
-    return notice.recipient.display_name if notice.recipient_id else ""

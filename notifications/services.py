@@ -377,10 +377,11 @@ def retry_notice(*, actor, notice_id) -> Notification:
     The row goes back to pending with its tries kept, so its history stays visible; the
     task is queued after commit. A notice that is no longer failed is left as it is.
     """
+    from complaints.access import masked_recipient
     from complaints.models import Visibility
     from complaints.timeline import append_event
 
-    from .selectors import masked_recipient, staff_notices
+    from .selectors import staff_notices
 
     if not actor.is_council_staff:
         raise NotAllowed(_("Only council staff send notices again."))
@@ -428,10 +429,9 @@ def record_receipts(receipts: list[Receipt]) -> int:
 
 @transaction.atomic
 def _record_receipt(receipt: Receipt) -> int:
+    from complaints.access import masked_recipient
     from complaints.models import Complaint, Visibility
     from complaints.timeline import append_event
-
-    from .selectors import masked_recipient
 
     status = DeliveryStatus.DELIVERED if receipt.delivered else DeliveryStatus.UNDELIVERED
     at = receipt.at or timezone.now()

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from complaints.access import masked_recipient
+
 from . import selectors, services
 from .forms import MarkReadForm
 from .models import NoticeStatus
@@ -72,7 +74,7 @@ def staff_overview(request):
             "case_number": notice.complaint.case_number,
             "event": event_name(notice.event),
             "channel": notice.get_channel_display(),
-            "recipient": selectors.masked_recipient(notice),
+            "recipient": masked_recipient(notice),
             "attempts": notice.attempts,
             "last_error": notice.last_error,
             "created_at": notice.created_at,

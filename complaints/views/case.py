@@ -159,25 +159,14 @@ def timeline_entries(user, complaint) -> list[dict]:
     return entries
 
 
-def _mask_address(address: str) -> str:
-    if "@" in address:
-        local, _sep, domain = address.partition("@")
-        return f"{local[:1]}***@{domain}"
-    return access.mask_phone(address)
-
-
 def notice_rows(complaint) -> list[dict]:
     rows = []
     for notice in complaint.notices.select_related("recipient").order_by("created_at", "id"):
-        if notice.address:
-            recipient = _mask_address(notice.address)
-        else:
-            recipient = notice.recipient.display_name if notice.recipient_id else ""
         rows.append(
             {
                 "event": event_name(notice.event),
                 "channel": notice.get_channel_display(),
-                "recipient": recipient,
+                "recipient": access.masked_recipient(notice),
                 "status": notice.get_status_display(),
                 "failed": notice.status == "failed",
                 "attempts": notice.attempts,

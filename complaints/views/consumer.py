@@ -66,11 +66,7 @@ def new(request):
         except DomainError as exc:
             if isinstance(exc, Throttled):
                 status, retry_after = 429, exc.retry_after
-            for field, errors in exc.fields.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, str(error))
-            if not exc.fields:
-                form.add_error(None, str(exc.message))
+            form.add_domain_error(exc)
         else:
             data = form.cleaned_data
             added = add_evidence_files(request, complaint, data["evidence"], data["evidence_kind"])

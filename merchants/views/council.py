@@ -19,7 +19,7 @@ from mediation.errors import DomainError, WrongState
 from .. import selectors, services
 from ..forms import DecisionForm, MerchantReviewFilter, ViolationDecisionForm, ViolationFilter
 from ..models import MerchantStatus, ViolationStatus
-from .common import add_form_errors, forbidden
+from .common import forbidden
 
 PAGE_SIZE = 25
 REVEALS_PAGE_SIZE = 50
@@ -152,7 +152,7 @@ def merchant_decide(request, pk: int, decision: str):
             )
             return _merchant_page(request, _merchant(request, pk), status=409)
         except DomainError as exc:
-            add_form_errors(form, exc)
+            form.add_domain_error(exc)
         else:
             messages.success(request, DONE[decision] % {"name": merchant.name})
             return redirect("merchants:council_detail", pk=merchant.pk)

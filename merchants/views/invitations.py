@@ -16,7 +16,7 @@ from mediation.errors import DomainError, NotAllowed, Throttled
 from mediation.web import client_ip
 
 from .. import selectors, services
-from .common import add_form_errors, forbidden
+from .common import forbidden
 
 BACKEND = "accounts.backends.PhoneOrUsernameBackend"
 # A number proved with an SMS code by a visitor without an account, kept in their session.
@@ -75,11 +75,11 @@ def _prove_number(request, phone_form) -> int | None:
     try:
         accounts.request_code(phone=phone_form.cleaned_data["phone"], ip=client_ip(request))
     except Throttled as exc:
-        add_form_errors(phone_form, exc)
+        phone_form.add_domain_error(exc)
         request._retry_after = exc.retry_after
         return 429
     except DomainError as exc:
-        add_form_errors(phone_form, exc)
+        phone_form.add_domain_error(exc)
         return 400
     # The same answer whether or not the number has an account.
     messages.success(request, _("We sent a 6-digit code by SMS. It is valid for 5 minutes."))
@@ -94,7 +94,7 @@ def _verify_code(request, code_form) -> int | None:
     try:
         phone = accounts.check_code(phone=code_form.cleaned_data["phone"], code=code_form.cleaned_data["code"])
     except DomainError as exc:
-        add_form_errors(code_form, exc)
+        code_form.add_domain_error(exc)
         return 400
     account = User.objects.filter(phone=phone, is_active=True).first()
     if account is not None:

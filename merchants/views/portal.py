@@ -22,7 +22,7 @@ from mediation.web import client_ip
 
 from .. import selectors, services
 from ..forms import AssignAgentForm, InviteAgentForm
-from .common import add_form_errors, forbidden
+from .common import forbidden
 from .public import indicator_rows
 
 PAGE_SIZE = 25
@@ -112,7 +112,7 @@ def team(request):
             try:
                 invitation = services.invite_agent(owner=owner, **form.cleaned_data)
             except DomainError as exc:
-                add_form_errors(form, exc)
+                form.add_domain_error(exc)
                 if isinstance(exc, Throttled):
                     status, retry_after = 429, exc.retry_after
             else:

@@ -13,7 +13,7 @@ from mediation.errors import DomainError
 
 from .. import selectors, services
 from ..forms import ApplicationForm, MerchantSearchForm
-from .common import add_form_errors, forbidden
+from .common import forbidden
 
 PAGE_SIZE = 25
 
@@ -119,7 +119,7 @@ def apply(request):
         try:
             merchant = services.apply_for_enrolment(applicant=user, **form.cleaned_data)
         except DomainError as exc:
-            add_form_errors(form, exc)
+            form.add_domain_error(exc)
         else:
             messages.success(
                 request,
