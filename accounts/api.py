@@ -5,19 +5,18 @@ from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth.signals import user_logged_in
 from django.utils import translation
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from mediation.errors import InvalidInput, Throttled
-from mediation.security import check_password_attempt, retry_after_seconds
 from mediation.web import client_ip
 
-from . import privacy, services
+from . import services
+from .security import check_password_attempt, retry_after_seconds
 from .serializers import (
     DetailSerializer,
     MeSerializer,
@@ -136,7 +135,7 @@ class TokenView(APIView):
         else:
             credentials = {"username": data["username"]}
         # The Django request, so django-axes counts the attempt and its middleware answers a
-        # locked-out login with 429 (mediation.security.lockout_response).
+        # locked-out login with 429 (accounts.security.lockout_response).
         user = authenticate(request._request, password=data["password"], **credentials) if credentials else None
         if user is None:
             if getattr(request._request, "axes_locked_out", False):
@@ -149,41 +148,6 @@ class MeView(APIView):
     @extend_schema(operation_id="auth_me", responses={200: MeSerializer})
     def get(self, request):
         return Response(MeSerializer(request.user).data)
-
-
-class DeleteAccountSerializer(serializers.Serializer):
-    password = serializers.CharField(max_length=200, trim_whitespace=False)
-
-
-class MyDataView(APIView):
-    """GET /api/v1/me/data/: everything held about the consumer (accounts/privacy.py)."""
-
-    @extend_schema(operation_id="me_data", responses={200: OpenApiTypes.OBJECT, 403: OpenApiResponse()})
-    def get(self, request):
-        return Response(privacy.export_personal_data(user=request.user))
-
-
-class MyDeleteView(APIView):
-    """POST /api/v1/me/delete/ {"password"}: anonymise the consumer's account; 409 while a case is open."""
-
-    @extend_schema(
-        operation_id="me_delete",
-        request=DeleteAccountSerializer,
-        responses={
-            204: None,
-            400: OpenApiResponse(description="Wrong password"),
-            403: OpenApiResponse(description="Consumers only"),
-            409: OpenApiResponse(description="A complaint is open"),
-        },
-    )
-    def post(self, request):
-        serializer = DeleteAccountSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        password = serializer.validated_data["password"]
-        # A wrong password here is a guess like a login's, and counts towards the same lockout.
-        check_password_attempt(request._request, user=request.user, password=password)
-        privacy.delete_account(user=request.user, password=password)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class PasswordChangeView(APIView):

@@ -106,7 +106,7 @@ class LoginForm(AuthenticationForm):
 
 class PasswordChangeForm(DomainErrorsMixin, auth_forms.PasswordChangeForm):
     """Old password, new password twice, with Django's checks of the new one. The view checks the
-    old one (mediation.security.check_password_attempt), so a wrong one counts towards the lockout."""
+    old one (accounts.security.check_password_attempt), so a wrong one counts towards the lockout."""
 
     def clean_old_password(self):
         return self.cleaned_data["old_password"]

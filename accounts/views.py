@@ -1,28 +1,24 @@
 """Sign-up and login pages, the password pages. The work is done by accounts.services."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mediation.errors import DomainError, InvalidInput, Throttled, WrongState
-from mediation.forms import DomainErrorsMixin
-from mediation.security import check_password_attempt
+from mediation.errors import InvalidInput, Throttled
 from mediation.web import client_ip
 
-from . import privacy, services
+from . import services
 from .api import LoginThrottle
 from .forms import CodeLoginForm, LoginForm, PasswordChangeForm, PasswordResetForm, PhoneForm, SignupForm
+from .security import check_password_attempt
 
 BACKEND = "accounts.backends.PhoneOrUsernameBackend"
 SIGNUP_PHONE = "signup_phone"
@@ -169,70 +165,6 @@ def code_login(request):
             return redirect(next_url or "home")
     context = {"form": form, "next": next_url}
     return render(request, "accounts/code_login.html", context, status=400 if form.errors else 200)
-
-
-# --- personal data (accounts/privacy.py) ----------------------------------------------
-
-
-class DeleteAccountForm(DomainErrorsMixin, forms.Form):
-    password = forms.CharField(
-        label=_lazy("Your password, to confirm"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-
-
-def _consumer_only(request):
-    message = _("This page is for consumers.")
-    return render(request, "forbidden.html", {"message": message}, status=403)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def my_data(request):
-    """GET: what the consumer may do with their data; POST: their data as a JSON download."""
-    if not request.user.is_consumer:
-        return _consumer_only(request)
-    if request.method == "POST":
-        data = privacy.export_personal_data(user=request.user)
-        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
-        response["Content-Disposition"] = 'attachment; filename="my-data.json"'
-        response["Cache-Control"] = "private, no-store"
-        return response
-    form = DeleteAccountForm()
-    return render(request, "accounts/data.html", _data_context(request, form))
-
-
-def _data_context(request, form) -> dict:
-    return {"form": form, "refusal": privacy.deletion_refusal(request.user)}
-
-
-@login_required
-@sensitive_post_parameters("password")
-@require_POST
-def my_delete(request):
-    if not request.user.is_consumer:
-        return _consumer_only(request)
-    form = DeleteAccountForm(request.POST)
-    status = 400
-    if form.is_valid():
-        try:
-            # A wrong password here is a guess like a login's, and counts towards the same lockout.
-            check_password_attempt(request, user=request.user, password=form.cleaned_data["password"])
-            privacy.delete_account(user=request.user, password=form.cleaned_data["password"])
-        except Throttled as exc:
-            form.add_error(None, exc.message)
-            status = 429
-        except WrongState as exc:
-            messages.error(request, exc.message)
-            status = 409
-        except DomainError as exc:
-            form.add_domain_error(exc)
-        else:
-            logout(request)
-            messages.success(request, _("Your account has been deleted."))
-            return redirect("home")
-    return render(request, "accounts/data.html", _data_context(request, form), status=status)
 
 
 # --- password and devices -------------------------------------------------------------

@@ -4,7 +4,6 @@ import ipaddress
 
 from django.utils import timezone
 
-from accounts.models import STAFF_ROLES
 from mediation.web import client_ip
 
 from .context import USER_AGENT_LENGTH, current_client
@@ -56,7 +55,7 @@ def record(
 
 def record_staff_login(sender, request, user, **kwargs) -> None:
     """user_logged_in receiver: council staff logins are audited (pages and API tokens)."""
-    if user.role not in STAFF_ROLES:
+    if not user.is_council_staff:
         return
     ip = user_agent = None
     if request is not None:

@@ -5,7 +5,7 @@ Interface (the orchestrator, bench/run.sh, calls the first two):
     .venv/bin/python bench/filing_load.py --prepare [--consumers 3000] [--merchants 200]
         Migrates DATABASE_URL (never flushes it) and adds what the load needs when missing:
         consumers "filing-bench-NNNNN" with API tokens, and, when the database has no enrolled
-        merchant with notice phones (bench/load_data.py loads thousands), a council tree with
+        merchant with notice phones (bench/load_data/ loads thousands), a council tree with
         enrolled merchants. Safe to run again.
 
     .venv/bin/python bench/filing_load.py --url http://127.0.0.1:8100 --seconds 30 --concurrency 8 \

@@ -1,7 +1,7 @@
 """Filing-to-SMS latency: from a filing's commit to its SMS leaving the Celery worker.
 
 Files complaints against an enrolled merchant at a steady rate through
-`workflow.file_complaint` (in filer threads of this process), while a real Celery worker
+`filing.file_complaint` (in filer threads of this process), while a real Celery worker
 (`celery -A mediation worker -Q celery,notices`) on PostgreSQL and Redis sends the notices
 through bench/timing_backend.py, which logs when each SMS leaves. The commit time is taken
 by an on-commit callback registered before the filing's own, so it is the moment right
@@ -138,13 +138,13 @@ def file_one(world: World, n: int) -> tuple[str, float]:
     """File a complaint; return its case number and the moment its transaction committed."""
     from django.db import transaction
 
-    from complaints import workflow
+    from complaints import filing
 
     committed: list[float] = []
     with transaction.atomic():
         # Registered before the filing's own callback (which publishes the send task), so it runs first.
         transaction.on_commit(lambda: committed.append(time.time()))
-        complaint = workflow.file_complaint(
+        complaint = filing.file_complaint(
             consumer=world.consumers[n % len(world.consumers)],
             merchant=world.merchant,
             category="quality",
@@ -240,7 +240,7 @@ def write_results(out: Path, results: dict) -> None:
         "",
         f"Run {results['started']}; worker `celery -A mediation worker -Q celery,notices -c {results['concurrency']}` "
         f"(prefork) on PostgreSQL and Redis; {results['filers']} filing threads in the benchmark's own process call "
-        "`workflow.file_complaint`; the SMS backend (bench/timing_backend.py) records when each text leaves. "
+        "`filing.file_complaint`; the SMS backend (bench/timing_backend.py) records when each text leaves. "
         "Missing: no SMS within 2 minutes; doubled: more than one SMS for a filing.",
         "",
         "| filings/s | filed | achieved/s | SMS sent | missing | doubled | p50 ms | p95 ms | p99 ms | max ms |",

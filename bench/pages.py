@@ -4,7 +4,7 @@ the public statistics and the merchant inbox, as their users see them over HTTP.
     .venv/bin/python bench/pages.py --url http://127.0.0.1:8100 --out bench/results/parts/pages.json
 
 Logs in through the login form (CSRF token from the page, as a browser does) as the users
-bench/load_data.py creates: `bench-district`, `bench-city` and `bench-province` (supervisors
+bench/load_data/ creates: `bench-district`, `bench-city` and `bench-province` (supervisors
 of a district, a city and the province), and `bench-owner` (a merchant owner). A wrong
 password is never retried: django-axes locks a login after 5 failures.
 
@@ -150,7 +150,7 @@ def parameters(database_url: str) -> dict:
         cursor.execute("SELECT username FROM accounts_user WHERE username = ANY(%s)", [[*STAFF.values(), OWNER]])
         missing = {*STAFF.values(), OWNER} - {row[0] for row in cursor.fetchall()}
         if missing:
-            raise SystemExit(f"users missing (load the data with bench/load_data.py first): {sorted(missing)}")
+            raise SystemExit(f"users missing (load the data with `python -m bench.load_data` first): {sorted(missing)}")
         cursor.execute("SELECT count(*), max(filed_at) FROM complaints_complaint")
         complaints, last_filed = cursor.fetchone()
         if not complaints:

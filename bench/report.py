@@ -5,7 +5,7 @@
 
 Reads the parts a run wrote to bench/results/parts/ (bench/run.sh writes them all):
 
-    load.json            bench/load_data.py: the data loaded
+    load.json            bench/load_data/: the data loaded
     filings.json         bench/filing_load.py: filings through the API (throughput, latency)
     pgbench.json         bench/db_limit.py: pgbench doing a filing's inserts (the database's limit)
     peer.json            bench/peer/: django-helpdesk creating tickets (the peer)
@@ -207,7 +207,7 @@ def memory_rows(table: Table, memory: dict | None) -> None:
 
 def load_rows(table: Table, load: dict | None) -> None:
     if not load:
-        table.missing("load", "complaints loaded (bench/load_data.py)")
+        table.missing("load", "complaints loaded (bench/load_data)")
         return
     rows = load.get("rows") or {}
     seconds = load.get("total_seconds")
@@ -227,7 +227,7 @@ def load_rows(table: Table, load: dict | None) -> None:
         problems.append("timeline chain problems")
     if problems:
         value += "; **" + ", ".join(problems) + "**"
-    table.add("load", "data loaded (bench/load_data.py)", value)
+    table.add("load", "data loaded (bench/load_data)", value)
 
 
 def build(parts: dict, machine: dict) -> dict:

@@ -6,7 +6,7 @@
 #   bash bench/run.sh year             # only the year in a day (bench/results/year_in_a_day.*)
 #
 # The steps of `full` run alone too, each writing its part to bench/results/parts/:
-#   load      load COMPLAINTS complaints into DATABASE_URL (bench/load_data.py)
+#   load      load COMPLAINTS complaints into DATABASE_URL (bench/load_data/)
 #   web       start gunicorn and a Celery worker on it, then the filing load, the page timings and
 #             peak memory (parts filings, pages, memory), and stop them
 #   notices   filing-to-SMS latency at 50 filings/s, on a database of its own
@@ -127,7 +127,7 @@ check_bench_database() {
 
 # --- the steps ---------------------------------------------------------------------------
 
-# bench/load_data.py writes bench/results/load.json; the part is that file, marked "reused"
+# bench/load_data/ writes bench/results/load.json; the part is that file, marked "reused"
 # when SKIP_LOAD=1, if it describes the database in DATABASE_URL (else there is no load part).
 load_part() {
     "$PY" - "$DATABASE_URL" "$PARTS/load.json" "${SKIP_LOAD:-0}" <<'EOF'
@@ -152,7 +152,7 @@ load_step() {
     else
         echo "loading $COMPLAINTS complaints into $DATABASE_URL"
         # shellcheck disable=SC2086 # options are words
-        "$PY" bench/load_data.py --complaints "$COMPLAINTS" ${LOAD_ARGS:-}
+        "$PY" -m bench.load_data --complaints "$COMPLAINTS" ${LOAD_ARGS:-}
     fi
     load_part
 }
@@ -277,7 +277,7 @@ full() {
     "$PY" bench/report.py --describe-machine --parts "$PARTS"
     echo "full benchmark: $DATABASE_URL ($COMPLAINTS complaints$([ "${SKIP_LOAD:-0}" = 1 ] && echo ", reused")), " \
         "server $URL, Redis $REDIS_URL; logs in $WORK"
-    step "load (bench/load_data.py)" load_step
+    step "load (bench/load_data)" load_step
     step "migrate and collect static files" static_step
     step "prepare the filing load (bench/filing_load.py --prepare)" prepare_filings_step
     step "web: server, filings, pages, memory" web_step

@@ -1,4 +1,4 @@
-"""A year in a day, at bench size: bench/simulation.py with more complaints, on PostgreSQL.
+"""A year in a day, at bench size: tests/simulation/simulator.py with more complaints, on PostgreSQL.
 
     .venv/bin/python bench/year_in_a_day.py --complaints 20000 --seed 315
 
@@ -48,7 +48,7 @@ def write_results(out: Path, results: dict) -> None:
         "# A year in a day",
         "",
         f"{r['complaints']} complaints filed over {r['days']} simulated days from {r['start'][:10]}, the deadline job "
-        f"every {r['interval_hours']:g} h, seed {r['seed']} (bench/year_in_a_day.py, bench/simulation.py). "
+        f"every {r['interval_hours']:g} h, seed {r['seed']} (bench/year_in_a_day.py, tests/simulation/simulator.py). "
         f"Wall time {r['wall_seconds']:.0f} s ({r['wall_seconds'] / 60:.1f} min) on PostgreSQL, "
         f"run {r['finished']}.",
         "",
@@ -101,8 +101,8 @@ def main() -> None:
     settings.DEBUG = False  # no query log kept in memory
     from django.db import connection
 
-    from bench.simulation import Config, Simulation
     from mediation.celery import app
+    from tests.simulation.simulator import Config, Simulation
 
     app.conf.task_always_eager = True
     ensure_bench_database(flush=True)

@@ -120,7 +120,7 @@ def phone_reveal_refusal(user, complaint: Complaint) -> str:
     """Why this user may not reveal the consumer's full phone on this case ("" when they may).
 
     Only staff of the case's merchant reveal, and only where the consumer consented to share
-    their contact details (merchants.services.reveal_consumer_phone logs each reveal).
+    their contact details (complaints.team.reveal_consumer_phone logs each reveal).
     """
     if not (user.is_merchant_user and complaint.merchant_id and complaint.merchant_id == user.merchant_id):
         return _("Only the merchant's staff reveal a consumer's phone number.")

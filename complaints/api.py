@@ -1,7 +1,8 @@
 """Complaints API (API.md "Complaints"): file, list, read, act, and evidence.
 
 Every case is reached through complaints.access; every change goes through
-complaints.workflow or complaints.services. Domain errors become 400/403/404/409/413/415
+complaints.filing, complaints.workflow or complaints.services. The action endpoints, one per
+action of complaints/actions.py, take the body its declaration names. Domain errors become 400/403/404/409/413/415
 in mediation.api.exception_handler.
 """
 
@@ -11,19 +12,18 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mediation.api import CaseListPagination
-from mediation.errors import NotAllowed
+from accounts.gates import IsConsumer
+from mediation.api import AnyAccept, CaseListPagination
 from mediation.web import file_response
 
-from . import access, services, workflow
+from . import access, filing, services, workflow
+from .actions import ACTIONS
 from .filters import ComplaintFilter
 from .serializers import (
-    ACTION_SERIALIZERS,
     ComplaintCreateSerializer,
     ComplaintDetailSerializer,
     ComplaintSerializer,
@@ -54,6 +54,11 @@ class ComplaintListView(generics.ListAPIView):
     filterset_class = ComplaintFilter
     pagination_class = CaseListPagination
 
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [IsConsumer()]  # only consumers file
+        return super().get_permissions()
+
     def get_queryset(self):
         return (
             access.complaints_visible_to(self.request.user)
@@ -67,11 +72,9 @@ class ComplaintListView(generics.ListAPIView):
         responses={201: ComplaintDetailSerializer, 403: OpenApiResponse(description="Consumers only")},
     )
     def post(self, request):
-        if not request.user.is_consumer:
-            raise NotAllowed(_("Only consumers file complaints."))
         serializer = ComplaintCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        complaint = workflow.file_complaint(consumer=request.user, **serializer.validated_data)
+        complaint = filing.file_complaint(consumer=request.user, **serializer.validated_data)
         complaint = access.get_complaint_for(request.user, complaint.pk)
         return detail_response(request, complaint, status.HTTP_201_CREATED)
 
@@ -85,6 +88,8 @@ class ContactPreviewSerializer(serializers.Serializer):
 class ContactPreviewView(APIView):
     """Before filing: exactly what the merchant's staff will see of the consumer (SPEC, issue 5 item 10)."""
 
+    permission_classes = [IsConsumer]
+
     @extend_schema(
         operation_id="complaints_preview_contact",
         parameters=[
@@ -96,8 +101,6 @@ class ContactPreviewView(APIView):
     )
     def get(self, request):
         user = request.user
-        if not user.is_consumer:
-            raise NotAllowed(_("Only consumers file complaints."))
         share = request.query_params.get("share_contact", "").lower() in ("1", "true", "yes", "on")
         # What an agent sees (always masked); an owner sees the full contact only with consent.
         if share:
@@ -126,7 +129,7 @@ class ComplaintActionView(APIView):
         # Who before what: 404, then 403 and 409, and only then the body (400).
         complaint = access.get_complaint_for(request.user, pk)
         workflow.check_may(request.user, complaint, self.action_name)
-        serializer = ACTION_SERIALIZERS[self.action_name](data=request.data)
+        serializer = ACTIONS[self.action_name].serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         workflow.perform(
             actor=request.user, complaint_id=complaint.pk, action=self.action_name, **serializer.validated_data
@@ -147,14 +150,14 @@ def _action_view(name: str) -> type[ComplaintActionView]:
     view = type(f"Complaint{name.title().replace('_', '')}View", (ComplaintActionView,), {"action_name": name})
     schema = extend_schema(
         operation_id=f"complaints_{name}",
-        summary=str(workflow.ACTIONS[name].label),
-        request=ACTION_SERIALIZERS[name],
+        summary=str(ACTIONS[name].label),
+        request=ACTIONS[name].serializer,
         responses=_ACTION_RESPONSES,
     )
     return extend_schema_view(post=schema)(view)
 
 
-ACTION_VIEWS: dict[str, type[ComplaintActionView]] = {name: _action_view(name) for name in ACTION_SERIALIZERS}
+ACTION_VIEWS: dict[str, type[ComplaintActionView]] = {name: _action_view(name) for name in ACTIONS}
 
 
 class EvidenceUploadView(APIView):
@@ -192,18 +195,8 @@ class EvidenceUploadView(APIView):
         return Response(EvidenceSerializer(evidence, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
-class _AnyAccept(BaseContentNegotiation):
-    """The file is sent whatever the client accepts; errors are JSON."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
 class EvidenceFileView(APIView):
-    content_negotiation_class = _AnyAccept
+    content_negotiation_class = AnyAccept
 
     @extend_schema(
         operation_id="complaints_evidence_retrieve",

@@ -30,11 +30,12 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from rest_framework.views import APIView
 
 from audit.services import record
+from mediation.api import AnyAccept
 
 from . import access
-from .api import _AnyAccept
 from .integrity import verify_chain
 from .models import Category, Channel, Complaint, Outcome, Remedy, Status
+from .presenters import timeline_entries
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -119,8 +120,6 @@ def _evidence(complaint: Complaint) -> list:
 
 
 def _timeline(viewer, complaint: Complaint) -> list:
-    from .views.case import timeline_entries  # the labels the case page shows
-
     flow = [_p(_("Timeline"), _H2)]
     for entry in timeline_entries(viewer, complaint):
         heading = f"{_when(entry['at'])} · {entry['label']} · {entry['actor']}"
@@ -215,7 +214,7 @@ def bundle_page(request, pk: int) -> HttpResponse:
 class BundleView(APIView):
     """GET /api/v1/complaints/{id}/bundle.pdf."""
 
-    content_negotiation_class = _AnyAccept
+    content_negotiation_class = AnyAccept
 
     @extend_schema(operation_id="complaints_bundle_retrieve", responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):

@@ -2,7 +2,7 @@
 
 An event is *altered* when its content no longer gives its stored hash, and the chain is
 *broken* when an event does not point at the hash of the event before it (an event was
-removed, inserted or reordered). Events redacted at a consumer's request (accounts/privacy.py)
+removed, inserted or reordered). Events redacted at a consumer's request (privacy/services.py)
 keep their original hash: they count as redacted, not altered, when a later redaction event
 of the same case (itself hashed) names them and their message is the redaction text.
 """
@@ -14,10 +14,10 @@ from itertools import groupby
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .models import Complaint, ComplaintEvent
+from .models import Complaint, ComplaintEvent, EventKind
 from .timeline import event_digest
 
-REDACTION_KIND = "consumer_data_removed"
+REDACTION_KIND = EventKind.CONSUMER_DATA_REMOVED
 REDACTED_MESSAGE = "[removed at the consumer's request]"
 
 PROBLEMS = {

@@ -256,11 +256,59 @@ class Visibility(models.TextChoices):
     MERCHANT_STAFF = "merchant_staff", _("Merchant and council only")
 
 
+class EventKind(models.TextChoices):
+    """What a timeline event records; each label is what the timeline shows people.
+
+    The values are stored and hashed into each case's chain (complaints/timeline.py): a value
+    never changes. A member's name may say better what happened than its stored value does.
+    """
+
+    FILED = "filed", _("Complaint filed")
+    RESPONDED = "responded", _("The merchant answered")
+    ACCEPTED = "accepted", _("The consumer accepted the offer")
+    # The consumer's `reject` action: the merchant is asked again (notice "asked_again").
+    ASKED_AGAIN = "rejected", _("The consumer asked the merchant again")
+    MEDIATION_REQUESTED = "mediation_requested", _("The consumer asked the council to mediate")
+    WITHDRAWN = "withdrawn", _("The consumer withdrew the complaint")
+    MESSAGE = "message", _("Message")
+    REVIEW_ACCEPTED = "review_accepted", _("The council accepted the complaint for mediation")
+    REVIEW_REJECTED = "review_rejected", _("The council rejected the complaint")
+    MEDIATOR_ASSIGNED = "mediator_assigned", _("A mediator was assigned")
+    AGREEMENT_RECORDED = "agreement_recorded", _("The mediator recorded an agreement")
+    MEDIATION_FAILED = "mediation_failed", _("Mediation failed")
+    FULFILLED = "fulfilled", _("The settlement was marked as carried out")
+    CONFIRMED = "confirmed", _("The consumer confirmed it was carried out")
+    DISPUTED = "disputed", _("The consumer said it was not carried out")
+    RATED = "rated", _("The consumer rated the handling")
+    EVIDENCE_ADDED = "evidence_added", _("Evidence added")
+    SETTLEMENT_DEADLINE_PASSED = (
+        "settlement_deadline_passed",
+        _("Not settled within the time limit: passed to the council"),
+    )
+    MERCHANT_DEADLINE_PASSED = (
+        "merchant_deadline_passed",
+        _("The merchant did not answer in time: passed to the council"),
+    )
+    CONSUMER_DEADLINE_PASSED = "consumer_deadline_passed", _("The consumer did not answer in time: case closed")
+    FULFILMENT_DEADLINE_PASSED = "fulfilment_deadline_passed", _("Not carried out in time: passed to the council")
+    CONFIRMATION_DEADLINE_PASSED = "confirmation_deadline_passed", _("Not confirmed in time: case closed")
+    STAFF_DEADLINE_PASSED = "staff_deadline_passed", _("The council's deadline passed")
+    NOTICE_DELIVERED = "notice_delivered", _("The gateway reported a notice delivered")
+    NOTICE_UNDELIVERED = "notice_undelivered", _("The gateway reported a notice not delivered")
+    NOTICE_RETRIED = "notice_retried", _("A failed notice is being sent again")
+    AGENT_ASSIGNED = "agent_assigned", _("The case was given to a merchant agent")
+    AGENT_UNASSIGNED = "agent_unassigned", _("The agent left the merchant's team: the case is back with the owner")
+    VIOLATION_REPORTED = "violation_reported", _("The consumer reported a violation by the merchant")
+    VIOLATION_CONFIRMED = "violation_confirmed", _("The council confirmed the reported violation")
+    VIOLATION_DISMISSED = "violation_dismissed", _("The council dismissed the reported violation")
+    CONSUMER_DATA_REMOVED = "consumer_data_removed", _("Consumer data removed")
+
+
 class ComplaintEvent(models.Model):
     """One entry of a case's append-only timeline."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("event"), max_length=32)
+    kind = models.CharField(_("event"), max_length=32, choices=EventKind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     actor_role = models.CharField(max_length=20, blank=True)  # "system" for deadline moves
     from_status = models.CharField(max_length=24, blank=True)
@@ -270,7 +318,7 @@ class ComplaintEvent(models.Model):
     visibility = models.CharField(max_length=20, choices=Visibility.choices, default=Visibility.PARTIES)
     created_at = models.DateTimeField(db_index=True)
     # Tamper evidence (complaints/integrity.py): SHA-256 of this event's content chained to the
-    # previous event of the case. A redacted event keeps its original hash (accounts/privacy.py).
+    # previous event of the case. A redacted event keeps its original hash (privacy/services.py).
     hash = models.CharField(max_length=64, blank=True, editable=False)
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     redacted = models.BooleanField(default=False, editable=False)

@@ -1,7 +1,8 @@
 """Shapes of the complaints API (API.md "Complaints").
 
-Input serializers check shape only and hand `validated_data` to complaints.workflow or
-complaints.services; output serializers show a complaint as the caller may see it.
+Input serializers check shape only and hand `validated_data` to complaints.filing,
+complaints.workflow or complaints.services (complaints/actions.py declares which body each
+action takes); output serializers show a complaint as the caller may see it.
 """
 
 from decimal import Decimal
@@ -16,8 +17,9 @@ from accounts.models import Council
 from accounts.serializers import CouncilRefSerializer, MerchantRefSerializer
 from mediation.text import TextSerializerField
 
-from . import access, workflow
+from . import access
 from .models import Category, Channel, Complaint, ComplaintEvent, EvidenceKind, Outcome, Party, Remedy
+from .rules import MEDIATION_ADVICE
 
 MAX_ID = 2**63 - 1
 MAX_AMOUNT = Decimal("10000000")
@@ -300,7 +302,7 @@ class ComplaintCreateSerializer(serializers.Serializer):
         return attrs
 
 
-# --- input: one serializer per workflow action ----------------------------------------
+# --- input: the bodies of the case actions --------------------------------------------
 
 
 class RespondSerializer(serializers.Serializer):
@@ -346,7 +348,7 @@ class AssignSerializer(serializers.Serializer):
 
 class RecordFailureSerializer(serializers.Serializer):
     message = _message()
-    advice = serializers.ChoiceField(choices=list(workflow.MEDIATION_ADVICE.items()))
+    advice = serializers.ChoiceField(choices=list(MEDIATION_ADVICE.items()))
 
 
 class RatingSerializer(serializers.Serializer):
@@ -361,25 +363,13 @@ class ReportViolationSerializer(serializers.Serializer):
     message = _message()
 
 
-# Every action of complaints.workflow.ACTIONS has its body here (a test keeps them in step).
-ACTION_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
-    "respond": RespondSerializer,
-    "accept": EmptySerializer,
-    "reject": MessageRequiredSerializer,
-    "request_mediation": MessageRequiredSerializer,
-    "withdraw": MessageOptionalSerializer,
-    "message": CaseMessageSerializer,
-    "review_accept": MessageOptionalSerializer,
-    "review_reject": MessageRequiredSerializer,
-    "assign": AssignSerializer,
-    "record_agreement": MessageRequiredSerializer,
-    "record_failure": RecordFailureSerializer,
-    "fulfil": MessageRequiredSerializer,
-    "confirm": MessageOptionalSerializer,
-    "dispute": MessageOptionalSerializer,
-    "rate": RatingSerializer,
-    "report_violation": ReportViolationSerializer,
-}
+class AssignAgentSerializer(serializers.Serializer):
+    agent = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        allow_null=True,
+        help_text=_("An active agent's id; null gives it back to the owner."),
+    )
 
 
 class EvidenceUploadSerializer(serializers.Serializer):

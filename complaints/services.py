@@ -1,4 +1,4 @@
-"""Writes on complaints other than status changes (those live in workflow.py)."""
+"""Writes on complaints other than status changes (those go through workflow.py)."""
 
 import hashlib
 import secrets
@@ -17,7 +17,7 @@ from mediation.errors import InvalidInput, NotAllowed, Throttled, WrongState
 
 from . import workflow
 from .evidence import FileTooLarge, FileTypeRefused, clean_file, sniff
-from .models import Complaint, Evidence, EvidenceKind
+from .models import Complaint, EventKind, Evidence, EvidenceKind
 from .priority import refresh_priority
 from .search import complaint_terms
 from .timeline import append_event
@@ -107,7 +107,7 @@ def add_evidence(*, actor, complaint: Complaint, upload, kind: str = EvidenceKin
     event_data = {"evidence": evidence.pk, "name": evidence.original_name, "sha256": evidence.sha256}
     if not complaint.is_open:
         event_data["after_closing"] = True
-    append_event(complaint, kind="evidence_added", actor=actor, data=event_data)
+    append_event(complaint, kind=EventKind.EVIDENCE_ADDED, actor=actor, data=event_data)
     return evidence
 
 

@@ -1,8 +1,8 @@
 from celery import shared_task
 
-from . import workflow
+from . import deadlines
 
 
 @shared_task
 def apply_deadlines() -> dict[str, int]:
-    return workflow.apply_deadlines()
+    return deadlines.apply_deadlines()

@@ -13,7 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Complaint, ComplaintEvent, Visibility
+from .models import Complaint, ComplaintEvent, EventKind, Visibility
 
 
 def event_digest(event: ComplaintEvent, prev_hash: str) -> str:
@@ -39,7 +39,7 @@ def event_digest(event: ComplaintEvent, prev_hash: str) -> str:
 def append_event(
     complaint: Complaint,
     *,
-    kind: str,
+    kind: EventKind,
     actor=None,
     from_status: str | None = None,
     message: str = "",
@@ -48,7 +48,9 @@ def append_event(
 ) -> ComplaintEvent:
     """Append one event. `to_status` is the case's status after the change; without a
     `from_status` the event changed no status. The actor is "system" when a deadline or
-    a gateway caused it."""
+    a gateway caused it. A kind is one of EventKind: the timeline shows its label."""
+    if kind not in EventKind.values:
+        raise ValueError(f"{kind!r} is not an EventKind (complaints/models.py)")
     with transaction.atomic():
         # Two appends to one case at once would both chain to the same previous event: the
         # complaint row lock orders them. Callers in the workflow already hold it (re-locking

@@ -1,11 +1,13 @@
 """Shared API plumbing: pagination and the one exception handler that maps domain
-errors to the contract's status codes (API.md "Conventions")."""
+errors to the contract's status codes (API.md "Conventions"), and the negotiation of views
+that send a file."""
 
 import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -72,3 +74,13 @@ def exception_handler(exc, context):
     if response is not None and response.status_code == status.HTTP_401_UNAUTHORIZED:
         response.data.setdefault("code", "not_authenticated")
     return response
+
+
+class AnyAccept(BaseContentNegotiation):
+    """The file is sent whatever the client accepts; errors are JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type

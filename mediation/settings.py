@@ -94,7 +94,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "mediation.urls"
+ROOT_URLCONF = "routes.urls"
 WSGI_APPLICATION = "mediation.wsgi.application"
 
 TEMPLATES = [
@@ -140,17 +140,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 # The axes backend comes first: it refuses a locked-out login before any password is checked.
-AUTHENTICATION_BACKENDS = ["mediation.security.LoginAttemptsBackend", "accounts.backends.PhoneOrUsernameBackend"]
+AUTHENTICATION_BACKENDS = ["accounts.security.LoginAttemptsBackend", "accounts.backends.PhoneOrUsernameBackend"]
 # Login throttling (django-axes): 5 failures of one account from one IP lock it for 15 minutes.
-# The account, whatever alias was typed (username or mobile number): mediation.security.login_name
+# The account, whatever alias was typed (username or mobile number): accounts.security.login_name
 # resolves it, so the aliases share one counter. Password checks outside the login (account
-# deletion, password change) count here too (mediation.security.check_password_attempt).
+# deletion, password change) count here too (accounts.security.check_password_attempt).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_CALLABLE = "mediation.security.login_name"
-AXES_LOCKOUT_CALLABLE = "mediation.security.lockout_response"
+AXES_USERNAME_CALLABLE = "accounts.security.login_name"
+AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["password", "code"]
 AXES_VERBOSE = False
 # The client's address, for django-axes, the DRF throttles, SMS-code limits and the audit log alike
@@ -260,6 +260,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": OUTBOX_SWEEP_SECONDS,
         "options": {"expires": OUTBOX_SWEEP_SECONDS},
     },
+    # Public figures a change marked stale (mediation.figures), though nobody read them.
+    "refresh-stale-public-figures": {
+        "task": "supervision.tasks.refresh_stale_public_figures",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
 }
 
 # SMS through django-sms: the gateway is a setting.
@@ -313,7 +319,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@315.example.cn")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "mediation.security.ExpiringTokenAuthentication",
+        "accounts.security.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -348,7 +354,7 @@ SPECTACULAR_SETTINGS = {
     # Two choice sets are called "status": a complaint's and a delivery receipt's.
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "complaints.models.Status",
-        "ReceiptStatusEnum": "notifications.serializers.RECEIPT_STATUSES",
+        "ReceiptStatusEnum": "complaints.receipts_api.RECEIPT_STATUSES",
     },
 }
 

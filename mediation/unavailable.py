@@ -6,7 +6,7 @@ conn_health_checks), so no process needs a restart.
 Where the error is caught. Every exception of a request ends in one of two places: DRF views
 hand theirs to mediation.api.exception_handler, and everything else (other views, and
 middleware such as sessions, auth and axes, which reach the database lazily) ends in
-handler500 (mediation.views.server_error). Django calls handler500 inside the `except` block
+handler500 (routes.views.server_error). Django calls handler500 inside the `except` block
 of response_for_exception, so sys.exc_info() there names the error. A middleware wrapping
 get_response would not do: Django turns an exception into a 500 response at the layer that
 raised it, so the outer middleware only ever sees that response.

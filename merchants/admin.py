@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mediation.errors import InvalidInput
 
-from . import services
+from . import enrolment
 from .models import ContactReveal, EnrolmentApplicant, Merchant, MerchantDecision, OverdueMark, Violation
 
 
@@ -23,12 +23,12 @@ class MerchantAdminForm(forms.ModelForm):
             raise ValidationError(exc.fields.get(field) or [str(exc.message)]) from None
 
     def clean_uscc(self):
-        return self._clean_with(services.clean_uscc, "uscc")
+        return self._clean_with(enrolment.clean_uscc, "uscc")
 
     def clean_notice_phones(self):
         if not isinstance(self.cleaned_data.get("notice_phones"), list):
             raise ValidationError(_('A list of mobile numbers, like ["13900000001"].'))
-        return self._clean_with(services.clean_notice_phones, "notice_phones")
+        return self._clean_with(enrolment.clean_notice_phones, "notice_phones")
 
 
 class OverdueMarkInline(admin.TabularInline):
@@ -124,7 +124,7 @@ class EnrolmentApplicantAdmin(admin.ModelAdmin):
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Written by merchants.services only; the admin shows them."""
+    """Written by merchants.enrolment only; the admin shows them."""
 
     def has_add_permission(self, request):
         return False

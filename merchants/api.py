@@ -1,68 +1,25 @@
-"""Merchants API (API.md "Merchants", "Supervision and public data"): the public list and
-record, enrolment and its decisions, the merchant's team, phone reveals and violations."""
+"""Merchants API (API.md "Merchants"): enrolment and its decisions, the merchant's team and
+invitations to it. The public list and record, violations and the phone-reveal log are in
+supervision/merchant_api.py; case actions of merchant staff in portal/api.py."""
 
-from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import generics, status
-from rest_framework.permissions import AllowAny
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import AnonymousThrottle
-from accounts.models import Role
-from mediation.errors import NotAllowed
-from mediation.web import client_ip
+from accounts.gates import IsMerchantOwner
 
-from . import selectors, services
+from . import enrolment, selectors, team
 from .serializers import (
     AgentSerializer,
-    AssignAgentSerializer,
-    ContactRevealSerializer,
     DecisionReasonSerializer,
     InvitationSerializer,
     InviteAgentSerializer,
     MerchantApplySerializer,
-    MerchantListSerializer,
-    MerchantPublicSerializer,
     MerchantSerializer,
     MyInvitationSerializer,
     RefusalSerializer,
-    RevealedPhoneSerializer,
-    ViolationSerializer,
 )
-
-
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="merchants_list",
-        parameters=[OpenApiParameter("q", str, description="Part of the name, or the exact credit code.")],
-    )
-)
-class MerchantListView(generics.ListAPIView):
-    permission_classes = [AllowAny]
-    throttle_classes = [AnonymousThrottle]
-    serializer_class = MerchantListSerializer
-    filter_backends: list = []
-
-    def get_queryset(self):
-        return selectors.enrolled_merchants(self.request.query_params.get("q", ""))
-
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        indexes = selectors.credit_indexes([m.pk for m in page]) if page else {}
-        context = {**self.get_serializer_context(), "credit_indexes": indexes}
-        return self.get_paginated_response(MerchantListSerializer(page, many=True, context=context).data)
-
-
-class MerchantDetailView(APIView):
-    permission_classes = [AllowAny]
-    throttle_classes = [AnonymousThrottle]
-
-    @extend_schema(operation_id="merchants_retrieve", responses={200: MerchantPublicSerializer})
-    def get(self, request, pk: int):
-        merchant = selectors.public_merchant(pk)
-        context = {"request": request, "record": selectors.public_record(merchant)}
-        return Response(MerchantPublicSerializer(merchant, context=context).data)
 
 
 class MerchantApplyView(APIView):
@@ -70,7 +27,7 @@ class MerchantApplyView(APIView):
     def post(self, request):
         serializer = MerchantApplySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        merchant = services.apply_for_enrolment(applicant=request.user, **serializer.validated_data)
+        merchant = enrolment.apply_for_enrolment(applicant=request.user, **serializer.validated_data)
         return Response(MerchantSerializer(merchant).data, status=status.HTTP_201_CREATED)
 
 
@@ -83,7 +40,7 @@ _DECISION_RESPONSES = {
 
 
 class _DecisionView(APIView):
-    decide = None  # a merchants.services function taking actor= and merchant_id= (and reason=)
+    decide = None  # a merchants.enrolment function taking actor= and merchant_id= (and reason=)
     body = None  # the serializer of the body, when the decision takes a reason
 
     def post(self, request, pk: int):
@@ -98,14 +55,14 @@ class _DecisionView(APIView):
 
 @extend_schema_view(post=extend_schema(operation_id="merchants_approve", request=None, responses=_DECISION_RESPONSES))
 class MerchantApproveView(_DecisionView):
-    decide = staticmethod(services.approve_merchant)
+    decide = staticmethod(enrolment.approve_merchant)
 
 
 @extend_schema_view(
     post=extend_schema(operation_id="merchants_refuse", request=RefusalSerializer, responses=_DECISION_RESPONSES)
 )
 class MerchantRefuseView(_DecisionView):
-    decide = staticmethod(services.refuse_merchant)
+    decide = staticmethod(enrolment.refuse_merchant)
     body = RefusalSerializer
 
 
@@ -115,7 +72,7 @@ class MerchantRefuseView(_DecisionView):
     )
 )
 class MerchantSuspendView(_DecisionView):
-    decide = staticmethod(services.suspend_merchant)
+    decide = staticmethod(enrolment.suspend_merchant)
     body = DecisionReasonSerializer
 
 
@@ -125,17 +82,11 @@ class MerchantSuspendView(_DecisionView):
     )
 )
 class MerchantReinstateView(_DecisionView):
-    decide = staticmethod(services.reinstate_merchant)
+    decide = staticmethod(enrolment.reinstate_merchant)
     body = DecisionReasonSerializer
 
 
 # --- the merchant's team -------------------------------------------------------------------
-
-
-def _owner(user):
-    if user.role != Role.MERCHANT_OWNER:
-        raise NotAllowed(_("Only the merchant's owner manages its team."))
-    return user
 
 
 @extend_schema_view(
@@ -153,15 +104,17 @@ def _owner(user):
 class AgentListView(APIView):
     """The owner's team; POST invites a number, whose owner accepts or declines on the site."""
 
+    permission_classes = [IsMerchantOwner]
+
     def get(self, request):
-        owner = _owner(request.user)
+        owner = request.user
         return Response(AgentSerializer(selectors.team_of(owner.merchant_id), many=True).data)
 
     def post(self, request):
-        owner = _owner(request.user)
+        owner = request.user
         serializer = InviteAgentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        invitation = services.invite_agent(owner=owner, **serializer.validated_data)
+        invitation = team.invite_agent(owner=owner, **serializer.validated_data)
         return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
 
@@ -171,8 +124,8 @@ def _my_invitation(request, invitation) -> dict:
         "merchant": invitation.merchant,
         "name": invitation.name,
         "created_at": invitation.created_at,
-        "expires_at": services.invitation_expiry(invitation),
-        "refusal": services.acceptance_refusal(request.user, invitation),
+        "expires_at": team.invitation_expiry(invitation),
+        "refusal": team.acceptance_refusal(request.user, invitation),
     }
 
 
@@ -193,9 +146,9 @@ class MyInvitationAnswerView(APIView):
     def post(self, request, pk: int):
         phone = request.user.phone
         if self.choice == "accept":
-            account = services.accept_invitation(phone=phone, invitation_id=pk)
+            account = team.accept_invitation(phone=phone, invitation_id=pk)
             return Response(AgentSerializer(account).data)
-        services.decline_invitation(phone=phone, invitation_id=pk)
+        team.decline_invitation(phone=phone, invitation_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -211,123 +164,3 @@ MyInvitationAcceptView = extend_schema_view(
 MyInvitationDeclineView = extend_schema_view(
     post=extend_schema(operation_id="me_invitations_decline", request=None, responses={204: None, **_ANSWER_RESPONSES})
 )(type("MyInvitationDeclineView", (MyInvitationAnswerView,), {"choice": "decline"}))
-
-
-class AgentRemoveView(APIView):
-    @extend_schema(
-        operation_id="merchant_agents_remove",
-        request=None,
-        responses={200: AgentSerializer, 403: OpenApiResponse(description="Not a merchant owner")},
-    )
-    def post(self, request, pk: int):
-        agent = services.remove_agent(owner=_owner(request.user), agent_id=pk)
-        return Response(AgentSerializer(agent).data)
-
-
-class AssignAgentView(APIView):
-    @extend_schema(
-        operation_id="complaints_assign_agent",
-        request=AssignAgentSerializer,
-        responses={
-            200: OpenApiResponse(description='The case\'s agent: {"agent": id or null}'),
-            403: OpenApiResponse(description="Not the merchant's owner"),
-            404: OpenApiResponse(description="No such case, or not the caller's merchant's"),
-        },
-    )
-    def post(self, request, pk: int):
-        serializer = AssignAgentSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        complaint = services.assign_agent(
-            owner=_owner(request.user), complaint=pk, agent=serializer.validated_data["agent"]
-        )
-        return Response({"agent": complaint.agent_id})
-
-
-class RevealPhoneView(APIView):
-    @extend_schema(
-        operation_id="complaints_reveal_phone",
-        request=None,
-        responses={
-            200: RevealedPhoneSerializer,
-            403: OpenApiResponse(description="Not merchant staff, or the consumer did not consent (the reason)"),
-            404: OpenApiResponse(description="No such case, or not the caller's merchant's"),
-        },
-    )
-    def post(self, request, pk: int):
-        phone = services.reveal_consumer_phone(actor=request.user, complaint_id=pk, ip=client_ip(request))
-        response = Response({"phone": phone})
-        response["Cache-Control"] = "private, no-store"
-        return response
-
-
-@extend_schema_view(get=extend_schema(operation_id="contact_reveals_list"))
-class ContactRevealListView(generics.ListAPIView):
-    """The phone-reveal access log of the caller's jurisdiction (council staff)."""
-
-    serializer_class = ContactRevealSerializer
-    filter_backends: list = []
-
-    def get_queryset(self):
-        if not self.request.user.is_council_staff:
-            raise NotAllowed(_("The access log is for council staff."))
-        return selectors.contact_reveals_for_staff(self.request.user)
-
-
-# --- violations ----------------------------------------------------------------------------
-
-
-def _supervisor(user):
-    if user.role != Role.SUPERVISOR:
-        raise NotAllowed(_("Only council supervisors decide on violations."))
-    return user
-
-
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="violations_list",
-        parameters=[OpenApiParameter("status", str, description="reported, confirmed or dismissed")],
-    )
-)
-class ViolationListView(generics.ListAPIView):
-    serializer_class = ViolationSerializer
-    filter_backends: list = []
-
-    def get_queryset(self):
-        user = _supervisor(self.request.user)
-        return selectors.violations_for_staff(user, status=self.request.query_params.get("status", ""))
-
-
-_VIOLATION_RESPONSES = {
-    200: ViolationSerializer,
-    403: OpenApiResponse(description="Not a supervisor"),
-    404: OpenApiResponse(description="Not in the caller's jurisdiction"),
-    409: OpenApiResponse(description="Already decided"),
-}
-
-
-class _ViolationDecisionView(APIView):
-    decide = None
-    body = DecisionReasonSerializer
-
-    def post(self, request, pk: int):
-        serializer = self.body(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        violation = self.decide(actor=_supervisor(request.user), violation_id=pk, **serializer.validated_data)
-        return Response(ViolationSerializer(violation).data)
-
-
-@extend_schema_view(
-    post=extend_schema(
-        operation_id="violations_confirm", request=DecisionReasonSerializer, responses=_VIOLATION_RESPONSES
-    )
-)
-class ViolationConfirmView(_ViolationDecisionView):
-    decide = staticmethod(services.confirm_violation)
-
-
-@extend_schema_view(
-    post=extend_schema(operation_id="violations_dismiss", request=RefusalSerializer, responses=_VIOLATION_RESPONSES)
-)
-class ViolationDismissView(_ViolationDecisionView):
-    decide = staticmethod(services.dismiss_violation)
-    body = RefusalSerializer

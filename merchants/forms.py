@@ -1,5 +1,5 @@
 """Forms of the merchant pages. They validate shape (the credit code and phones with the
-same checks as the service) and hand cleaned_data to merchants.services."""
+same checks as the service) and hand cleaned_data to merchants.enrolment and merchants.team."""
 
 import re
 
@@ -11,7 +11,7 @@ from mediation.errors import InvalidInput
 from mediation.forms import DomainErrorsMixin
 from mediation.text import TextField
 
-from . import services
+from . import enrolment
 from .models import MerchantStatus, Sector, ViolationStatus
 
 REASON_ATTRS = {"rows": 3}
@@ -63,7 +63,7 @@ class ApplicationForm(DomainErrorsMixin, forms.Form):
 
     def clean_uscc(self):
         raw = re.sub(r"\s+", "", self.cleaned_data["uscc"]).upper()
-        return _domain_check(services.clean_uscc, raw, "uscc")
+        return _domain_check(enrolment.clean_uscc, raw, "uscc")
 
     def clean_notice_phones(self):
         raw = self.cleaned_data["notice_phones"]
@@ -71,7 +71,7 @@ class ApplicationForm(DomainErrorsMixin, forms.Form):
         parts = [p.strip() for p in re.split(r"[,，;；、\n]+", raw) if p.strip()]
         if len(parts) == 1 and len(re.sub(r"\D", "", parts[0])) > 13:
             parts = parts[0].split()
-        return _domain_check(services.clean_notice_phones, parts, "notice_phones")
+        return _domain_check(enrolment.clean_notice_phones, parts, "notice_phones")
 
 
 class DecisionForm(DomainErrorsMixin, forms.Form):
@@ -108,19 +108,6 @@ class InviteAgentForm(DomainErrorsMixin, forms.Form):
         help_text=_("They log in with this number and a one-time SMS code; you never handle a password."),
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
     )
-
-
-class AssignAgentForm(forms.Form):
-    agent = forms.ModelChoiceField(label=_("Agent in charge"), queryset=None, required=False)
-
-    def __init__(self, *args, agents=None, current=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["agent"]
-        field.queryset = agents
-        field.empty_label = _("Nobody (the owner)")
-        field.label_from_instance = lambda u: u.display_name
-        if current is not None:
-            field.initial = current
 
 
 class ViolationDecisionForm(forms.Form):

@@ -199,7 +199,7 @@ class AgentInvitation(models.Model):
     """An owner's invitation to a mobile number to join the merchant's team as an agent.
 
     Nothing about the number's account shows to the owner: every invitation is pending until
-    the person with that number accepts or declines it (merchants.services).
+    the person with that number accepts or declines it (merchants.team).
     """
 
     class Status(models.TextChoices):

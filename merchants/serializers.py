@@ -192,15 +192,6 @@ class MyInvitationSerializer(serializers.Serializer):
     refusal = serializers.CharField(help_text=_("Why the caller's account may not accept it; empty when it may."))
 
 
-class AssignAgentSerializer(serializers.Serializer):
-    agent = serializers.IntegerField(
-        min_value=1,
-        max_value=MAX_ID,
-        allow_null=True,
-        help_text=_("An active agent's id; null gives it back to the owner."),
-    )
-
-
 class RevealedPhoneSerializer(serializers.Serializer):
     phone = serializers.CharField()
 

@@ -1,26 +1,15 @@
-"""Notifications API: the caller's in-app notices, marking one read, and the SMS gateway's
-delivery receipts (proof of notice)."""
+"""Notifications API: the caller's in-app notices and marking one read. (The SMS gateway's
+delivery receipts are recorded on the case too: complaints.receipts_api.)"""
 
-import hashlib
-import hmac
-import json
-
-from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, generics
-from rest_framework.permissions import AllowAny
+from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mediation.parsers import check_json_body
-
 from . import selectors, services
-from .serializers import InAppNoticeSerializer, ReceiptAnswerSerializer, ReceiptSerializer
-
-SIGNATURE_HEADER = "X-Receipt-Signature"
-MAX_RECEIPTS = 1000
+from .serializers import InAppNoticeSerializer
 
 
 @extend_schema_view(
@@ -48,66 +37,3 @@ class NotificationReadView(APIView):
         services.mark_read(user=request.user, ids=[notice.pk])
         notice.refresh_from_db(fields=["read_at"])
         return Response(InAppNoticeSerializer(notice).data)
-
-
-def signature_is_valid(body: bytes, signature: str) -> bool:
-    """HMAC-SHA256 of the raw body with SMS_RECEIPT_SECRET, hex, optionally "sha256="-prefixed."""
-    secret = settings.SMS_RECEIPT_SECRET
-    if not secret or not signature:
-        return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest().encode()
-    given = signature.strip().lower().removeprefix("sha256=").encode("utf-8", "replace")
-    return hmac.compare_digest(expected, given)
-
-
-class DeliveryReceiptView(APIView):
-    """The SMS gateway (or a relay in front of it) reports what became of each message.
-
-    No login: the body is authenticated by its signature. Receipts for unknown message ids,
-    and receipts already recorded, change nothing and still answer 200.
-    """
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        operation_id="notifications_receipts",
-        request=ReceiptSerializer(many=True),
-        responses={200: ReceiptAnswerSerializer},
-        parameters=[
-            OpenApiParameter(
-                SIGNATURE_HEADER,
-                str,
-                location=OpenApiParameter.HEADER,
-                required=True,
-                description="Hex HMAC-SHA256 of the raw body with the shared secret (SMS_RECEIPT_SECRET).",
-            )
-        ],
-        description="A receipt object or a list of them.",
-    )
-    def post(self, request):
-        body = request.body
-        if not signature_is_valid(body, request.headers.get(SIGNATURE_HEADER, "")):
-            raise exceptions.PermissionDenied(_("The receipt's signature is missing or wrong."))
-        check_json_body(body)
-        try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise exceptions.ParseError(_("The body is not valid JSON.")) from None
-        single = not isinstance(data, list)
-        items = [data] if single else data
-        if len(items) > MAX_RECEIPTS:
-            raise exceptions.ValidationError({"receipts": [_("At most 1000 receipts at a time.")]})
-        serializer = ReceiptSerializer(data=items, many=True)
-        if not serializer.is_valid():
-            raise exceptions.ValidationError(serializer.errors[0] if single else {"receipts": serializer.errors})
-        receipts = [
-            services.Receipt(
-                message_id=item["message_id"],
-                delivered=item["status"] == "delivered",
-                at=item.get("delivered_at"),
-                error=item.get("error") or "",
-            )
-            for item in serializer.validated_data
-        ]
-        return Response({"updated": services.record_receipts(receipts)})

@@ -6,6 +6,4 @@ app_name = "notifications"
 urlpatterns = [
     path("notifications/", views.inbox, name="inbox"),
     path("notifications/read/", views.mark_read, name="mark_read"),
-    path("council/notices/", views.staff_overview, name="staff_overview"),
-    path("council/notices/<int:pk>/retry/", views.retry, name="retry"),
 ]

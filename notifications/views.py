@@ -1,7 +1,5 @@
-"""Pages: a person's in-app notices (/notifications/), and the council's delivery overview
-with the failed notices staff can send again (/council/notices/)."""
-
-from functools import wraps
+"""Pages: a person's own in-app notices (/notifications/). The council's delivery overview is
+in supervision.notice_views."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,12 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from complaints.access import masked_recipient
-
 from . import selectors, services
 from .forms import MarkReadForm
-from .models import NoticeStatus
-from .texts import event_name
 
 PAGE_SIZE = 25
 
@@ -46,59 +40,3 @@ def mark_read(request):
         )
     page = form.cleaned_data.get("page")
     return redirect(f"{url}?page={page}" if page and page > 1 else url)
-
-
-def staff_required(view):
-    """Council pages: anonymous users log in first; other roles are told the page is not theirs."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_council_staff:
-            message = _("This page is for council staff.")
-            return render(request, "forbidden.html", {"message": message}, status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-@staff_required
-@require_GET
-def staff_overview(request):
-    user = request.user
-    page = Paginator(selectors.failed_notices(user), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [
-        {
-            "id": notice.pk,
-            "case_id": notice.complaint_id,
-            "case_number": notice.complaint.case_number,
-            "event": event_name(notice.event),
-            "channel": notice.get_channel_display(),
-            "recipient": masked_recipient(notice),
-            "attempts": notice.attempts,
-            "last_error": notice.last_error,
-            "created_at": notice.created_at,
-        }
-        for notice in page
-    ]
-    return render(
-        request,
-        "notifications/staff_overview.html",
-        {
-            "council": user.council,
-            "overview": selectors.delivery_overview(user),
-            "page": page,
-            "rows": rows,
-        },
-    )
-
-
-@staff_required
-@require_POST
-def retry(request, pk: int):
-    notice = services.retry_notice(actor=request.user, notice_id=pk)
-    if notice.status == NoticeStatus.SENT:
-        messages.info(request, _("This notice has been sent already."))
-    else:
-        messages.success(request, _("The notice will be sent again."))
-    return redirect("notifications:staff_overview")

@@ -7,18 +7,19 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import AnonymousThrottle
-from accounts.models import Role
+from accounts.gates import IsCouncilStaff, IsSupervisor
 from audit.services import record_export
-from mediation.errors import InvalidInput, NotAllowed
+from mediation.api import AnyAccept
+from mediation.errors import InvalidInput
 
 from . import dashboard, exports, selectors
+from .figures import PUBLIC_FIGURES_KEEP, public_figures_for_readers
 from .forms import DashboardFilterForm, StaffQueueFilter
 
 
@@ -155,6 +156,8 @@ class PublicFiguresSerializer(serializers.Serializer):
 
 
 class StatsView(APIView):
+    permission_classes = [IsCouncilStaff]
+
     @extend_schema(
         operation_id="stats_dashboard",
         parameters=[
@@ -169,8 +172,6 @@ class StatsView(APIView):
         },
     )
     def get(self, request):
-        if not request.user.is_council_staff:
-            raise NotAllowed(_("Statistics are for council staff."))
         form = DashboardFilterForm(request.query_params or None, user=request.user)
         if form.is_bound and not form.is_valid():
             raise InvalidInput(_("Some filters were not understood."), fields=form.errors)
@@ -178,25 +179,14 @@ class StatsView(APIView):
         return Response(DashboardFiguresSerializer(dashboard.cached_staff_dashboard(scope)).data)
 
 
-class _AnyAccept(BaseContentNegotiation):
-    """The file is sent whatever the client accepts; errors are JSON."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
 class _ExportView(APIView):
     """GET /api/v1/complaints/export.csv and .xlsx: the list GET /api/v1/complaints/ would give
     with the same filters, whole and unpaginated. Supervisors only."""
 
-    content_negotiation_class = _AnyAccept
+    content_negotiation_class = AnyAccept
+    permission_classes = [IsSupervisor]
 
     def cases(self, request):
-        if request.user.role != Role.SUPERVISOR:
-            raise NotAllowed(_("Exports are for council supervisors."))
         filterset = StaffQueueFilter(
             request.query_params or None, queryset=selectors.staff_queue(request.user), request=request
         )
@@ -254,10 +244,10 @@ class PublicStatsView(APIView):
     def get(self, request):
         # Anyone may call this, often: the figures are computed in the background every few
         # minutes, and their JSON (every enrolled merchant's index) is rendered once per computation.
-        figures = selectors.cached_public_figures()
+        figures = public_figures_for_readers()
         key = f"public_stats_json:{figures['generated_at'].isoformat()}"
         body = cache.get(key)
         if body is None:
             body = JSONRenderer().render(PublicFiguresSerializer(figures).data)
-            cache.set(key, body, selectors.PUBLIC_FIGURES_KEEP)
+            cache.set(key, body, PUBLIC_FIGURES_KEEP)
         return HttpResponse(body, content_type="application/json")

@@ -1,6 +1,8 @@
 from django.urls import path
 
 from . import views
+from .audit_views import audit_log, integrity
+from .notice_views import notice_retry, notices
 
 app_name = "supervision"
 urlpatterns = [
@@ -9,4 +11,8 @@ urlpatterns = [
     path("council/export.csv", views.export_csv, name="export_csv"),
     path("council/export.xlsx", views.export_xlsx, name="export_xlsx"),
     path("stats/", views.public_stats, name="public_stats"),
+    path("council/audit/", audit_log, name="audit_log"),
+    path("council/integrity/", integrity, name="integrity"),
+    path("council/notices/", notices, name="notices"),
+    path("council/notices/<int:pk>/retry/", notice_retry, name="notice_retry"),
 ]

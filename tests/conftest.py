@@ -170,7 +170,7 @@ def api():
 @pytest.fixture
 def file_complaint(wang, shop):
     """File a complaint through the state machine, as Wang against the shop by default."""
-    from complaints import workflow
+    from complaints import filing
 
     def _file(consumer=None, merchant=shop, **fields):
         data = dict(
@@ -182,7 +182,7 @@ def file_complaint(wang, shop):
             demands=["refund"],
         )
         data.update(fields)
-        return workflow.file_complaint(consumer=consumer or wang, merchant=merchant, **data)
+        return filing.file_complaint(consumer=consumer or wang, merchant=merchant, **data)
 
     return _file
 

@@ -117,7 +117,7 @@ FILE_A_CASE = """
 import datetime
 from django.utils import timezone
 from accounts.models import Council, Role, User
-from complaints import workflow
+from complaints import filing
 from complaints.models import Complaint
 from merchants.models import Merchant, MerchantStatus
 
@@ -127,7 +127,7 @@ shop = Merchant.objects.create(
     status=MerchantStatus.ENROLLED, notice_phones=["13900000001"],
 )
 wang = User.objects.create(username="13800138000", role=Role.CONSUMER, phone="13800138000", name="Wang", language="en")
-case = workflow.file_complaint(
+case = filing.file_complaint(
     consumer=wang, merchant=shop, category="quality", channel="ecommerce",
     title="Phone screen cracked on arrival", description="The screen was cracked when I opened the box.",
 )

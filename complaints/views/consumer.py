@@ -1,7 +1,6 @@
 """The consumer's pages: file a complaint, my complaints."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import redirect, render
@@ -9,24 +8,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from accounts.gates import consumer_required
 from mediation.errors import DomainError, Throttled
 
-from .. import access, workflow
-from ..forms import ComplaintForm, guidance_list
+from .. import access, filing
+from ..forms import ComplaintForm
+from ..guidance import guidance_list
 from ..models import Status
 from .case import add_evidence_files
 
 PAGE_SIZE = 20
 
 
-def _consumers_only(request):
-    return render(request, "complaints/consumers_only.html", status=403)
-
-
-@login_required
+@consumer_required
 def mine(request):
-    if not request.user.is_consumer:
-        return redirect("home")
     cases = (
         access.complaints_visible_to(request.user)
         .select_related("merchant")
@@ -50,11 +45,9 @@ def contact_preview(user, share: bool) -> dict:
     }
 
 
-@login_required
+@consumer_required
 @require_http_methods(["GET", "POST"])
 def new(request):
-    if not request.user.is_consumer:
-        return _consumers_only(request)
     initial = {}
     if request.GET.get("merchant", "").isdigit():
         initial["merchant"] = request.GET["merchant"]
@@ -62,7 +55,7 @@ def new(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            complaint = workflow.file_complaint(consumer=request.user, **form.filing_data())
+            complaint = filing.file_complaint(consumer=request.user, **form.filing_data())
         except DomainError as exc:
             if isinstance(exc, Throttled):
                 status, retry_after = 429, exc.retry_after

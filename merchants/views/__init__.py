@@ -1,5 +1,3 @@
-"""Merchant pages, by audience: the merchant portal, the council's reviews, the public pages."""
-
-from . import council, portal, public
-
-__all__ = ["council", "portal", "public"]
+"""Merchant pages: the enrolment application and the answer to a team invitation. Pages that
+show merchants with their cases are in portal/ (merchant staff) and supervision/ (the council,
+the public record)."""

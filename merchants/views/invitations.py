@@ -11,12 +11,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services as accounts
 from accounts.forms import CodeLoginForm, PhoneForm
+from accounts.gates import forbidden
 from accounts.models import User
 from mediation.errors import DomainError, NotAllowed, Throttled
 from mediation.web import client_ip
 
-from .. import selectors, services
-from .common import forbidden
+from .. import selectors, team
 
 BACKEND = "accounts.backends.PhoneOrUsernameBackend"
 # A number proved with an SMS code by a visitor without an account, kept in their session.
@@ -58,7 +58,7 @@ def invitations(request):
     if phone:
         account = _account_of(request, phone)
         rows = [
-            {"invitation": i, "refusal": services.acceptance_refusal(account, i)}
+            {"invitation": i, "refusal": team.acceptance_refusal(account, i)}
             for i in selectors.pending_invitations_to(phone)
         ]
     context = {"phone": phone, "sent_to": sent_to, "rows": rows, "phone_form": phone_form, "code_form": code_form}
@@ -112,11 +112,11 @@ def answer(request, pk: int, choice: str):
     if not phone:
         return forbidden(request, _("First show the invitations to your number with an SMS code."))
     if choice == "decline":
-        invitation = services.decline_invitation(phone=phone, invitation_id=pk)
+        invitation = team.decline_invitation(phone=phone, invitation_id=pk)
         messages.success(request, _("You declined the invitation of %(merchant)s.") % {"merchant": invitation.merchant})
         return redirect("merchants:invitations")
     try:
-        account = services.accept_invitation(phone=phone, invitation_id=pk)
+        account = team.accept_invitation(phone=phone, invitation_id=pk)
     except NotAllowed as exc:
         return forbidden(request, str(exc.message))
     if not request.user.is_authenticated or request.user.pk != account.pk:

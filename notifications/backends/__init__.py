@@ -3,7 +3,7 @@
 They send an approved template code with parameters and a sign name, not free text: each
 notice event maps to a template code in settings.SMS_TEMPLATES, and the parameters are the
 values the notice's text was written with (Notification.params), in the order of the text's
-placeholders (notifications.texts.template_params).
+placeholders (NoticeType.template_params).
 
 Gateway errors are sorted for the sending task: TransientSendError (throttled, unreachable,
 5xx) is tried again with backoff; PermanentSendError (a wrong number, a template or sign not
@@ -14,7 +14,7 @@ from django.conf import settings
 from sms.backends.base import BaseSmsBackend
 
 from ..sending import PermanentSendError, TransientSendError
-from ..texts import template_params
+from ..types import UnknownNoticeType, notice_type
 
 # Seconds: a send must end long before the sweep takes a "sending" notice back.
 CONNECT_TIMEOUT = 5
@@ -70,7 +70,10 @@ def template_of(message) -> tuple[str, list[tuple[str, str]]]:
     if not settings.SMS_SIGN_NAME:
         raise PermanentSendError("no SMS sign name (set SMS_SIGN_NAME)")
     values = getattr(message, "params", None) or {}
-    names = template_params(event)
+    try:
+        names = notice_type(event).template_params()
+    except UnknownNoticeType:
+        raise PermanentSendError(f"no notice type {event!r} is declared") from None
     missing = [name for name in names if name not in values]
     if missing:
         raise PermanentSendError(f"notice event {event!r} lacks template parameters {', '.join(missing)}")

@@ -4,11 +4,12 @@ on the fields it names, above the form for a field the form does not show or whe
 from django import forms
 
 from accounts.forms import PhoneForm, SignupForm
-from accounts.views import DeleteAccountForm
-from complaints.forms import ActionForm, ComplaintForm
+from complaints.action_forms import ActionForm
+from complaints.forms import ComplaintForm
 from mediation.errors import InvalidInput, WrongState
 from mediation.forms import DomainErrorsMixin
 from merchants.forms import ApplicationForm, DecisionForm, InviteAgentForm
+from privacy.forms import DeleteAccountForm
 
 
 class NameForm(DomainErrorsMixin, forms.Form):

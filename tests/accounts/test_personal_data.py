@@ -8,13 +8,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
-from accounts.privacy import ANONYMOUS_NAME, DELETED_FILE_NAME
 from audit.models import AuditEntry
 from complaints import workflow
 from complaints.integrity import REDACTED_MESSAGE, verify_chain
 from complaints.models import Complaint, Status
 from complaints.services import add_evidence
 from complaints.timeline import append_event
+from privacy.services import ANONYMOUS_NAME, DELETED_FILE_NAME
 from tests.conftest import PASSWORD
 
 # The smallest PDF with a page: evidence PDFs are rebuilt from their pages (complaints/evidence.py).

@@ -265,7 +265,7 @@ def test_the_detail_shows_timeline_and_what_the_caller_may_do(api, file_complain
     response = api.as_(owner).get(detail(case.pk))
     assert response.status_code == 200
     data = response.json()
-    assert data["allowed_actions"] == ["respond", "message"]
+    assert data["allowed_actions"] == ["respond", "message", "assign_agent"]
     assert [(e["kind"], e["actor_role"]) for e in data["timeline"]] == [("filed", "consumer"), ("message", "consumer")]
     assert data["timeline"][1]["message"] == "Photos attached."
     assert "notices" not in data

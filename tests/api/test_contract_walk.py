@@ -6,7 +6,7 @@ import pytest
 from django.urls import URLPattern
 
 from complaints.models import Complaint
-from mediation import api_urls
+from routes import api_urls
 
 
 def url(case_id, action=""):

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from complaints.workflow import ACTIONS
+from complaints.actions import ACTIONS
 
 CONTRACT_PATHS = [
     "/api/v1/auth/sms-code/",

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from complaints import workflow
+from complaints import deadlines, workflow
 from complaints.models import Complaint, Status
 from merchants.models import MerchantStatus, Violation, ViolationStatus
 from tests.conftest import PASSWORD
@@ -256,7 +256,7 @@ def test_overdue_case_is_escalated_by_the_deadline_job_and_listed_as_overdue(
     late = file_complaint(title="Headphones never arrived")
     file_complaint(title="Kettle on time")
     Complaint.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(hours=1))
-    counts = workflow.apply_deadlines()
+    counts = deadlines.apply_deadlines()
     assert counts.get("merchant_overdue") == 1
     late.refresh_from_db()
     assert late.status == Status.IN_MEDIATION
@@ -268,7 +268,7 @@ def test_overdue_case_is_escalated_by_the_deadline_job_and_listed_as_overdue(
 
     # the council's own mediation deadline passes too: the case is overdue for the staff
     Complaint.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(hours=1))
-    workflow.apply_deadlines()
+    deadlines.apply_deadlines()
     page.goto(f"{live_server.url}/council/dashboard/")
     assert "Headphones never arrived" in page.locator("#overdue-cases").inner_text()
     shots(page, "dashboard-overdue")

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from complaints import workflow
+from complaints import deadlines, workflow
 from complaints.access import complaints_visible_to, get_complaint_for, is_party, timeline_for
 
 
@@ -127,7 +127,7 @@ def test_council_staff_see_the_whole_timeline(request, noted_case, who):
 
 def test_a_passed_staff_deadline_is_noted_for_staff_only(file_complaint, unlisted_shop, wang, supervisor):
     case = file_complaint(merchant=unlisted_shop)
-    workflow.apply_deadlines(now=case.due_at + datetime.timedelta(minutes=1))
+    deadlines.apply_deadlines(now=case.due_at + datetime.timedelta(minutes=1))
 
     assert "staff_deadline_passed" in [e.kind for e in timeline_for(supervisor, case)]
     assert "staff_deadline_passed" not in [e.kind for e in timeline_for(wang, case)]

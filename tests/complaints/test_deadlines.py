@@ -14,7 +14,7 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from complaints import workflow
+from complaints import deadlines, workflow
 from complaints.deadlines import add_days, is_working_day
 from complaints.models import ComplaintEvent, Outcome, Status
 from merchants.models import OverdueMark
@@ -38,7 +38,7 @@ def run_job(time_machine, django_capture_on_commit_callbacks):
     def _run(at: datetime.datetime) -> dict[str, int]:
         time_machine.move_to(at, tick=False)
         with django_capture_on_commit_callbacks(execute=True):
-            return workflow.apply_deadlines()
+            return deadlines.apply_deadlines()
 
     return _run
 
@@ -286,7 +286,7 @@ def test_two_jobs_at_once_move_each_overdue_case_exactly_once(file_complaint, ti
     def job():
         try:
             barrier.wait(timeout=10)
-            results.append(workflow.apply_deadlines(now=at))
+            results.append(deadlines.apply_deadlines(now=at))
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
         finally:

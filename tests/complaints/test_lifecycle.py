@@ -12,7 +12,7 @@ import pytest
 import sms
 from django.utils import timezone
 
-from complaints import workflow
+from complaints import deadlines, rules, workflow
 from complaints.models import Complaint, ComplaintEvent, Outcome, Party, Status, Visibility
 from mediation.errors import InvalidInput, NotAllowed, WrongState
 from merchants.models import MerchantStatus, OverdueMark
@@ -67,7 +67,7 @@ def deadlines_at(time_machine):
     def _run(case: Complaint, at: datetime.datetime) -> tuple[Complaint, list[ComplaintEvent]]:
         seen = list(case.events.values_list("pk", flat=True))
         time_machine.move_to(at, tick=False)
-        workflow.apply_deadlines()
+        deadlines.apply_deadlines()
         case.refresh_from_db()
         assert_clock(case)
         return case, list(case.events.exclude(pk__in=seen))
@@ -522,7 +522,7 @@ def test_mediator_records_failure_with_advice_and_the_case_closes_not_settled(me
 
     assert (case.status, case.outcome) == (Status.CLOSED, Outcome.NOT_SETTLED)
     assert event.data == {"advice": advice}
-    assert advice in workflow.MEDIATION_ADVICE
+    assert advice in rules.MEDIATION_ADVICE
     assert ("closed", "sms", "13800138000") in notices_of(event)
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from complaints import workflow
+from complaints import deadlines, workflow
 from complaints.access import actor_name_for, consumer_contact_for, mask_name, mask_phone
 
 FULL = ("王小明", "13800138000", False)
@@ -77,6 +77,6 @@ def test_the_timeline_shows_the_consumer_name_to_the_consumer_and_staff(answered
 
 
 def test_the_timeline_names_the_system_for_deadline_moves(answered_case, agent):
-    workflow.apply_deadlines(now=answered_case.settle_by.replace(year=answered_case.settle_by.year + 1))
+    deadlines.apply_deadlines(now=answered_case.settle_by.replace(year=answered_case.settle_by.year + 1))
 
     assert actor_names(agent, answered_case)[-1] == "System"

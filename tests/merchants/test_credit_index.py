@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from complaints import records
 from complaints.models import Complaint, Outcome, Status
-from merchants import selectors
 from merchants.models import Merchant, MerchantStatus, OverdueMark, Violation, ViolationStatus
 
 from .conftest import make_uscc
@@ -58,7 +58,7 @@ def shop_record(file_complaint, shop):
     violation(c1)  # confirmed yesterday: counts
     violation(c3, status=ViolationStatus.DISMISSED)  # dismissed: never counts
     violation(old, decided_days_ago=390)  # confirmed more than 12 months ago: outside the period
-    return selectors.public_record(shop)
+    return records.public_record(shop)
 
 
 def test_the_indicators_of_a_hand_built_year(shop_record):
@@ -96,15 +96,15 @@ def record(**fields):
 
 
 def test_a_merchant_with_nothing_in_the_period_has_no_index():
-    assert selectors.credit_index(record()) is None
+    assert records.credit_index(record()) is None
 
 
 def test_parts_without_cases_are_left_out_and_the_others_weigh_more():
     # Only the answer share is known (1 of 2): 50, whatever the other weights.
     one_part = record(complaints_received=2, answered_in_time=1, answered_in_time_rate={"rate": 50.0, "n": 2})
-    assert selectors.credit_index(one_part) == 50.0
+    assert records.credit_index(one_part) == 50.0
     # Complaints received but none due, closed or rated yet: nothing against the merchant.
-    assert selectors.credit_index(record(complaints_received=1)) == 100.0
+    assert records.credit_index(record(complaints_received=1)) == 100.0
 
 
 def test_the_index_stays_between_0_and_100():
@@ -115,9 +115,9 @@ def test_the_index_stays_between_0_and_100():
         confirmed_violations=3,
         overdue_marks=2,
     )
-    assert selectors.credit_index(many_violations) == 0.0
+    assert records.credit_index(many_violations) == 0.0
     only_penalties = record(overdue_marks=1)
-    assert selectors.credit_index(only_penalties) == 95.0
+    assert records.credit_index(only_penalties) == 95.0
 
 
 def test_a_perfect_year_scores_100():
@@ -129,7 +129,7 @@ def test_a_perfect_year_scores_100():
         resolution_rate={"rate": 100.0, "n": 4},
         average_satisfaction={"value": 5.0, "n": 4},
     )
-    assert selectors.credit_index(perfect) == 100.0
+    assert records.credit_index(perfect) == 100.0
 
 
 def test_the_api_list_and_detail_use_the_same_index(api, shop, shop_record, other_shop):
@@ -167,7 +167,7 @@ def electronics(shop, jiangan, shop_record, file_complaint):
 
 
 def test_sector_medians_over_the_sectors_enrolled_merchants(electronics):
-    medians = selectors.sector_medians("electronics")
+    medians = records.sector_medians("electronics")
     assert medians["merchants"] == 3
     assert medians["complaints_received"] == {"value": 1.0, "merchants": 3}  # 5, 1, 0
     # Rates count only the merchants that have cases for them: the shop's 33.3 and the second's 100.
@@ -205,8 +205,8 @@ def test_indicators_cost_three_queries_whatever_the_number_of_merchants(
         extra = merchant(f"Extra {i}", f"91420102MA4K1{i:04d}", jiangan)
         case(file_complaint, extra, answered_hours=1)
     with django_assert_num_queries(3):
-        few = selectors.indicators_for([electronics.pk])
+        few = records.indicators_for([electronics.pk])
     with django_assert_num_queries(4):  # and one for the ids of the queryset
-        every = selectors.indicators_for(Merchant.objects.filter(status=MerchantStatus.ENROLLED))
+        every = records.indicators_for(Merchant.objects.filter(status=MerchantStatus.ENROLLED))
     assert few[electronics.pk] == every[electronics.pk]
     assert len(every) == Merchant.objects.filter(status=MerchantStatus.ENROLLED).count()

@@ -5,6 +5,7 @@ import pytest
 import sms
 from django.core import mail
 
+from merchants import enrolment
 from merchants.models import EnrolmentApplicant, Merchant, MerchantDecision, MerchantStatus
 from notifications.models import Channel, Notification
 
@@ -185,9 +186,7 @@ def test_refusing_needs_a_reason_and_the_applicant_reads_it(client, supervisor, 
 
 
 def test_a_refused_applicant_may_apply_again_with_the_same_code(client, supervisor, applied, li, jiangan):
-    from merchants import services
-
-    services.refuse_merchant(actor=supervisor, merchant_id=applied.pk, reason="Wrong address.")
+    enrolment.refuse_merchant(actor=supervisor, merchant_id=applied.pk, reason="Wrong address.")
     client.force_login(li)
     response = client.post(APPLY, application(jiangan, address="2 Jiefang Avenue"))
     assert response.status_code == 302

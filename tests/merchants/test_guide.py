@@ -2,7 +2,7 @@
 
 import pytest
 
-from complaints.forms import ART_55, GUIDANCE, KEEP_EVIDENCE, SEVEN_DAYS
+from complaints.guidance import ART_55, GUIDANCE, KEEP_EVIDENCE, SEVEN_DAYS
 from complaints.models import Category
 
 

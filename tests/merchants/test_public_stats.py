@@ -7,11 +7,13 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from complaints import workflow
+from complaints import violations, workflow
 from complaints.models import ComplaintEvent
-from merchants import services
+from mediation.figures import stale_since
+from merchants import enrolment
 from merchants.models import OverdueMark
-from supervision.selectors import PUBLIC_FIGURES_KEY, cached_public_figures
+from supervision.figures import PUBLIC_FIGURES_KEY, REFRESH_DELAY, refresh_if_stale
+from supervision.figures import public_figures_for_readers as cached_public_figures
 
 from .conftest import step
 
@@ -91,13 +93,30 @@ def test_the_figures_are_cached(client, file_complaint, django_assert_max_num_qu
     assert response.context["figures"]["total"] == 0
 
 
-def test_closing_a_case_drops_the_cached_figures(file_complaint, wang, django_capture_on_commit_callbacks):
+def test_closing_a_case_marks_the_figures_stale_and_the_next_reader_gets_fresh_ones(
+    file_complaint, wang, django_capture_on_commit_callbacks
+):
     case = file_complaint()
     assert cached_public_figures()["closed"] == 0
+    assert stale_since() is None
     with django_capture_on_commit_callbacks(execute=True):
         workflow.perform(actor=wang, complaint_id=case.pk, action="withdraw")
-    assert cache.get(PUBLIC_FIGURES_KEY)["figures"]["closed"] == 1  # recomputed by the task
-    assert cached_public_figures()["closed"] == 1
+    assert stale_since() is not None
+    assert cached_public_figures()["closed"] == 1  # the refresh the reader asked for ran (eager tasks)
+    assert stale_since() is None
+
+
+def test_the_periodic_job_refreshes_marked_figures_nobody_read(
+    file_complaint, wang, django_capture_on_commit_callbacks
+):
+    case = file_complaint()
+    cached_public_figures()
+    assert refresh_if_stale() is False  # nothing changed: nothing computed
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.perform(actor=wang, complaint_id=case.pk, action="withdraw")
+    assert refresh_if_stale() is True
+    assert cache.get(PUBLIC_FIGURES_KEY)["figures"]["closed"] == 1
+    assert refresh_if_stale() is False
 
 
 @pytest.mark.parametrize("decision", ["suspend", "approve"])
@@ -107,9 +126,9 @@ def test_a_merchants_status_change_drops_the_cached_figures(
     before = cached_public_figures()["enrolled_merchants"]
     with django_capture_on_commit_callbacks(execute=True):
         if decision == "suspend":
-            services.suspend_merchant(actor=supervisor, merchant_id=shop.pk)
+            enrolment.suspend_merchant(actor=supervisor, merchant_id=shop.pk)
         else:
-            services.approve_merchant(actor=supervisor, merchant_id=unlisted_shop.pk)
+            enrolment.approve_merchant(actor=supervisor, merchant_id=unlisted_shop.pk)
     after = cached_public_figures()["enrolled_merchants"]
     assert after == before + (1 if decision == "approve" else -1)
 
@@ -121,7 +140,7 @@ def test_a_confirmed_violation_drops_the_cached_figures(
     step(wang, case, "report_violation", kind="harassment", message="Calls")
     before = {m["id"]: m["credit_index"] for m in cached_public_figures()["merchants"]}[case.merchant_id]
     with django_capture_on_commit_callbacks(execute=True):
-        services.confirm_violation(actor=supervisor, violation_id=case.violations.get().pk)
+        violations.confirm_violation(actor=supervisor, violation_id=case.violations.get().pk)
     after = {m["id"]: m["credit_index"] for m in cached_public_figures()["merchants"]}[case.merchant_id]
     assert after == before - 10
 
@@ -163,26 +182,38 @@ def test_readers_get_stored_figures_while_a_refresh_runs_in_the_background(file_
     assert cached_public_figures()["total"] == 1
 
 
-@pytest.mark.django_db
-def test_changes_meanwhile_are_one_refresh_and_a_broker_outage_loses_nothing(monkeypatch):
-    from supervision import selectors, tasks
+def test_changes_meanwhile_are_one_refresh_and_a_broker_outage_loses_nothing(
+    file_complaint, wang, monkeypatch, django_capture_on_commit_callbacks
+):
+    from supervision import tasks
 
+    case, other = file_complaint(), file_complaint()
+    cached_public_figures()
     scheduled = []
     monkeypatch.setattr(tasks.refresh_public_figures, "apply_async", lambda **kw: scheduled.append(kw))
-    selectors.invalidate_public_figures()
-    selectors.invalidate_public_figures()
-    assert scheduled == [{"countdown": selectors.REFRESH_DELAY}]
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.perform(actor=wang, complaint_id=case.pk, action="withdraw")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.perform(actor=wang, complaint_id=other.pk, action="withdraw")
+    assert cached_public_figures()["closed"] == 0  # stored figures, at once
+    assert cached_public_figures()["closed"] == 0
+    assert scheduled == [{"countdown": REFRESH_DELAY}]  # one refresh for both changes and readers
 
     tasks.refresh_public_figures()
+    assert cached_public_figures()["closed"] == 2
 
     def broker_down(**kw):
         raise ConnectionError("broker down")
 
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.perform(actor=wang, complaint_id=file_complaint().pk, action="withdraw")
     monkeypatch.setattr(tasks.refresh_public_figures, "apply_async", broker_down)
-    selectors.invalidate_public_figures()  # logged, not raised
+    assert cached_public_figures()["closed"] == 2  # logged, not raised
     monkeypatch.setattr(tasks.refresh_public_figures, "apply_async", lambda **kw: scheduled.append(kw))
-    selectors.invalidate_public_figures()  # asked again once the broker is back
-    assert scheduled[-1] == {"countdown": selectors.REFRESH_DELAY} and len(scheduled) == 2
+    cached_public_figures()  # asked again once the broker is back
+    assert scheduled[-1] == {"countdown": REFRESH_DELAY} and len(scheduled) == 2
+    assert refresh_if_stale() is True  # and the periodic job would have refreshed them anyway
+    assert cached_public_figures()["closed"] == 3
 
 
 def test_the_public_api_renders_each_computation_once(api, file_complaint, django_assert_max_num_queries):

@@ -4,7 +4,7 @@ import pytest
 from stdnum.cn import uscc
 
 from mediation.errors import InvalidInput
-from merchants import services
+from merchants import enrolment
 from merchants.forms import ApplicationForm
 
 from .conftest import corrupt, make_uscc
@@ -23,13 +23,13 @@ BODIES = [
 def test_a_code_with_its_computed_check_character_is_accepted(body):
     code = make_uscc(body)
     assert uscc.is_valid(code)
-    assert services.clean_uscc(code) == code
+    assert enrolment.clean_uscc(code) == code
 
 
 @pytest.mark.parametrize("body", BODIES)
 def test_a_corrupted_check_character_is_refused(body):
     with pytest.raises(InvalidInput) as caught:
-        services.clean_uscc(corrupt(make_uscc(body)))
+        enrolment.clean_uscc(corrupt(make_uscc(body)))
     assert "uscc" in caught.value.fields
 
 
@@ -47,7 +47,7 @@ def test_a_corrupted_check_character_is_refused(body):
 )
 def test_malformed_codes_are_refused(raw):
     with pytest.raises(InvalidInput):
-        services.clean_uscc(raw)
+        enrolment.clean_uscc(raw)
 
 
 def application(region, **fields):

@@ -6,9 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from complaints import workflow
+from complaints import records, violations, workflow
 from mediation.errors import InvalidInput, NotAllowed, WrongState
-from merchants import selectors, services
 from merchants.models import Violation, ViolationStatus
 from notifications.models import Notification
 
@@ -118,7 +117,7 @@ def test_the_compensation_is_read_from_settings(supervisor, wang, answered_case,
     settings.VIOLATION_COMPENSATION = {"negative_handling": "35.50", "harassment": "250"}
     case = answered_case()
     step(wang, case, "report_violation", kind=kind, message="Details")
-    violation = services.confirm_violation(actor=supervisor, violation_id=Violation.objects.get().pk)
+    violation = violations.confirm_violation(actor=supervisor, violation_id=Violation.objects.get().pk)
     assert violation.compensation == Decimal(amount)
 
 
@@ -148,7 +147,7 @@ def test_only_a_supervisor_of_the_jurisdiction_decides(api, owner, mediator, wan
     assert api.as_(sibling_supervisor).post(f"/api/v1/violations/{reported.pk}/confirm/").status_code == 404
     assert api.as_(sibling_supervisor).get("/api/v1/violations/").json()["count"] == 0
     with pytest.raises(NotAllowed):
-        services.confirm_violation(actor=owner, violation_id=reported.pk)
+        violations.confirm_violation(actor=owner, violation_id=reported.pk)
     reported.refresh_from_db()
     assert reported.status == ViolationStatus.REPORTED
 
@@ -169,14 +168,14 @@ def test_the_supervisor_lists_and_decides_reports_on_the_page(client, supervisor
 
 
 def test_the_violation_shows_on_the_case_and_counts_on_the_merchants_record(client, supervisor, wang, shop, reported):
-    services.confirm_violation(actor=supervisor, violation_id=reported.pk)
+    violations.confirm_violation(actor=supervisor, violation_id=reported.pk)
     client.force_login(wang)
     case_page = client.get(f"/cases/{reported.complaint_id}/").content.decode()
     assert "Compensation owed to the consumer: ¥100.00" in case_page
     assert "The council confirmed the reported violation" in case_page
     record = client.get(f"/merchants/{shop.pk}/").content.decode()
     assert "Harassed the consumer" in record and "¥100.00" in record
-    assert selectors.public_record(shop)["confirmed_violations"] == 1
+    assert records.public_record(shop)["confirmed_violations"] == 1
 
 
 def test_the_api_lists_reports_by_status(api, supervisor, reported):
@@ -192,6 +191,6 @@ def test_the_service_refuses_a_report_without_a_message(wang, answered_case):
 
 
 def test_a_decided_report_cannot_be_decided_again(supervisor, reported):
-    services.dismiss_violation(actor=supervisor, violation_id=reported.pk, reason="No proof.")
+    violations.dismiss_violation(actor=supervisor, violation_id=reported.pk, reason="No proof.")
     with pytest.raises(WrongState):
-        services.confirm_violation(actor=supervisor, violation_id=reported.pk)
+        violations.confirm_violation(actor=supervisor, violation_id=reported.pk)

@@ -5,8 +5,8 @@ import pytest
 
 from complaints.access import mask_address, masked_recipient
 from complaints.models import ComplaintEvent
+from complaints.notices import retry_notice
 from notifications.models import Channel, NoticeStatus, Notification
-from notifications.services import retry_notice
 
 LIU_MASKED = "l***@council.example"
 

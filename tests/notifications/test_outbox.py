@@ -13,8 +13,8 @@ from sms.backends.base import BaseSmsBackend
 from accounts import services as accounts
 from complaints import workflow
 from complaints.models import Status
+from complaints.notices import queue_case_notices
 from notifications.models import NoticeStatus, Notification
-from notifications.services import queue_case_notices
 from notifications.tasks import max_attempts, send_notification, stale_pending, stale_sending, sweep_outbox
 
 FAILING_BACKEND = "tests.notifications.test_outbox.FailingSmsBackend"

@@ -9,11 +9,11 @@ from django.utils import timezone
 from sms.backends.base import BaseSmsBackend
 
 from complaints.models import ComplaintEvent, Visibility
+from complaints.notices import retry_notice
 from notifications.models import NoticeStatus, Notification
-from notifications.selectors import delivery_overview
 from notifications.sending import PermanentSendError
-from notifications.services import retry_notice
 from notifications.tasks import send_notification
+from supervision.notice_selectors import delivery_overview
 
 OVERVIEW = "/council/notices/"
 REFUSING_BACKEND = "tests.notifications.test_staff_overview.RefusingSmsBackend"

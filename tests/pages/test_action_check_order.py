@@ -6,7 +6,7 @@ import html
 
 import pytest
 
-from complaints import workflow
+from complaints.actions import ACTIONS
 from complaints.models import Status
 from tests.api.test_action_check_order import ROWS, case_at, snapshot
 
@@ -33,7 +33,7 @@ def text_of(response) -> str:
 
 
 def label(action) -> str:
-    return str(workflow.ACTIONS[action].label)
+    return str(ACTIONS[action].label)
 
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.action)
@@ -96,7 +96,7 @@ def test_the_right_role_in_the_right_state_sees_the_form_errors(client, request,
 
 def test_only_accepting_an_offer_has_a_form_without_fields(request, bring):
     """So accept is the one action whose page form cannot be filled in wrongly."""
-    from complaints.forms import action_form
+    from complaints.actions import action_form
 
     case = bring(Status.AWAITING_MERCHANT)
     for row in ROWS:

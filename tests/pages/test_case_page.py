@@ -132,7 +132,7 @@ def test_header_shows_whose_move_and_the_countdown(client, owner, wang, case):
     ("person", "expected"),
     [
         ("wang", {"withdraw", "message", "report_violation"}),
-        ("owner", {"respond", "message"}),
+        ("owner", {"respond", "message", "assign_agent"}),
         ("agent", {"respond", "message"}),
         ("supervisor", {"message"}),
         ("mediator", {"message"}),

@@ -141,7 +141,7 @@ def test_only_consumers_may_file(client, request, person):
     client.force_login(request.getfixturevalue(person))
     for response in (client.get(NEW), client.post(NEW, complaint_fields())):
         assert response.status_code == 403
-        assert "Only consumers file complaints" in response.content.decode()
+        assert "only consumers file complaints" in response.content.decode()
     assert not Complaint.objects.exists()
 
 
@@ -180,9 +180,12 @@ def test_my_complaints_needs_a_login(client, db):
 
 
 @pytest.mark.parametrize("person", ["owner", "supervisor"])
-def test_my_complaints_sends_other_roles_to_their_own_pages(client, request, person):
+def test_my_complaints_tells_other_roles_whose_page_it_is_and_links_to_their_own(client, request, person):
     client.force_login(request.getfixturevalue(person))
-    assert client.get(MINE)["Location"] == "/"
+    response = client.get(MINE)
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "This page is for consumers" in page and 'href="/"' in page
 
 
 def test_odd_input_is_a_form_error_not_a_500(as_wang, shop):

@@ -9,12 +9,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-import audit.views
 import complaints.views.consumer
-import merchants.views.council
-import merchants.views.portal
-import merchants.views.public
 import notifications.views
+import portal.views
+import supervision.audit_views
+import supervision.merchant_views
+import supervision.notice_views
+import supervision.public_merchants
 import supervision.views
 from audit.models import AuditEntry
 from complaints import workflow
@@ -97,9 +98,9 @@ PAGES = [
     ),
     (
         "audit log",
-        audit.views,
+        supervision.audit_views,
         "PAGE_SIZE",
-        "audit:log",
+        "supervision:audit_log",
         "supervisor",
         {"action": "login", "day": "2026-01-01"},  # not the supervisor's own login today
         two_logins,
@@ -107,18 +108,18 @@ PAGES = [
     ("notices", notifications.views, "PAGE_SIZE", "notifications:inbox", "wang", {}, two_notices_to_wang),
     (
         "failed notices",
-        notifications.views,
+        supervision.notice_views,
         "PAGE_SIZE",
-        "notifications:staff_overview",
+        "supervision:notices",
         "supervisor",
         {},
         two_failed_notices,
     ),
     ("my complaints", complaints.views.consumer, "PAGE_SIZE", "complaints:mine", "wang", {}, two_cases),
-    ("merchant inbox", merchants.views.portal, "PAGE_SIZE", "merchants:inbox", "owner", {"tab": "open"}, two_cases),
+    ("merchant inbox", portal.views, "PAGE_SIZE", "merchants:inbox", "owner", {"tab": "open"}, two_cases),
     (
         "merchants",
-        merchants.views.public,
+        supervision.public_merchants,
         "PAGE_SIZE",
         "merchants:public_list",
         None,
@@ -127,7 +128,7 @@ PAGES = [
     ),
     (
         "council merchants",
-        merchants.views.council,
+        supervision.merchant_views,
         "PAGE_SIZE",
         "merchants:council_list",
         "supervisor",
@@ -136,7 +137,7 @@ PAGES = [
     ),
     (
         "violations",
-        merchants.views.council,
+        supervision.merchant_views,
         "PAGE_SIZE",
         "merchants:council_violations",
         "supervisor",
@@ -145,7 +146,7 @@ PAGES = [
     ),
     (
         "phone reveals",
-        merchants.views.council,
+        supervision.merchant_views,
         "REVEALS_PAGE_SIZE",
         "merchants:contact_log",
         "supervisor",

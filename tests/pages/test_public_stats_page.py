@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from complaints import workflow
+from complaints import deadlines, workflow
 from complaints.models import Complaint
 from merchants.models import Merchant, MerchantStatus
 
@@ -41,7 +41,7 @@ def closed_cases(file_complaint, owner, wang):
     file_complaint(title="Still open")
     past = timezone.now() - datetime.timedelta(minutes=5)
     Complaint.objects.filter(pk__in=[unconfirmed.pk, no_reply.pk]).update(due_at=past)
-    workflow.apply_deadlines()
+    deadlines.apply_deadlines()
 
     outcomes = dict(Complaint.objects.values_list("title", "outcome"))
     assert outcomes == {"Resolved": "resolved", "Unconfirmed": "unconfirmed", "No reply": "no_reply", "Still open": ""}

@@ -7,7 +7,8 @@ import sms
 from django.test import Client
 
 from accounts.models import Role, User
-from merchants import services
+from complaints import team as case_team
+from merchants import enrolment, team
 from merchants.models import AgentInvitation
 from notifications.models import NoticeStatus, Notification
 
@@ -83,7 +84,7 @@ def test_the_page_refuses_an_invitation_past_the_limit_with_429(client, owner, s
 
 
 def test_a_consumer_without_complaints_sees_the_invitation_and_accepts_it(client, owner, shop, wang):
-    services.invite_agent(owner=owner, name="Wang", phone=wang.phone)
+    team.invite_agent(owner=owner, name="Wang", phone=wang.phone)
     client.force_login(wang)
     page = client.get("/invitations/").content.decode()
     assert "Jiang&#x27;an Electronics invites you" in page
@@ -100,7 +101,7 @@ def test_a_consumer_without_complaints_sees_the_invitation_and_accepts_it(client
 
 def test_a_consumer_with_complaints_may_only_decline(client, owner, wang, file_complaint):
     file_complaint()
-    invitation = services.invite_agent(owner=owner, name="Wang", phone=wang.phone)
+    invitation = team.invite_agent(owner=owner, name="Wang", phone=wang.phone)
     client.force_login(wang)
     assert "complaints of its own" in client.get("/invitations/").content.decode()
     assert client.post(f"/invitations/{invitation.pk}/accept/").status_code == 403
@@ -112,7 +113,7 @@ def test_a_consumer_with_complaints_may_only_decline(client, owner, wang, file_c
 
 
 def test_someone_else_cannot_answer_an_invitation(client, owner, wang, li):
-    invitation = services.invite_agent(owner=owner, name="Wang", phone=wang.phone)
+    invitation = team.invite_agent(owner=owner, name="Wang", phone=wang.phone)
     client.force_login(li)
     assert client.post(f"/invitations/{invitation.pk}/accept/").status_code == 404
     assert Client().post(f"/invitations/{invitation.pk}/accept/").status_code == 403
@@ -121,7 +122,7 @@ def test_someone_else_cannot_answer_an_invitation(client, owner, wang, li):
 
 
 def test_the_invited_person_answers_through_the_api_too(api, owner, shop, wang, li, file_complaint):
-    invitation = services.invite_agent(owner=owner, name="Wang", phone=wang.phone)
+    invitation = team.invite_agent(owner=owner, name="Wang", phone=wang.phone)
     mine = "/api/v1/me/invitations/"
 
     assert api.as_(li).get(mine).json() == []
@@ -139,7 +140,7 @@ def test_the_invited_person_answers_through_the_api_too(api, owner, shop, wang, 
 
 def test_through_the_api_a_consumer_with_complaints_is_told_why_and_may_decline(api, owner, wang, file_complaint):
     file_complaint()
-    invitation = services.invite_agent(owner=owner, name="Wang", phone=wang.phone)
+    invitation = team.invite_agent(owner=owner, name="Wang", phone=wang.phone)
     mine = "/api/v1/me/invitations/"
 
     assert "complaints of its own" in api.as_(wang).get(mine).json()[0]["refusal"]
@@ -156,7 +157,7 @@ def test_a_new_number_proves_itself_with_a_code_and_becomes_an_agent(
 ):
     from tests.merchants.conftest import last_sms_code
 
-    invitation = services.invite_agent(owner=owner, name="Wu Agent", phone="13900000099")
+    invitation = team.invite_agent(owner=owner, name="Wu Agent", phone="13900000099")
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/invitations/", {"send-phone": "13900000099"})
     client.post("/invitations/", {"verify-phone": "13900000099", "verify-code": last_sms_code("13900000099")})
@@ -184,7 +185,7 @@ def test_inviting_and_removing_again_and_again_stops_texting_the_number(
             codes.append(api.as_(owner).post(AGENTS, {"name": "V", "phone": "13900000077"}, format="json").status_code)
         agent = User.objects.filter(phone="13900000077").first()
         if agent is not None:
-            services.remove_agent(owner=owner, agent_id=agent.pk)
+            case_team.remove_agent(owner=owner, agent_id=agent.pk)
     assert codes == [201, 201] + [429] * 6
     assert len(texts_to("13900000077")) == 2
 
@@ -206,7 +207,7 @@ def test_a_decision_past_the_limit_goes_through_and_its_sms_is_recorded_as_not_s
     settings.SMS_PER_SENDER_PER_DAY = 0
     EnrolmentApplicant.objects.create(merchant=unlisted_shop, user=wang)
     with django_capture_on_commit_callbacks(execute=True):
-        services.approve_merchant(actor=supervisor, merchant_id=unlisted_shop.pk)
+        enrolment.approve_merchant(actor=supervisor, merchant_id=unlisted_shop.pk)
     unlisted_shop.refresh_from_db()
     assert unlisted_shop.status == "enrolled"
     notice = Notification.objects.get(event="merchant_approved", channel="sms")

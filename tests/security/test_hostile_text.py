@@ -18,11 +18,14 @@ import accounts.api
 import accounts.forms
 import accounts.serializers
 import accounts.views
+import complaints.action_forms
 import complaints.api
 import complaints.forms
 import complaints.serializers
 import merchants.forms
 import merchants.serializers
+import privacy.api
+import privacy.forms
 from accounts.models import User
 from complaints import workflow
 from complaints.models import Complaint
@@ -88,11 +91,14 @@ MODULES = [
     accounts.forms,
     accounts.serializers,
     accounts.views,
+    complaints.action_forms,
     complaints.api,
     complaints.forms,
     complaints.serializers,
     merchants.forms,
     merchants.serializers,
+    privacy.api,
+    privacy.forms,
 ]
 
 
@@ -272,10 +278,10 @@ def test_merchant_application_page_stores_name_and_address_clean(client, li, jia
     ("form", "field", "value", "expected"),
     [
         (complaints.forms.ComplaintForm, "merchant_name", SINGLE, SINGLE_CLEAN),
-        (complaints.forms.RejectForm, "message", MULTI, MULTI_CLEAN),
-        (complaints.forms.RecordAgreementForm, "message", MULTI, MULTI_CLEAN),
-        (complaints.forms.RateForm, "comment", MULTI, MULTI_CLEAN),
-        (complaints.forms.ReportViolationForm, "message", MULTI, MULTI_CLEAN),
+        (complaints.action_forms.RejectForm, "message", MULTI, MULTI_CLEAN),
+        (complaints.action_forms.RecordAgreementForm, "message", MULTI, MULTI_CLEAN),
+        (complaints.action_forms.RateForm, "comment", MULTI, MULTI_CLEAN),
+        (complaints.action_forms.ReportViolationForm, "message", MULTI, MULTI_CLEAN),
         (merchants.forms.DecisionForm, "reason", MULTI, MULTI_CLEAN),
         (merchants.forms.ViolationDecisionForm, "reason", MULTI, MULTI_CLEAN),
         (merchants.forms.InviteAgentForm, "name", SINGLE, SINGLE_CLEAN),

@@ -77,7 +77,7 @@ MATRIX: dict[str, dict[str, str]] = {
     },
     "api:complaint-assign-agent": {
         "GET": "401 405 405 405 405 405 405 405 405",
-        "POST": "401 400 400 400 400 400 400 400 400",
+        "POST": "401 403 404 400 403 404 403 404 403",
     },
     "api:complaint-bundle": {"GET": "401 200 404 200 200 404 200 404 200"},
     "api:complaint-confirm": {
@@ -155,7 +155,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "POST": "401 405 405 405 405 405 405 405 405",
     },
     "api:me-data": {"GET": "401 200 200 403 403 403 403 403 403"},
-    "api:me-delete": {"GET": "401 405 405 405 405 405 405 405 405", "POST": "401 400 400 400 400 400 400 400 400"},
+    "api:me-delete": {"GET": "401 405 405 405 405 405 405 405 405", "POST": "401 400 400 403 403 403 403 403 403"},
     # An invitation to a number the caller does not hold is no invitation of theirs (404).
     "api:me-invitations": {"GET": "401 200 200 200 200 200 200 200 200", "POST": "401 405 405 405 405 405 405 405 405"},
     "api:me-invitation-accept": {
@@ -219,8 +219,6 @@ MATRIX: dict[str, dict[str, str]] = {
         "POST": "401 403 403 403 403 403 200 404 403",
     },
     "api:violation-list": {"GET": "401 403 403 403 403 403 200 200 403"},
-    "audit:integrity": {"GET": "302 403 403 403 403 403 200 200 403"},
-    "audit:log": {"GET": "302 403 403 403 403 403 200 200 403"},
     "complaints:act": {"GET": "302 405 405 405 405 405 405 405 405", "POST": "302 400 404 400 400 404 400 404 400"},
     "complaints:bundle": {"GET": "302 200 404 200 200 404 200 404 200"},
     "complaints:detail": {"GET": "302 200 404 200 200 404 200 404 200"},
@@ -232,12 +230,11 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": "302 405 405 405 405 405 405 405 405",
         "POST": "302 400 404 400 400 404 400 404 400",
     },
-    "complaints:mine": {"GET": "302 200 200 302 302 302 302 302 302"},
+    "complaints:mine": {"GET": "302 200 200 403 403 403 403 403 403"},
     "complaints:new": {"GET": "302 200 200 403 403 403 403 403 403", "POST": "302 200 200 403 403 403 403 403 403"},
     "healthz": {"GET": "200 200 200 200 200 200 200 200 200"},
     "home": {"GET": "200 302 302 302 302 302 302 302 302"},
     "merchants:apply": {"GET": "302 200 200 403 403 403 403 403 403", "POST": "302 200 200 403 403 403 403 403 403"},
-    "merchants:assign": {"GET": "302 403 403 405 403 403 403 403 403", "POST": "302 403 403 302 403 403 403 403 403"},
     "merchants:contact_log": {
         "GET": "302 403 403 403 403 403 200 200 200",
         "POST": "302 403 403 403 403 403 405 405 405",
@@ -279,14 +276,16 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": "302 405 405 405 405 405 405 405 405",
         "POST": "302 302 302 302 302 302 302 302 302",
     },
-    "notifications:retry": {
-        "GET": "302 403 403 403 403 403 405 405 405",
-        "POST": "302 403 403 403 403 403 302 404 302",
-    },
-    "notifications:staff_overview": {"GET": "302 403 403 403 403 403 200 200 200"},
+    "supervision:audit_log": {"GET": "302 403 403 403 403 403 200 200 403"},
     "supervision:dashboard": {"GET": "302 403 403 403 403 403 200 200 200"},
     "supervision:export_csv": {"GET": "302 403 403 403 403 403 200 200 403"},
     "supervision:export_xlsx": {"GET": "302 403 403 403 403 403 200 200 403"},
+    "supervision:integrity": {"GET": "302 403 403 403 403 403 200 200 403"},
+    "supervision:notice_retry": {
+        "GET": "302 403 403 403 403 403 405 405 405",
+        "POST": "302 403 403 403 403 403 302 404 302",
+    },
+    "supervision:notices": {"GET": "302 403 403 403 403 403 200 200 200"},
     "supervision:public_stats": {"GET": "200 200 200 200 200 200 200 200 200"},
     "supervision:queue": {"GET": "302 403 403 403 403 403 200 200 200"},
 }
@@ -377,7 +376,7 @@ def url_for(route: str, name: str, world) -> str:
         pk = world["agent"].pk
     if name == "api:notification-read":
         pk = world["notice"].pk
-    if name == "notifications:retry":
+    if name == "supervision:notice_retry":
         pk = world["sms_notice"].pk
     values = {
         "<int:pk>": str(pk),

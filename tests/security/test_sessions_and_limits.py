@@ -31,7 +31,7 @@ def test_five_wrong_passwords_lock_the_api_login_with_429_and_retry_after(api, o
     response = api.post("/api/v1/auth/token/", {"username": "owner", "password": PASSWORD}, format="json")
     assert response.status_code == 429
     assert int(response["Retry-After"]) == 15 * 60
-    # The axes middleware answers every request it marked locked out (mediation.security.lockout_response).
+    # The axes middleware answers every request it marked locked out (accounts.security.lockout_response).
     assert response.json()["code"] == "locked_out"
 
 

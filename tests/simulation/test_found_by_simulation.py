@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from complaints import workflow
+from complaints import deadlines, workflow
 from complaints.deadlines import add_days
 from complaints.models import Status
 from merchants.models import OverdueMark
@@ -39,7 +39,7 @@ def test_an_offer_accepted_after_the_date_it_promised_gets_the_councils_fulfilme
 
     assert case.status == Status.SETTLED
     assert case.due_at == add_days(case.council, accepted_at, case.council.fulfilment_days)
-    assert workflow.apply_deadlines(accepted_at + datetime.timedelta(hours=6)) == {}
+    assert deadlines.apply_deadlines(accepted_at + datetime.timedelta(hours=6)) == {}
     case.refresh_from_db()
     assert case.status == Status.SETTLED
     assert not OverdueMark.objects.filter(complaint=case).exists()

@@ -1,7 +1,7 @@
 """A year in a day (issue 3): complaints filed over a simulated year, with parties who
 behave at random (seeded), the deadline job run every six simulated hours, and the
 invariants a council relies on checked at every step and at the end. The simulation lives
-in bench/simulation.py, which bench/year_in_a_day.py runs at a larger size.
+in tests/simulation/simulator.py, which bench/year_in_a_day.py runs at a larger size.
 
 `pytest -s tests/simulation` prints the summary (counts by outcome, by move, by deadline).
 """
@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from bench.simulation import INVARIANTS, Config, Simulation
+from tests.simulation.simulator import INVARIANTS, Config, Simulation
 
 # Every move commits, as in production: one test transaction holding thousands of
 # savepoints would make PostgreSQL check subtransactions on every read, and run slowly.

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from complaints import workflow
+from complaints import deadlines, workflow
 from complaints.models import Complaint
 from merchants.models import Merchant, MerchantStatus
 
@@ -79,7 +79,7 @@ def month(clock, file_complaint, wang, li, owner, supervisor, mediator, unlisted
     clock(at(10, 10))
     c["c5"] = file_complaint(title="c5 withdrawn")
     clock(at(11, 10))
-    assert workflow.apply_deadlines() == {"merchant_overdue": 1}  # c3 was never answered
+    assert deadlines.apply_deadlines() == {"merchant_overdue": 1}  # c3 was never answered
     clock(at(11, 15))
     c["c7"] = file_complaint(title="c7 due soon", category="after_sales")
     clock(at(12, 9))
@@ -89,7 +89,7 @@ def month(clock, file_complaint, wang, li, owner, supervisor, mediator, unlisted
     clock(at(13, 10))
     act(owner, c["c5"], "respond", kind="decline", message="Not our fault.")  # 72 h
     clock(at(14, 10))
-    assert workflow.apply_deadlines() == {"unconfirmed": 1}  # c2
+    assert deadlines.apply_deadlines() == {"unconfirmed": 1}  # c2
     clock(at(14, 11))
     act(wang, c["c5"], "withdraw")
     clock(at(16, 9))
@@ -98,7 +98,7 @@ def month(clock, file_complaint, wang, li, owner, supervisor, mediator, unlisted
     clock(at(17, 9))
     c["c9"] = file_complaint(merchant=bookshop, title="c9 city", category="price", channel="livestream")
     clock(at(17, 10))
-    assert workflow.apply_deadlines() == {"no_reply": 1}  # c4
+    assert deadlines.apply_deadlines() == {"no_reply": 1}  # c4
     clock(at(18, 8))
     c["c8"] = file_complaint(merchant=unlisted_shop, title="c8 overdue review")
     Complaint.objects.filter(pk=c["c8"].pk).update(due_at=at(18, 8))

@@ -225,7 +225,7 @@ def test_a_district_filter_uses_the_districts_own_targets(client, supervisor, mo
 
 def test_the_dashboard_links_to_the_notice_delivery_overview_when_it_exists(page):
     try:
-        url = reverse("notifications:staff_overview")
+        url = reverse("supervision:notices")
     except NoReverseMatch:
         assert 'id="notices-link"' not in page.text
     else:

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from complaints import workflow
+from complaints import deadlines, workflow
 from complaints.models import Complaint
 from complaints.priority import RULES
 
@@ -51,7 +51,7 @@ def test_a_passed_staff_deadline_raises_the_priority(case_in, time_machine):
     assert "overdue" not in scores(case)[0][1]
 
     time_machine.move_to(case.due_at + datetime.timedelta(minutes=1), tick=False)
-    assert workflow.apply_deadlines() == {"staff_overdue": 1}
+    assert deadlines.apply_deadlines() == {"staff_overdue": 1}
 
     assert scores(case)[0] == (30, ["overdue"])
 

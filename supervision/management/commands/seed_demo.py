@@ -1,8 +1,8 @@
 """Demo data: the Hubei council tree, one person per role, three merchants and a few
 dozen complaints in every state and every closed outcome (`supervision/management/demo_data.py`).
 
-Each complaint's story is played through the state machine (`workflow.file_complaint`,
-`workflow.perform` and the periodic `workflow.apply_deadlines`) on a simulated clock that
+Each complaint's story is played through the state machine (`filing.file_complaint`,
+`workflow.perform` and the periodic `deadlines.apply_deadlines`) on a simulated clock that
 starts months ago and runs up to now. So every timeline, deadline, notice, overdue mark
 and case number is the one the platform itself would have produced; nothing is
 backdated afterwards.
@@ -26,10 +26,10 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from accounts.models import Council, Role, User
-from complaints import workflow
+from complaints import deadlines, filing, workflow
 from complaints.models import OPEN_STATUSES, Complaint, Status
 from mediation.errors import DomainError
-from merchants import services as merchant_services
+from merchants import enrolment
 from merchants.models import Merchant, MerchantStatus
 from notifications.models import Notification
 from supervision.management.demo_data import (
@@ -68,7 +68,7 @@ class Command(BaseCommand):
         finally:
             logging.disable(logging.NOTSET)
         if played:
-            counts = workflow.apply_deadlines(now)  # whatever fell due between the last tick and now
+            counts = deadlines.apply_deadlines(now)  # whatever fell due between the last tick and now
             self.stdout.write(f"Played {played} complaints through the state machine ({counts or 'up to date'}).")
         else:
             self.stdout.write("Demo complaints already present; nothing to add.")
@@ -115,7 +115,7 @@ class Command(BaseCommand):
                 merchant = Merchant.objects.filter(uscc=spec.uscc).first()
                 if merchant is None:
                     clock.move_to(now - datetime.timedelta(days=spec.applied_days_ago))
-                    merchant = merchant_services.apply_for_enrolment(
+                    merchant = enrolment.apply_for_enrolment(
                         applicant=applicant,
                         name=spec.name,
                         uscc=spec.uscc,
@@ -126,9 +126,7 @@ class Command(BaseCommand):
                     )
                     if spec.enrolled:
                         clock.shift(datetime.timedelta(days=2))
-                        merchant = merchant_services.approve_merchant(
-                            actor=users["supervisor"], merchant_id=merchant.pk
-                        )
+                        merchant = enrolment.approve_merchant(actor=users["supervisor"], merchant_id=merchant.pk)
                 merchants[spec.key] = merchant
                 applicant.refresh_from_db()
                 users[applicant.username] = applicant
@@ -180,7 +178,7 @@ class Command(BaseCommand):
                 return since
             since = moment + JOB_DELAY
             clock.move_to(since)
-            workflow.apply_deadlines(since)
+            deadlines.apply_deadlines(since)
 
     def _next_deadline(self, *, after: datetime.datetime) -> datetime.datetime | None:
         """The next moment the deadline job has something to do: a deadline, a settlement
@@ -190,16 +188,16 @@ class Command(BaseCommand):
             open_cases.filter(due_at__gte=after).aggregate(m=Min("due_at"))["m"],
             open_cases.filter(settle_by__gte=after).aggregate(m=Min("settle_by"))["m"],
         ]
-        reminder = open_cases.filter(due_at__gte=after + workflow.REMINDER_BEFORE).aggregate(m=Min("due_at"))["m"]
+        reminder = open_cases.filter(due_at__gte=after + deadlines.REMINDER_BEFORE).aggregate(m=Min("due_at"))["m"]
         if reminder:
-            moments.append(reminder - workflow.REMINDER_BEFORE)
+            moments.append(reminder - deadlines.REMINDER_BEFORE)
         return min((m for m in moments if m), default=None)
 
     def _file(self, story: Story, users) -> Complaint:
         region = None
         if story.region:
             region = Council.objects.get(code=story.region)
-        return workflow.file_complaint(
+        return filing.file_complaint(
             consumer=users[story.consumer],
             merchant=self.merchants[story.merchant] if story.merchant else None,
             merchant_name=story.merchant_name,

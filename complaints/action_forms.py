@@ -1,0 +1,232 @@
+"""One form per case action (complaints/actions.py declares which action shows which). They
+validate shape only; `payload()` is what complaints.workflow.perform takes."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.selectors import mediators_for
+from mediation.forms import DomainErrorsMixin
+from mediation.text import TextField
+from merchants.selectors import active_agents
+
+from .models import Remedy
+from .rules import MEDIATION_ADVICE, promised_date_error
+
+MESSAGE_ATTRS = {"rows": 3}
+
+
+def _message(label=None, required=True, help_text=""):
+    return TextField(
+        label=label or _("Message"),
+        multiline=True,
+        required=required,
+        max_length=5000,
+        help_text=help_text,
+        widget=forms.Textarea(attrs=MESSAGE_ATTRS),
+    )
+
+
+class ActionForm(DomainErrorsMixin, forms.Form):
+    """One case action. `payload()` is what complaints.workflow.perform takes."""
+
+    submit_label = _("Send")
+
+    def __init__(self, *args, user=None, complaint=None, **kwargs):
+        self.user, self.complaint = user, complaint
+        super().__init__(*args, **kwargs)
+
+    def payload(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+    def extra_steps(self) -> list[tuple[str, dict]]:
+        """Further actions the same submission performs after this one, in the same transaction."""
+        return []
+
+
+class RespondForm(ActionForm):
+    submit_label = _("Send the answer")
+    kind = forms.ChoiceField(
+        label=_("Your answer"),
+        choices=[("offer", _("Make an offer")), ("decline", _("Decline, with the reason"))],
+        widget=forms.RadioSelect,
+        initial="offer",
+    )
+    message = _message(_("Message to the consumer"))
+    remedy = forms.ChoiceField(label=_("Remedy offered"), choices=[("", "—"), *Remedy.choices], required=False)
+    offer_amount = forms.DecimalField(
+        label=_("Amount (CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+    due_date = forms.DateField(
+        label=_("Carried out by"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Without a date the council's fulfilment deadline applies."),
+    )
+    council_note = _message(
+        _("Note for the council only (optional)"),
+        required=False,
+        help_text=_("Council staff see it beside your answer; the consumer does not."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == "offer" and not data.get("remedy"):
+            self.add_error("remedy", _("An offer names its remedy."))
+        date_error = promised_date_error(data.get("due_date"))
+        if date_error:
+            self.add_error("due_date", date_error)
+        return data
+
+    def payload(self) -> dict:
+        data = self.cleaned_data
+        payload = {"kind": data["kind"], "message": data["message"]}
+        if data["kind"] == "offer":
+            payload.update(remedy=data["remedy"], offer_amount=data.get("offer_amount"), due_date=data.get("due_date"))
+        return payload
+
+    def extra_steps(self) -> list[tuple[str, dict]]:
+        # The merchant's note for the council: a separate, merchant-and-staff-only message event.
+        note = (self.cleaned_data.get("council_note") or "").strip()
+        return [("message", {"message": note, "staff_only": True})] if note else []
+
+
+class AcceptForm(ActionForm):
+    submit_label = _("Accept the offer")
+
+
+class RejectForm(ActionForm):
+    submit_label = _("Ask the merchant again")
+    message = _message(_("What is still wrong"))
+
+
+class RequestMediationForm(ActionForm):
+    submit_label = _("Ask the council to mediate")
+    message = _message(_("Why you ask for mediation"))
+
+
+class WithdrawForm(ActionForm):
+    submit_label = _("Withdraw the complaint")
+    message = _message(_("Reason (optional)"), required=False)
+
+
+class MessageForm(ActionForm):
+    submit_label = _("Add the message")
+    message = _message()
+    staff_only = forms.BooleanField(
+        label=_("Note for the council only"),
+        required=False,
+        help_text=_("The consumer will not see this note."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not (self.user and (self.user.is_council_staff or self.user.is_merchant_user)):
+            del self.fields["staff_only"]
+        elif self.user.is_council_staff:
+            self.fields["staff_only"].label = _("Note for council staff only")
+            self.fields["staff_only"].help_text = _("Neither the consumer nor the merchant will see this note.")
+
+    def payload(self) -> dict:
+        return {"message": self.cleaned_data["message"], "staff_only": bool(self.cleaned_data.get("staff_only"))}
+
+
+class ReviewAcceptForm(ActionForm):
+    submit_label = _("Accept for mediation")
+    message = _message(_("Note to the consumer (optional)"), required=False)
+
+
+class ReviewRejectForm(ActionForm):
+    submit_label = _("Reject the complaint")
+    message = _message(_("Reason given to the consumer"))
+
+
+class AssignForm(ActionForm):
+    submit_label = _("Assign")
+    mediator = forms.ModelChoiceField(label=_("Mediator"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["mediator"]
+        field.queryset = mediators_for(self.complaint)
+        field.label_from_instance = lambda u: f"{u.display_name} · {u.council.name}"
+        if self.complaint is not None and self.complaint.mediator_id:
+            field.initial = self.complaint.mediator_id
+
+
+class RecordAgreementForm(ActionForm):
+    submit_label = _("Record the agreement")
+    message = _message(_("What was agreed"), help_text=_("Remedy, amount and the date it will be carried out."))
+
+
+class RecordFailureForm(ActionForm):
+    submit_label = _("Record that mediation failed")
+    message = _message(_("Why mediation failed"))
+    advice = forms.ChoiceField(label=_("Advice to the consumer"), choices=list(MEDIATION_ADVICE.items()))
+
+
+class FulfilForm(ActionForm):
+    submit_label = _("Mark as carried out")
+    message = _message(_("What was done"), help_text=_("With the refund receipt or the tracking number."))
+
+
+class ConfirmForm(ActionForm):
+    submit_label = _("Confirm it was carried out")
+    message = _message(_("Comment (optional)"), required=False)
+
+
+class DisputeForm(ActionForm):
+    submit_label = _("It was not carried out")
+    message = _message(_("What is missing"), required=False)
+
+
+class RateForm(ActionForm):
+    submit_label = _("Send the rating")
+    score = forms.TypedChoiceField(
+        label=_("How well was your complaint handled? (1 poor, 5 very good)"),
+        choices=[(i, str(i)) for i in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = TextField(
+        label=_("Comment (optional)"),
+        max_length=1000,
+        required=False,
+        multiline=True,
+        widget=forms.Textarea(attrs=MESSAGE_ATTRS),
+    )
+
+
+class ReportViolationForm(ActionForm):
+    submit_label = _("Report the merchant")
+    kind = forms.ChoiceField(
+        label=_("What the merchant did"),
+        choices=[("negative_handling", _("Handled my complaint negatively")), ("harassment", _("Harassed me"))],
+    )
+    message = _message(_("What happened"))
+
+
+class AssignAgentForm(ActionForm):
+    submit_label = _("Assign")
+    agent = forms.ModelChoiceField(
+        label=_("Agent in charge"), queryset=None, required=False, empty_label=_("Nobody (the owner)")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["agent"]
+        merchant_id = getattr(self.user, "merchant_id", None)
+        field.queryset = active_agents(merchant_id) if merchant_id else User.objects.none()
+        field.label_from_instance = lambda u: u.display_name
+        if self.complaint is not None:
+            field.initial = self.complaint.agent_id
+
+    def payload(self) -> dict:
+        return {"agent": self.cleaned_data.get("agent")}  # None gives the case back to the owner

@@ -1,0 +1,327 @@
+"""The transitions of the state machine (SPEC "Lifecycle"), one function each, and the building
+blocks they and the deadline job share.
+
+A transition runs inside workflow.perform, which has locked the case and checked the actor and
+the state (complaints/actions.py declares who may run which, from which states). Each one
+changes the case, appends its timeline event and writes its notices, in that transaction.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role, User
+from mediation.errors import InvalidInput, NotAllowed
+from mediation.figures import mark_figures_stale
+
+from .clock import add_days
+from .filing import check_message_rate
+from .models import Complaint, ComplaintEvent, EventKind, Outcome, Party, Remedy, Status, Visibility
+from .notices import queue_case_notices
+from .priority import refresh_merchant_priorities, refresh_priority
+from .rules import MAX_ROUNDS, MEDIATION_ADVICE, promised_date_error
+from .timeline import append_event
+
+S = Status
+
+
+# --- building blocks ------------------------------------------------------------------------
+
+
+def move(
+    complaint: Complaint,
+    *,
+    to: str,
+    kind: EventKind,
+    actor=None,
+    message: str = "",
+    data: dict | None = None,
+    waiting_on: str = "",
+    due_days: str | None = None,
+    due_at: datetime.datetime | None = None,
+    outcome: str = "",
+) -> ComplaintEvent:
+    """Change the status, restart the deadline clock and append the timeline event."""
+    now = timezone.now()
+    from_status = complaint.status
+    complaint.status = to
+    complaint.waiting_on = waiting_on
+    if due_days:
+        due_at = add_days(complaint.council, now, getattr(complaint.council, due_days))
+    complaint.due_at = due_at
+    complaint.is_overdue = False
+    if to == S.CLOSED:
+        complaint.outcome = outcome
+        complaint.closed_at = now
+        complaint.waiting_on = ""
+        complaint.due_at = None
+    refresh_priority(complaint)
+    complaint.save()
+    return append_event(complaint, kind=kind, actor=actor, from_status=from_status, message=message, data=data)
+
+
+def notify(complaint: Complaint, event: ComplaintEvent, notice: str, **extra) -> None:
+    queue_case_notices(complaint=complaint, event=notice, key=f"ev{event.pk}", actor=event.actor, extra=extra)
+
+
+def to_mediation(complaint: Complaint, *, kind: EventKind, actor=None, message="", data=None) -> ComplaintEvent:
+    event = move(
+        complaint,
+        to=S.IN_MEDIATION,
+        kind=kind,
+        actor=actor,
+        message=message,
+        data=data,
+        waiting_on=Party.MEDIATOR if complaint.mediator_id else Party.COUNCIL,
+        due_days="mediation_days",
+    )
+    notify(complaint, event, "escalated")
+    return event
+
+
+def settle(complaint: Complaint, *, kind: EventKind, actor, agreement: dict, message="") -> ComplaintEvent:
+    due_at = None
+    days = "fulfilment_days"
+    if agreement.get("due_date"):
+        # An offer written before the bound existed may promise any date: the agreement's
+        # deadline never lies further ahead than an offer made today could.
+        latest = timezone.localdate() + datetime.timedelta(days=settings.OFFER_MAX_DAYS)
+        due_date = min(datetime.date.fromisoformat(agreement["due_date"]), latest)
+        promised = timezone.make_aware(datetime.datetime.combine(due_date, datetime.time(23, 59, 59)))
+        # An offer accepted after the date it promised would be overdue at once (and mark the
+        # merchant): then the council's fulfilment period runs from the settlement instead.
+        if promised > timezone.now():
+            due_at, days = promised, None
+    complaint.agreement = agreement
+    complaint.settled_at = timezone.now()
+    event = move(
+        complaint,
+        to=S.SETTLED,
+        kind=kind,
+        actor=actor,
+        message=message,
+        data=agreement,
+        waiting_on=Party.MERCHANT,
+        due_days=days,
+        due_at=due_at,
+    )
+    notify(complaint, event, "settled")
+    return event
+
+
+def close(complaint: Complaint, *, outcome, kind: EventKind, actor=None, message="", data=None, notice="closed"):
+    """Close the case; a closed case changes the public figures and the merchant's queue."""
+    event = move(complaint, to=S.CLOSED, kind=kind, actor=actor, message=message, data=data, outcome=outcome)
+    mark_figures_stale()
+    refresh_merchant_priorities(complaint)
+    notify(complaint, event, notice)
+    return event
+
+
+def _require(value, field: str, message) -> None:
+    if value in (None, "", []):
+        raise InvalidInput(message, fields={field: [message]})
+
+
+# --- the transitions ------------------------------------------------------------------------
+
+
+def respond(
+    *,
+    complaint: Complaint,
+    actor,
+    kind: str,
+    message: str,
+    remedy: str | None = None,
+    offer_amount: Decimal | None = None,
+    due_date: datetime.date | None = None,
+) -> None:
+    if kind not in ("offer", "decline"):
+        raise InvalidInput(_("Choose an offer or a decline."), fields={"kind": [_("Choose offer or decline.")]})
+    _require(message, "message", _("Write your answer to the consumer."))
+    if kind == "offer":
+        _require(remedy, "remedy", _("An offer names its remedy."))
+        if remedy not in Remedy.values:
+            raise InvalidInput(_("Unknown remedy."), fields={"remedy": [_("Unknown remedy.")]})
+        date_error = promised_date_error(due_date)
+        if date_error:
+            raise InvalidInput(date_error, fields={"due_date": [date_error]})
+    offer = {
+        "kind": kind,
+        "round": complaint.round,
+        "remedy": remedy if kind == "offer" else None,
+        "amount": f"{offer_amount:.2f}" if kind == "offer" and offer_amount is not None else None,
+        "due_date": due_date.isoformat() if kind == "offer" and due_date else None,
+        "message": message,
+    }
+    complaint.offer = offer
+    if complaint.first_response_at is None:
+        complaint.first_response_at = timezone.now()
+    event = move(
+        complaint,
+        to=S.AWAITING_CONSUMER,
+        kind=EventKind.RESPONDED,
+        actor=actor,
+        message=message,
+        data=offer,
+        waiting_on=Party.CONSUMER,
+        due_days="consumer_days",
+    )
+    notify(complaint, event, "responded")
+
+
+def accept(*, complaint: Complaint, actor) -> None:
+    settle(complaint, kind=EventKind.ACCEPTED, actor=actor, agreement={**complaint.offer, "source": "offer"})
+
+
+def reject(*, complaint: Complaint, actor, message: str) -> None:
+    """The consumer asks the merchant again; after the last round the council mediates."""
+    _require(message, "message", _("Tell the merchant what is still wrong."))
+    data = {"round": complaint.round}
+    if complaint.round >= MAX_ROUNDS:
+        to_mediation(complaint, kind=EventKind.ASKED_AGAIN, actor=actor, message=message, data=data)
+        return
+    complaint.round += 1
+    complaint.offer = None
+    event = move(
+        complaint,
+        to=S.AWAITING_MERCHANT,
+        kind=EventKind.ASKED_AGAIN,
+        actor=actor,
+        message=message,
+        data={"round": complaint.round},
+        waiting_on=Party.MERCHANT,
+        due_days="merchant_days",
+    )
+    notify(complaint, event, "asked_again")
+
+
+def request_mediation(*, complaint: Complaint, actor, message: str) -> None:
+    _require(message, "message", _("Tell the council why you ask for mediation."))
+    to_mediation(complaint, kind=EventKind.MEDIATION_REQUESTED, actor=actor, message=message)
+
+
+def withdraw(*, complaint: Complaint, actor, message: str = "") -> None:
+    kind = EventKind.WITHDRAWN
+    close(complaint, outcome=Outcome.WITHDRAWN, kind=kind, actor=actor, message=message, notice="consumer_moved")
+
+
+def message(*, complaint: Complaint, actor, message: str, staff_only: bool = False) -> None:
+    _require(message, "message", _("Write a message."))
+    check_message_rate(actor)
+    visibility = Visibility.PARTIES
+    if staff_only:
+        if actor.is_council_staff:
+            visibility = Visibility.STAFF
+        elif actor.is_merchant_user:
+            visibility = Visibility.MERCHANT_STAFF  # the merchant's note for the council
+        else:
+            raise NotAllowed(_("Only the merchant and council staff can write notes for the council."))
+    event = append_event(
+        complaint,
+        kind=EventKind.MESSAGE,
+        actor=actor,
+        from_status=complaint.status,
+        message=message,
+        visibility=visibility,
+    )
+    if visibility == Visibility.PARTIES:
+        notify(complaint, event, "message")
+
+
+def review_accept(*, complaint: Complaint, actor, message: str = "") -> None:
+    event = move(
+        complaint,
+        to=S.IN_MEDIATION,
+        kind=EventKind.REVIEW_ACCEPTED,
+        actor=actor,
+        message=message,
+        waiting_on=Party.COUNCIL,
+        due_days="mediation_days",
+    )
+    notify(complaint, event, "review_accepted")
+
+
+def review_reject(*, complaint: Complaint, actor, message: str) -> None:
+    _require(message, "message", _("Give the consumer the reason."))
+    close(complaint, outcome=Outcome.REJECTED, kind=EventKind.REVIEW_REJECTED, actor=actor, message=message)
+
+
+def assign(*, complaint: Complaint, actor, mediator) -> None:
+    candidate = None
+    if mediator is not None:
+        candidate = (
+            User.objects.filter(pk=getattr(mediator, "pk", mediator), role=Role.MEDIATOR, is_active=True)
+            .select_related("council")
+            .first()
+        )
+    if candidate is None or not complaint.council_path.startswith(candidate.council.path):
+        msg = _("Choose a mediator of a council whose jurisdiction covers this case.")
+        raise InvalidInput(msg, fields={"mediator": [msg]})
+    complaint.mediator = candidate
+    complaint.waiting_on = Party.MEDIATOR
+    complaint.save(update_fields=["mediator", "waiting_on"])
+    event = append_event(
+        complaint,
+        kind=EventKind.MEDIATOR_ASSIGNED,
+        actor=actor,
+        from_status=complaint.status,
+        data={"mediator": candidate.pk, "mediator_name": candidate.display_name},
+    )
+    notify(complaint, event, "mediator_assigned")
+
+
+def record_agreement(*, complaint: Complaint, actor, message: str) -> None:
+    _require(message, "message", _("Write down what was agreed."))
+    agreement = {"source": "mediation", "message": message}
+    settle(complaint, kind=EventKind.AGREEMENT_RECORDED, actor=actor, message=message, agreement=agreement)
+
+
+def record_failure(*, complaint: Complaint, actor, message: str, advice: str) -> None:
+    _require(message, "message", _("Write down why mediation failed."))
+    if advice not in MEDIATION_ADVICE:
+        raise InvalidInput(_("Choose the advice."), fields={"advice": [_("Choose 12315, arbitration or court.")]})
+    close(
+        complaint,
+        outcome=Outcome.NOT_SETTLED,
+        kind=EventKind.MEDIATION_FAILED,
+        actor=actor,
+        message=message,
+        data={"advice": advice},
+    )
+
+
+def fulfil(*, complaint: Complaint, actor, message: str) -> None:
+    _require(message, "message", _("Describe what was done, with a receipt or tracking number."))
+    event = move(
+        complaint,
+        to=S.AWAITING_CONFIRMATION,
+        kind=EventKind.FULFILLED,
+        actor=actor,
+        message=message,
+        waiting_on=Party.CONSUMER,
+        due_days="confirmation_days",
+    )
+    notify(complaint, event, "fulfilled")
+
+
+def confirm(*, complaint: Complaint, actor, message: str = "") -> None:
+    kind = EventKind.CONFIRMED
+    close(complaint, outcome=Outcome.RESOLVED, kind=kind, actor=actor, message=message, notice="consumer_moved")
+
+
+def dispute(*, complaint: Complaint, actor, message: str = "") -> None:
+    to_mediation(complaint, kind=EventKind.DISPUTED, actor=actor, message=message)
+
+
+def rate(*, complaint: Complaint, actor, score: int, comment: str = "") -> None:
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise InvalidInput(_("Give a score from 1 to 5."), fields={"score": [_("Give a score from 1 to 5.")]})
+    complaint.satisfaction = score
+    complaint.satisfaction_comment = comment or ""
+    complaint.save(update_fields=["satisfaction", "satisfaction_comment"])
+    data = {"score": score}
+    append_event(complaint, kind=EventKind.RATED, actor=actor, from_status=complaint.status, message=comment, data=data)

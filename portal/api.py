@@ -1,0 +1,42 @@
+"""Case actions of merchant staff in the API (API.md "Merchants"): the owner removes an agent
+(its open cases go back to the owner), and merchant staff see a consenting consumer's phone.
+The owner gives a case to an agent with the case action `assign_agent`."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.gates import IsMerchantOwner
+from complaints import team as case_team
+from mediation.web import client_ip
+from merchants.serializers import AgentSerializer, RevealedPhoneSerializer
+
+
+class AgentRemoveView(APIView):
+    permission_classes = [IsMerchantOwner]
+
+    @extend_schema(
+        operation_id="merchant_agents_remove",
+        request=None,
+        responses={200: AgentSerializer, 403: OpenApiResponse(description="Not a merchant owner")},
+    )
+    def post(self, request, pk: int):
+        agent = case_team.remove_agent(owner=request.user, agent_id=pk)
+        return Response(AgentSerializer(agent).data)
+
+
+class RevealPhoneView(APIView):
+    @extend_schema(
+        operation_id="complaints_reveal_phone",
+        request=None,
+        responses={
+            200: RevealedPhoneSerializer,
+            403: OpenApiResponse(description="Not merchant staff, or the consumer did not consent (the reason)"),
+            404: OpenApiResponse(description="No such case, or not the caller's merchant's"),
+        },
+    )
+    def post(self, request, pk: int):
+        phone = case_team.reveal_consumer_phone(actor=request.user, complaint_id=pk, ip=client_ip(request))
+        response = Response({"phone": phone})
+        response["Cache-Control"] = "private, no-store"
+        return response

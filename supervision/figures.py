@@ -1,0 +1,107 @@
+"""The public statistics' figures: computed in the database, stored in the cache, served to
+readers from there and refreshed in the background (SPEC "Public statistics").
+
+Readers always get stored figures; a Celery task computes fresh ones when they are older than
+PUBLIC_FIGURES_SECONDS, or within REFRESH_DELAY seconds of a change the public sees (a case
+closed, a merchant's enrolment decided, a violation confirmed). The domain marks such changes
+with mediation.figures.mark_figures_stale; this module reads the mark. A periodic job refreshes
+marked figures even when nobody reads them.
+"""
+
+import datetime
+import logging
+
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from complaints import records
+from complaints.models import Complaint, Outcome, Status
+from mediation.figures import clear_stale_mark, stale_since
+from merchants.models import Merchant, MerchantStatus
+
+PUBLIC_FIGURES_KEY = "public_figures"
+PUBLIC_FIGURES_SECONDS = 5 * 60
+# Stored figures are served however old (a day at most) while fresh ones are computed.
+PUBLIC_FIGURES_KEEP = 24 * 60 * 60
+REFRESH_PENDING_KEY = "public_figures:refresh_pending"
+REFRESH_DELAY = 30
+logger = logging.getLogger(__name__)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _outcome_counts(cases: QuerySet[Complaint]) -> dict[str, int]:
+    # Unconfirmed and no-reply cases are reported on their own line, never as resolved.
+    found = dict(cases.filter(status=Status.CLOSED).values_list("outcome").annotate(n=Count("id")).order_by())
+    return {o: found.get(o, 0) for o in Outcome.values}
+
+
+def compute_public_figures() -> dict:
+    now = timezone.now()
+    totals = Complaint.objects.aggregate(
+        total=Count("id"),
+        closed=Count("id", filter=Q(status=Status.CLOSED)),
+        resolved=Count("id", filter=Q(outcome=Outcome.RESOLVED)),
+    )
+    categories = dict(Complaint.objects.values_list("category").annotate(n=Count("id")).order_by())
+    return {
+        "generated_at": now,
+        **totals,
+        "resolution_rate": _rate(totals["resolved"], totals["closed"]),
+        "category_shares": {k: _rate(v, totals["total"]) for k, v in sorted(categories.items())},
+        "category_counts": dict(sorted(categories.items())),
+        "by_outcome": _outcome_counts(Complaint.objects.all()),
+        "enrolled_merchants": Merchant.objects.filter(status=MerchantStatus.ENROLLED).count(),
+        # Trailing 12 months (complaints.records): the merchants named for cases left
+        # unanswered past the limit, and every enrolled merchant's credit index.
+        "merchant_period_days": records.RECORD_PERIOD.days,
+        "named_merchants": records.named_merchants(now=now),
+        "merchants": records.merchant_index_list(now=now),
+    }
+
+
+def public_figures_for_readers() -> dict:
+    """The stored figures, at once. Old or marked-stale figures are refreshed in the background
+    (once for every reader and change meanwhile); only the very first reader computes them."""
+    entry = cache.get(PUBLIC_FIGURES_KEY)
+    if entry is None:
+        return store_public_figures()
+    if timezone.now() - entry["computed_at"] > datetime.timedelta(seconds=PUBLIC_FIGURES_SECONDS):
+        _schedule_refresh(delay=0)
+    elif stale_since() is not None:
+        _schedule_refresh(delay=REFRESH_DELAY)
+    else:
+        return entry["figures"]
+    entry = cache.get(PUBLIC_FIGURES_KEY) or entry  # the task ran here when tasks run eagerly
+    return entry["figures"]
+
+
+def store_public_figures() -> dict:
+    """Compute the figures afresh and store them. The stale mark is cleared first: a change
+    committed while they are computed marks them again."""
+    clear_stale_mark()
+    figures = compute_public_figures()
+    cache.set(PUBLIC_FIGURES_KEY, {"figures": figures, "computed_at": timezone.now()}, PUBLIC_FIGURES_KEEP)
+    return figures
+
+
+def refresh_if_stale() -> bool:
+    """The periodic job: refresh figures a change marked stale, though nobody read them."""
+    if stale_since() is None:
+        return False
+    store_public_figures()
+    return True
+
+
+def _schedule_refresh(*, delay: int) -> None:
+    from .tasks import refresh_public_figures
+
+    if cache.add(REFRESH_PENDING_KEY, True, REFRESH_DELAY + 120):
+        try:
+            refresh_public_figures.apply_async(countdown=delay)
+        except Exception:  # the broker is down: the next reader asks again, the periodic job refreshes
+            cache.delete(REFRESH_PENDING_KEY)
+            logger.warning("Could not queue the public figures' refresh", exc_info=True)
