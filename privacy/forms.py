@@ -1,12 +1,14 @@
+"""The consumer's own data: the form that confirms deleting the account."""
+
 from django import forms
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy as _
 
 from mediation.forms import DomainErrorsMixin
 
 
 class DeleteAccountForm(DomainErrorsMixin, forms.Form):
     password = forms.CharField(
-        label=_lazy("Your password, to confirm"),
+        label=_("Your password, to confirm"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
