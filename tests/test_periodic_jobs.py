@@ -209,8 +209,8 @@ def test_a_case_moves_to_mediation_when_its_deadline_passes_while_the_process_ru
         manage("shell", "-c", FILE_A_CASE), env=env, cwd=settings.BASE_DIR, check=True, capture_output=True, text=True
     )
     pk = int(filed.stdout.strip().splitlines()[-1])
-    assert status_of(database, pk) == Status.AWAITING_MERCHANT
-
+    # The deadline is 2 s away: on a busy machine it may already have passed here. The jobs
+    # process's own log below shows that it, not the filing, made the move.
     wait_for(lambda: status_of(database, pk) == Status.IN_MEDIATION, 10, "the case to move to mediation")
 
     jobs_process.send_signal(signal.SIGINT)
