@@ -6,9 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# libpq-dev and gcc build psycopg2; gettext compiles the translations.
+# libpq-dev and gcc build psycopg2; gettext compiles the translations; fonts-wqy-microhei is the
+# font embedded in case bundles (complaints/bundle.py).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq-dev gcc gettext \
+    && apt-get install -y --no-install-recommends libpq-dev gcc gettext fonts-wqy-microhei \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -4,6 +4,7 @@ validate shape only; `payload()` is what complaints.workflow.perform takes."""
 from decimal import Decimal
 
 from django import forms
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -13,6 +14,7 @@ from mediation.text import TextField
 from merchants.selectors import active_agents
 
 from .models import Remedy
+from .presenters import terms_summary
 from .rules import MEDIATION_ADVICE, promised_date_error
 
 MESSAGE_ATTRS = {"rows": 3}
@@ -26,6 +28,30 @@ def _message(label=None, required=True, help_text=""):
         max_length=5000,
         help_text=help_text,
         widget=forms.Textarea(attrs=MESSAGE_ATTRS),
+    )
+
+
+def _remedy(label, required=False):
+    return forms.ChoiceField(label=label, choices=[("", "—"), *Remedy.choices], required=required)
+
+
+def _amount():
+    return forms.DecimalField(
+        label=_("Amount (CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+
+
+def _carried_out_by():
+    return forms.DateField(
+        label=_("Carried out by"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Without a date the council's fulfilment deadline applies."),
     )
 
 
@@ -55,21 +81,9 @@ class RespondForm(ActionForm):
         initial="offer",
     )
     message = _message(_("Message to the consumer"))
-    remedy = forms.ChoiceField(label=_("Remedy offered"), choices=[("", "—"), *Remedy.choices], required=False)
-    offer_amount = forms.DecimalField(
-        label=_("Amount (CNY)"),
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0"),
-        required=False,
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
-    )
-    due_date = forms.DateField(
-        label=_("Carried out by"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Without a date the council's fulfilment deadline applies."),
-    )
+    remedy = _remedy(_("Remedy offered"))
+    offer_amount = _amount()
+    due_date = _carried_out_by()
     council_note = _message(
         _("Note for the council only (optional)"),
         required=False,
@@ -99,7 +113,22 @@ class RespondForm(ActionForm):
 
 
 class AcceptForm(ActionForm):
+    """Accepting binds the consumer to the offer: the form shows its terms and asks once."""
+
     submit_label = _("Accept the offer")
+    agree = forms.BooleanField(
+        label=_("I have read these terms and accept them"),
+        error_messages={"required": _("Tick the box to accept the offer: the case is then settled on these terms.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.complaint is not None:
+            terms = terms_summary(self.complaint.offer, council=self.complaint.council)
+            self.fields["agree"].help_text = escape(terms)
+
+    def payload(self) -> dict:
+        return {}
 
 
 class RejectForm(ActionForm):
@@ -162,8 +191,20 @@ class AssignForm(ActionForm):
 
 
 class RecordAgreementForm(ActionForm):
+    """The agreed terms, structured like a merchant's offer: the date sets the fulfilment clock."""
+
     submit_label = _("Record the agreement")
-    message = _message(_("What was agreed"), help_text=_("Remedy, amount and the date it will be carried out."))
+    remedy = _remedy(_("Agreed remedy"), required=True)
+    amount = _amount()
+    due_date = _carried_out_by()
+    message = _message(_("What was agreed"), help_text=_("The terms in words, as both parties agreed them."))
+
+    def clean(self):
+        data = super().clean()
+        date_error = promised_date_error(data.get("due_date"))
+        if date_error:
+            self.add_error("due_date", date_error)
+        return data
 
 
 class RecordFailureForm(ActionForm):

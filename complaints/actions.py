@@ -22,6 +22,7 @@ from .team import assign_agent
 from .violations import report_violation
 
 S = Status
+CARRIED_OUT = _("Was it carried out?")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,6 +40,9 @@ class Action:
     notices: tuple[str, ...] = ()  # the case notices it may send (complaints/notices.py)
     careful: bool = False  # it ends or gives up something: the page shows it apart, below the others
     when: Callable[[Complaint], bool] | None = None  # a condition on the case beyond its status
+    # The question it answers when it is one of several equal answers (confirm or dispute):
+    # the page shows those side by side under the question, none above the other.
+    choice: Promise | None = None
 
 
 _DECLARED = [
@@ -153,7 +157,7 @@ _DECLARED = [
         actors=("mediator",),
         function=t.record_agreement,
         form=f.RecordAgreementForm,
-        serializer=s.MessageRequiredSerializer,
+        serializer=s.RecordAgreementSerializer,
         event=EventKind.AGREEMENT_RECORDED,
         notices=("settled",),
     ),
@@ -191,6 +195,7 @@ _DECLARED = [
         serializer=s.MessageOptionalSerializer,
         event=EventKind.CONFIRMED,
         notices=("consumer_moved",),
+        choice=CARRIED_OUT,
     ),
     Action(
         name="dispute",
@@ -202,7 +207,7 @@ _DECLARED = [
         serializer=s.MessageOptionalSerializer,
         event=EventKind.DISPUTED,
         notices=("escalated",),
-        careful=True,
+        choice=CARRIED_OUT,
     ),
     Action(
         name="rate",

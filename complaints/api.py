@@ -6,6 +6,8 @@ action of complaints/actions.py, take the body its declaration names. Domain err
 in mediation.api.exception_handler.
 """
 
+import re
+
 from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -18,6 +20,7 @@ from rest_framework.views import APIView
 
 from accounts.gates import IsConsumer
 from mediation.api import AnyAccept, CaseListPagination
+from mediation.errors import InvalidInput
 from mediation.web import file_response
 
 from . import access, filing, services, workflow
@@ -33,6 +36,8 @@ from .serializers import (
 
 # Room for the multipart envelope around one file at the size limit.
 UPLOAD_OVERHEAD = 64 * 1024
+# A client's key for one filing (Idempotency-Key): printable ASCII, as HTTP headers carry it.
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
 
 def detail_response(request, complaint, status_code: int = status.HTTP_200_OK) -> Response:
@@ -69,12 +74,58 @@ class ComplaintListView(generics.ListAPIView):
     @extend_schema(
         operation_id="complaints_create",
         request=ComplaintCreateSerializer,
-        responses={201: ComplaintDetailSerializer, 403: OpenApiResponse(description="Consumers only")},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description=(
+                    "A key the client makes for this one filing (a UUID), 1 to 255 printable characters. "
+                    "Sent again with the same key, the filing is not repeated: the answer is 201 with the "
+                    "case that key filed."
+                ),
+            )
+        ],
+        responses={
+            201: ComplaintDetailSerializer,
+            403: OpenApiResponse(description="Consumers only"),
+            409: OpenApiResponse(
+                description=(
+                    "possible_duplicate: an open case of this consumer against the same merchant for the same "
+                    "order number, filed in the last 24 hours; the body names it (case_number, complaint). "
+                    "Send confirm_duplicate: true to file anyway."
+                )
+            ),
+        },
     )
     def post(self, request):
+        key = request.headers.get("Idempotency-Key")
+        if key is not None:
+            if not IDEMPOTENCY_KEY.fullmatch(key):
+                raise InvalidInput(_("Idempotency-Key must be 1 to 255 printable characters."))
+            earlier = filing.filed_for_token(request.user, key)
+            if earlier is not None:
+                return self._filed(request, earlier)
         serializer = ComplaintCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        complaint = filing.file_complaint(consumer=request.user, **serializer.validated_data)
+        try:
+            complaint = filing.file_complaint(
+                consumer=request.user, filing_token=key or "", **serializer.validated_data
+            )
+        except filing.AlreadyFiled as exc:  # the same key sent twice at once: the first one filed
+            complaint = exc.complaint
+        except filing.PossibleDuplicate as exc:
+            body = {
+                "detail": str(exc.message),
+                "code": exc.code,
+                "case_number": exc.complaint.case_number,
+                "complaint": exc.complaint.pk,
+            }
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        return self._filed(request, complaint)
+
+    def _filed(self, request, complaint) -> Response:
         complaint = access.get_complaint_for(request.user, complaint.pk)
         return detail_response(request, complaint, status.HTTP_201_CREATED)
 

@@ -2,14 +2,21 @@
 
 It holds the complaint's facts, the consumer as the viewer may see them, the evidence list
 with each file's SHA-256, the timeline as the viewer may see it, the agreement, and the
-result of the timeline's chain verification. It is drawn in the request (CPU only) with
-reportlab's built-in CID font STSong-Light, so Chinese renders without font files.
+result of the timeline's chain verification. It is drawn in the request (CPU only).
+
+Its text is set in a CJK TrueType font from the system's font packages (fonts-wqy-microhei,
+fonts-wqy-zenhei, fonts-droid-fallback), embedded in the PDF, so every viewer shows the same
+glyphs, "·" and Chinese included. Without any of them it falls back to reportlab's built-in
+CID font STSong-Light, which is not embedded: viewers without that font substitute another.
 
 The two thin views (page and API) sit at the end of this module.
 """
 
+import functools
 import io
+import logging
 import re
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.contrib.auth.decorators import login_required
@@ -26,6 +33,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from rest_framework.views import APIView
 
@@ -37,16 +45,49 @@ from .integrity import verify_chain
 from .models import Category, Channel, Complaint, Outcome, Remedy, Status
 from .presenters import timeline_entries
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+logger = logging.getLogger(__name__)
+
+# TrueType CJK fonts of Debian's packages, the first found is used: (path, index in a collection).
+# Noto CJK is left out: it has PostScript outlines, which reportlab cannot embed.
+FONT_FILES = (
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
+    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0),
+)
+EMBEDDED_FONT = "BundleCJK"
+FALLBACK_FONT = "STSong-Light"
 
 # Control characters (other than line breaks) are not drawable and upset the PDF text.
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
-_BODY = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=13, wordWrap="CJK")
-_SMALL = ParagraphStyle("small", parent=_BODY, fontSize=7.5, leading=10, textColor=colors.HexColor("#444444"))
-_H1 = ParagraphStyle("h1", parent=_BODY, fontSize=16, leading=22, spaceAfter=4)
-_H2 = ParagraphStyle("h2", parent=_BODY, fontSize=12, leading=16, spaceBefore=10, spaceAfter=4)
+
+@functools.cache
+def bundle_font(candidates: tuple[tuple[str, int], ...] = FONT_FILES) -> str:
+    """The name of the registered font the bundle is set in (read once per process: a CJK
+    font file is several megabytes)."""
+    for path, index in candidates:
+        if not Path(path).is_file():
+            continue
+        try:
+            pdfmetrics.registerFont(TTFont(EMBEDDED_FONT, path, subfontIndex=index))
+        except (TTFError, OSError) as error:
+            logger.warning("Cannot use the font %s for case bundles: %s", path, error)
+            continue
+        return EMBEDDED_FONT
+    logger.warning("No CJK TrueType font found; case bundles use the non-embedded %s.", FALLBACK_FONT)
+    pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
+    return FALLBACK_FONT
+
+
+@functools.cache
+def _styles() -> dict[str, ParagraphStyle]:
+    body = ParagraphStyle("body", fontName=bundle_font(), fontSize=9.5, leading=13, wordWrap="CJK")
+    return {
+        "body": body,
+        "small": ParagraphStyle("small", parent=body, fontSize=7.5, leading=10, textColor=colors.HexColor("#444444")),
+        "h1": ParagraphStyle("h1", parent=body, fontSize=16, leading=22, spaceAfter=4),
+        "h2": ParagraphStyle("h2", parent=body, fontSize=12, leading=16, spaceBefore=10, spaceAfter=4),
+    }
 
 
 def _text(value) -> str:
@@ -55,8 +96,8 @@ def _text(value) -> str:
     return escape(value).replace("\n", "<br/>")
 
 
-def _p(value, style=_BODY) -> Paragraph:
-    return Paragraph(_text(value), style)
+def _p(value, style: str = "body") -> Paragraph:
+    return Paragraph(_text(value), _styles()[style])
 
 
 def _when(value) -> str:
@@ -68,6 +109,7 @@ def _facts_table(rows: list[tuple[str, str]]) -> Table:
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), bundle_font()),  # else the table names Helvetica
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
@@ -99,37 +141,37 @@ def _facts(viewer, complaint: Complaint) -> list:
         (_("Closed at"), _when(complaint.closed_at)),
     ]
     return [
-        _p(_("Complaint"), _H2),
+        _p(_("Complaint"), "h2"),
         _facts_table(rows),
         Spacer(1, 3 * mm),
-        _p(complaint.title, _BODY),
-        _p(complaint.description, _BODY),
+        _p(complaint.title, "body"),
+        _p(complaint.description, "body"),
     ]
 
 
 def _evidence(complaint: Complaint) -> list:
     items = list(complaint.evidence.all())
-    flow = [_p(_("Evidence"), _H2)]
+    flow = [_p(_("Evidence"), "h2")]
     if not items:
         return [*flow, _p(_("No evidence was filed."))]
     for n, item in enumerate(items, start=1):
         size = _("%(size)d bytes") % {"size": item.size}
         flow.append(_p(f"{n}. {item.original_name} · {item.get_kind_display()} · {item.content_type} · {size}"))
-        flow.append(_p(f"SHA-256: {item.sha256}", _SMALL))
+        flow.append(_p(f"SHA-256: {item.sha256}", "small"))
     return flow
 
 
 def _timeline(viewer, complaint: Complaint) -> list:
-    flow = [_p(_("Timeline"), _H2)]
+    flow = [_p(_("Timeline"), "h2")]
     for entry in timeline_entries(viewer, complaint):
         heading = f"{_when(entry['at'])} · {entry['label']} · {entry['actor']}"
         if entry["new_status"]:
             heading += f" → {entry['new_status']}"
         flow.append(_p(heading))
         for label, value in entry["details"]:
-            flow.append(_p(f"{label}: {value}", _SMALL))
+            flow.append(_p(f"{label}: {value}", "small"))
         if entry["message"]:
-            flow.append(_p(entry["message"], _SMALL))
+            flow.append(_p(entry["message"], "small"))
         flow.append(Spacer(1, 1.5 * mm))
     return flow
 
@@ -145,7 +187,7 @@ def _agreement(complaint: Complaint) -> list:
         (_("Carry out by"), str(agreement.get("due_date") or "")),
         (_("Terms"), str(agreement.get("message") or "")),
     ]
-    return [_p(_("Agreement"), _H2), _facts_table(rows)]
+    return [_p(_("Agreement"), "h2"), _facts_table(rows)]
 
 
 def _verification(complaint: Complaint) -> list:
@@ -157,9 +199,9 @@ def _verification(complaint: Complaint) -> list:
         listed = "; ".join(_("event #%(id)d: %(reason)s") % {"id": p.event_id, "reason": p.label} for p in problems)
         text = _("The timeline was altered: %(events)s.") % {"events": listed}
     last = complaint.events.order_by("-created_at", "-id").values_list("hash", flat=True).first()
-    flow = [_p(_("Timeline verification"), _H2), _p(text)]
+    flow = [_p(_("Timeline verification"), "h2"), _p(text)]
     if last:
-        flow.append(_p(_("Hash of the last event: %(hash)s") % {"hash": last}, _SMALL))
+        flow.append(_p(_("Hash of the last event: %(hash)s") % {"hash": last}, "small"))
     return flow
 
 
@@ -174,6 +216,8 @@ def build_pdf(viewer, complaint: Complaint) -> bytes:
         bottomMargin=16 * mm,
         title=complaint.case_number,
         author=_("Consumer complaint mediation platform"),
+        # Else every page names Helvetica too, a font the PDF would not embed.
+        initialFontName=bundle_font(),
     )
     generated = _("Generated on %(when)s for %(who)s (%(role)s).") % {
         "when": _when(timezone.now()),
@@ -181,8 +225,8 @@ def build_pdf(viewer, complaint: Complaint) -> bytes:
         "role": viewer.get_role_display(),
     }
     story = [
-        _p(_("Case bundle %(number)s") % {"number": complaint.case_number}, _H1),
-        _p(generated, _SMALL),
+        _p(_("Case bundle %(number)s") % {"number": complaint.case_number}, "h1"),
+        _p(generated, "small"),
         *_facts(viewer, complaint),
         *_agreement(complaint),
         *_evidence(complaint),

@@ -1,24 +1,28 @@
 """Filing a complaint (SPEC "Lifecycle", its first row): the merchant the consumer chose, the
-case number, the rate limits on filing and on messages, and the case's first deadline."""
+case number, the rate limits on filing and on messages, the case's first deadline, its
+evidence (all or nothing), and filing once: one case per submission, and a confirmation before
+a second open case for the same order."""
 
 import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Council, Role, User
-from mediation.errors import InvalidInput, NotAllowed, Throttled
+from mediation.errors import DomainError, InvalidInput, NotAllowed, Throttled
 from merchants.models import Merchant
 
 from .clock import add_days
-from .models import CaseSequence, Complaint, ComplaintEvent, EventKind, Party, Status
+from .models import CaseSequence, Complaint, ComplaintEvent, EventKind, EvidenceKind, Party, Status
 from .notices import queue_case_notices
 from .priority import refresh_merchant_priorities, refresh_priority
 from .search import complaint_terms
 from .timeline import append_event
+from .uploads import CleanFile, check_evidence_file, check_evidence_kind, store_evidence
 
 
 def _next_case_number(council: Council, now: datetime.datetime) -> str:
@@ -49,10 +53,9 @@ def _retry_after(oldest: datetime.datetime | None, window: datetime.timedelta) -
 def _check_filing_rate(consumer) -> None:
     """SPEC rate limit: at most COMPLAINTS_PER_DAY complaints per consumer in 24 hours.
 
-    Counted under the consumer's row lock, held until the filing commits: parallel filings
-    of one consumer count one after the other, so none slips past the limit.
+    Counted under the consumer's row lock (_lock_consumer), held until the filing commits:
+    parallel filings of one consumer count one after the other, so none slips past the limit.
     """
-    User.objects.select_for_update().filter(pk=consumer.pk).first()
     window = datetime.timedelta(days=1)
     recent = Complaint.objects.filter(consumer=consumer, filed_at__gt=timezone.now() - window)
     limit = settings.COMPLAINTS_PER_DAY
@@ -91,7 +94,95 @@ def _chosen_merchant(merchant: Merchant | int) -> Merchant:
     return merchant
 
 
-@transaction.atomic
+class AlreadyFiled(DomainError):
+    """The submission was filed already: its one-time token names a case of this consumer."""
+
+    status_code = 409
+    code = "already_filed"
+
+    def __init__(self, complaint: Complaint):
+        super().__init__(_("This complaint was already filed as case %(case)s.") % {"case": complaint.case_number})
+        self.complaint = complaint
+
+
+class PossibleDuplicate(DomainError):
+    """The consumer has an open case against the same merchant for the same order, filed in the
+    last DUPLICATE_WINDOW: they are shown it and file again only when they confirm."""
+
+    status_code = 409
+    code = "possible_duplicate"
+
+    def __init__(self, complaint: Complaint):
+        super().__init__(
+            _(
+                "You filed case %(case)s against this merchant for order %(order)s in the last 24 hours, "
+                "and it is still open. File a new complaint only if this is a different problem."
+            )
+            % {"case": complaint.case_number, "order": complaint.order_number}
+        )
+        self.complaint = complaint
+
+
+DUPLICATE_WINDOW = datetime.timedelta(days=1)
+
+
+def filed_for_token(consumer, filing_token: str) -> Complaint | None:
+    """The case a submission with this one-time token filed, if any."""
+    if not filing_token:
+        return None
+    return Complaint.objects.filter(consumer=consumer, filing_token=filing_token).first()
+
+
+def _check_not_filed(consumer, filing_token: str) -> None:
+    complaint = filed_for_token(consumer, filing_token)
+    if complaint is not None:
+        raise AlreadyFiled(complaint)
+
+
+def _check_duplicate(consumer, merchant: Merchant | None, merchant_name: str, order_number: str) -> None:
+    order_number = order_number.strip()
+    if not order_number:
+        return
+    same_merchant = (
+        Q(merchant=merchant) if merchant is not None else Q(merchant=None, merchant_name__iexact=merchant_name)
+    )
+    earlier = (
+        Complaint.objects.filter(same_merchant, consumer=consumer, order_number__iexact=order_number)
+        .filter(filed_at__gt=timezone.now() - DUPLICATE_WINDOW)
+        .exclude(status=Status.CLOSED)
+        .order_by("-filed_at")
+        .first()
+    )
+    if earlier is not None:
+        raise PossibleDuplicate(earlier)
+
+
+def _checked_evidence(consumer, uploads: list) -> list[CleanFile]:
+    """Every file checked before anything is filed; one refused file refuses the filing, with
+    each refused file named at the evidence field."""
+    if len(uploads) > settings.EVIDENCE_MAX_FILES:
+        message = _("Choose at most %(n)d files.") % {"n": settings.EVIDENCE_MAX_FILES}
+        raise InvalidInput(message, fields={"evidence": [message]})
+    checked, refused = [], []
+    for upload in uploads:
+        try:
+            checked.append(check_evidence_file(actor=consumer, upload=upload))
+        except Throttled as exc:
+            exc.fields = {"evidence": [exc.message]}
+            raise
+        except DomainError as exc:
+            refused.append(_("%(file)s: %(reason)s") % {"file": getattr(upload, "name", ""), "reason": exc.message})
+    if refused:
+        message = _("Nothing was filed. Remove or replace these files and send the form again.")
+        raise InvalidInput(message, fields={"evidence": [message, *refused]})
+    return checked
+
+
+def _lock_consumer(consumer) -> None:
+    """Filings of one consumer run one after the other (the rate limit, the one-time token)."""
+    User.objects.select_for_update().filter(pk=consumer.pk).first()
+
+
 def file_complaint(
     *,
     consumer,
@@ -109,49 +200,79 @@ def file_complaint(
     amount: Decimal = Decimal("0"),
     demands: list[str] | None = None,
     share_contact: bool = False,
+    evidence: list | tuple = (),
+    evidence_kind: str = "",
+    filing_token: str = "",
+    confirm_duplicate: bool = False,
 ) -> Complaint:
     """A consumer files a complaint: straight to an enrolled merchant, else to council review.
 
     `merchant` is the merchant the consumer chose (pages and API give its id), or None when
-    they name one not on the platform.
+    they name one not on the platform. All or nothing: every evidence file is checked before
+    anything is filed, and the case and its files are written in one transaction. The same
+    `filing_token` filed twice raises AlreadyFiled with the first case; an open case against the
+    same merchant for the same order in the last day raises PossibleDuplicate unless
+    `confirm_duplicate`.
     """
     if consumer.role != Role.CONSUMER:
         raise NotAllowed(_("Only consumers file complaints."))
+    _check_not_filed(consumer, filing_token)
     if merchant is not None:
         merchant = _chosen_merchant(merchant)
-    _check_filing_rate(consumer)
-    if merchant is None:
-        if not merchant_name:
-            message = _("Name the merchant or choose an enrolled one.")
-            raise InvalidInput(message, fields={"merchant_name": [message]})
-        council = region or root_council()
-    else:
-        council = merchant.region
+    elif not merchant_name:
+        message = _("Name the merchant or choose an enrolled one.")
+        raise InvalidInput(message, fields={"merchant_name": [message]})
+    if not confirm_duplicate:
+        _check_duplicate(consumer, merchant, merchant_name, order_number)
+    kind = evidence_kind or EvidenceKind.OTHER
+    check_evidence_kind(kind)
+    if evidence:
+        _check_filing_rate(consumer)  # before the files are read; again under the lock below
+    # Decoding and rebuilding files takes time: done before the consumer's row is locked.
+    files = _checked_evidence(consumer, list(evidence))
+    with transaction.atomic():
+        _lock_consumer(consumer)
+        _check_not_filed(consumer, filing_token)  # the same form sent twice at once
+        _check_filing_rate(consumer)
+        council = merchant.region if merchant is not None else (region or root_council())
+        complaint = _new_complaint(
+            consumer=consumer,
+            council=council,
+            merchant=merchant,
+            merchant_name="" if merchant else merchant_name,
+            merchant_phone="" if merchant else merchant_phone,
+            category=category,
+            channel=channel,
+            platform=platform,
+            order_number=order_number,
+            purchase_date=purchase_date,
+            amount=amount,
+            demands=demands or [],
+            title=title,
+            description=description,
+            share_contact=share_contact,
+            filing_token=filing_token,
+        )
+        for clean in files:
+            store_evidence(actor=consumer, complaint=complaint, clean=clean, kind=kind)
+    return complaint
+
+
+def _new_complaint(*, consumer, council: Council, merchant: Merchant | None, **fields) -> Complaint:
     enrolled = merchant is not None and merchant.is_enrolled
     now = timezone.now()
     complaint = Complaint(
         case_number=_next_case_number(council, now),
         consumer=consumer,
         merchant=merchant,
-        merchant_name="" if merchant else merchant_name,
-        merchant_phone="" if merchant else merchant_phone,
         council=council,
         council_path=council.path,
-        category=category,
-        channel=channel,
-        platform=platform,
-        order_number=order_number,
-        purchase_date=purchase_date,
-        amount=amount,
-        demands=demands or [],
-        title=title,
-        description=description,
-        share_contact=share_contact,
         status=Status.AWAITING_MERCHANT if enrolled else Status.UNDER_REVIEW,
         waiting_on=Party.MERCHANT if enrolled else Party.COUNCIL,
         due_at=add_days(council, now, council.merchant_days if enrolled else council.review_days),
         settle_by=add_days(council, now, council.settlement_days) if enrolled else None,
         filed_at=now,
+        **fields,
     )
     complaint.merchant_first_due_at = complaint.due_at if enrolled else None
     complaint.search_terms = complaint_terms(complaint)

@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from accounts.models import Council
+from accounts.models import Council, Role, User
+from accounts.services import normalise_phone
+from mediation.errors import InvalidInput
 from merchants.models import Merchant
 
 from . import search
@@ -22,6 +24,10 @@ from .models import Category, Channel, Complaint, Status, jurisdiction_q, overdu
 
 MAX_PRIORITY = 1000
 CASE_NUMBER = re.compile(r"[A-Za-z]{1,4}\d{4}-\d{4,}")  # HB2026-000123
+# What a whole mobile number may look like as typed: 138 0013 8000, +86 138-0013-8000.
+PHONE_LIKE = re.compile(r"\+?[\d\s()-]{11,20}")
+# A name shared by more consumers than this is too common to look up by itself.
+MAX_NAMESAKES = 500
 
 
 # No case is filed outside these years; dates beyond them are brought inside, so that no
@@ -119,4 +125,31 @@ class ComplaintFilter(django_filters.FilterSet):
         if CASE_NUMBER.fullmatch(value):
             # A case number finds that case through its unique index, without reading any text.
             return queryset.filter(case_number__in={value, value.upper()})
-        return search.matching(queryset, value)
+        found = search.matching(queryset, value)
+        consumers = self._consumers_called(value)
+        return found | queryset.filter(consumer_id__in=consumers) if consumers else found
+
+    def _consumers_called(self, value: str) -> list[int]:
+        """Council staff (a hotline takes a caller's number or name) also find cases by the consumer:
+        their whole mobile number, exactly, or their full name. Never a part of a number, and
+        never for anyone else: merchant staff see the consumer masked and must not find them."""
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_council_staff:
+            return []
+        people = User.objects.filter(role=Role.CONSUMER)
+        phone = _whole_phone(value)
+        if phone:
+            return list(people.filter(phone=phone).values_list("pk", flat=True))
+        if any(char.isdigit() for char in value):
+            return []  # an order number or a part of a number, not a name
+        return list(people.filter(name__iexact=value).values_list("pk", flat=True)[:MAX_NAMESAKES])
+
+
+def _whole_phone(value: str) -> str:
+    """The 11 digits of a whole mainland mobile number, or "" for anything else."""
+    if not PHONE_LIKE.fullmatch(value):
+        return ""
+    try:
+        return normalise_phone(value)
+    except InvalidInput:
+        return ""

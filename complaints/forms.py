@@ -2,6 +2,7 @@
 complaints.filing and complaints.services do the work. The case actions' forms are
 complaints/action_forms.py."""
 
+import uuid
 from decimal import Decimal
 
 from django import forms
@@ -23,7 +24,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Several files from one input; each is checked by complaints.services.add_evidence."""
+    """Several files from one input; each is checked by complaints.uploads.check_evidence_file."""
 
     max_files = 20
 
@@ -153,13 +154,30 @@ class ComplaintForm(DomainErrorsMixin, forms.Form):
     evidence_kind = forms.ChoiceField(
         label=_("What the files show"), choices=EvidenceKind.choices, initial=EvidenceKind.PHOTO, required=False
     )
+    # One token per form shown: the same form sent twice (back, then submit again) files once.
+    # A text input, not type=hidden: a browser brings a text input's value back with the page
+    # from its history (complaint-form.js), and only the markup's value of a hidden one.
+    filing_token = forms.CharField(required=False, strip=True, widget=forms.TextInput(attrs={"hidden": True}))
+    confirm_duplicate = forms.BooleanField(
+        label=_("This is a different problem: file a new complaint"),
+        required=False,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("filing_token", uuid.uuid4().hex)
         self.fields["merchant"].queryset = (
             Merchant.objects.filter(status=MerchantStatus.ENROLLED).select_related("region").order_by("name")
         )
         self.fields["region"].queryset = Council.objects.order_by("path")
+
+    def clean_filing_token(self) -> str:
+        """A token that is not one the form gave out is dropped: the form is filed without it."""
+        try:
+            return uuid.UUID(self.cleaned_data.get("filing_token", "")[:64]).hex
+        except ValueError:
+            return ""
 
     def clean_purchase_date(self):
         value = self.cleaned_data.get("purchase_date")
@@ -198,4 +216,8 @@ class ComplaintForm(DomainErrorsMixin, forms.Form):
             title=data["title"].strip(),
             description=data["description"].strip(),
             share_contact=bool(data.get("share_contact")),
+            evidence=data.get("evidence") or [],
+            evidence_kind=data.get("evidence_kind") or "",
+            filing_token=data.get("filing_token", ""),
+            confirm_duplicate=bool(data.get("confirm_duplicate")),
         )

@@ -3,6 +3,7 @@
 council staff, the log of phone reveals. complaints.views.case adds it to its context."""
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.models import Role
 
@@ -20,11 +21,22 @@ def case_panels(user, complaint, *, event_kinds: set[str] | None = None) -> dict
         "violations": list(complaint.violations.order_by("created_at", "id")) if reported else [],
         "contact_reveals": [],
         "violations_url": "",
+        "contact_note": "",
     }
     if user.is_merchant_user:
         contact = access.consumer_contact_for(user, complaint)
-        if contact.masked and not access.phone_reveal_refusal(user, complaint):
-            panels["reveal_url"] = reverse("merchants:reveal_phone", args=[complaint.pk])
+        if contact.masked:
+            # The contact box says why it is masked in the words of the reveal rule, so it never
+            # says "did not consent" above a button that says the consumer did.
+            refusal = access.phone_reveal_refusal(user, complaint)
+            if refusal:
+                panels["contact_note"] = _("Shown masked: %(reason)s") % {"reason": refusal}
+            else:
+                panels["reveal_url"] = reverse("merchants:reveal_phone", args=[complaint.pk])
+                panels["contact_note"] = _(
+                    "Shown masked to merchant agents. The consumer agreed to share their contact details: "
+                    "you may reveal the phone number below."
+                )
     if user.is_council_staff:
         panels["contact_reveals"] = list(contact_reveals_of(complaint)[:100])
         if user.role == Role.SUPERVISOR:

@@ -126,6 +126,9 @@ class Complaint(models.Model):
     # The n-grams text search looks up (complaints.search), written when the case is filed.
     search_terms = TermsField(blank=True, default="", editable=False)
     share_contact = models.BooleanField(_("share my contact details with the merchant"), default=False)
+    # The one-time token of the submission that filed it (the form's hidden token, the API's
+    # Idempotency-Key): the same submission sent again finds this case instead of filing another.
+    filing_token = models.CharField(max_length=255, blank=True, default="", editable=False)
 
     status = models.CharField(_("status"), max_length=24, choices=Status.choices)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
@@ -213,6 +216,11 @@ class Complaint(models.Model):
             models.CheckConstraint(
                 name="closed_has_outcome",
                 condition=~models.Q(status="closed") | ~models.Q(outcome=""),
+            ),
+            models.UniqueConstraint(
+                fields=["consumer", "filing_token"],
+                condition=~models.Q(filing_token=""),
+                name="one_complaint_per_filing_token",
             ),
         ]
 

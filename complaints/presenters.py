@@ -5,6 +5,8 @@ Labels come from the choices types (an event's label is its EventKind's) and are
 page and PDF shows them in its reader's language.
 """
 
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,7 +15,7 @@ from merchants.models import ViolationKind
 from notifications.types import label_of
 
 from . import access
-from .models import ComplaintEvent, EventKind, Remedy, Status, Visibility
+from .models import Complaint, ComplaintEvent, EventKind, Remedy, Status, Visibility
 from .rules import MEDIATION_ADVICE
 from .templatetags.cases import cny
 
@@ -40,11 +42,113 @@ def settlement(offer: dict | None) -> dict | None:
     }
 
 
+def terms_summary(offer: dict | None, *, council=None) -> str:
+    """An offer's or agreement's terms on one line, as the person who accepts them reads them."""
+    terms = settlement(offer)
+    if not terms:
+        return ""
+    parts = []
+    if terms["remedy"]:
+        parts.append(f"{_('Remedy')}: {terms['remedy']}")
+    if terms["amount"]:
+        parts.append(f"{_('Amount')}: {cny(terms['amount'])}")
+    if terms["due_date"]:
+        parts.append(f"{_('Carried out by')}: {terms['due_date']}")
+    elif council is not None:
+        parts.append(
+            _("Carried out within %(n)d days of accepting (the council's fulfilment deadline)")
+            % {"n": council.fulfilment_days}
+        )
+    return " · ".join(parts)
+
+
+# --- whose move it is and what its deadline does ----------------------------------------------
+
+
+SETTLE_BY = "settle_by"
+# What happens when a case's deadline passes, as complaints/deadlines.py applies it: in the words
+# of the party whose move it is, and of everyone else. One entry per clock; %(date)s is when.
+DEADLINE_EFFECTS = {
+    SETTLE_BY: (
+        gettext_lazy("If the case is not settled by %(date)s, it goes to the council for mediation."),
+        gettext_lazy("If the case is not settled by %(date)s, it goes to the council for mediation."),
+    ),
+    Status.AWAITING_MERCHANT: (
+        gettext_lazy(
+            "If you do not answer by %(date)s, the case goes to the council "
+            "and counts as overdue in your public record."
+        ),
+        gettext_lazy("If the merchant does not answer by %(date)s, the case goes to the council."),
+    ),
+    Status.AWAITING_CONSUMER: (
+        gettext_lazy("If you do not reply by %(date)s, the case is closed."),
+        gettext_lazy("If the consumer does not reply by %(date)s, the case is closed."),
+    ),
+    Status.SETTLED: (
+        gettext_lazy(
+            "If the agreement is not marked as carried out by %(date)s, the case goes back to the council "
+            "and counts as overdue in your public record."
+        ),
+        gettext_lazy(
+            "If the merchant has not carried out the agreement by %(date)s, the case goes back to the council."
+        ),
+    ),
+    Status.AWAITING_CONFIRMATION: (
+        gettext_lazy("If you do not answer by %(date)s, the case is closed without your confirmation."),
+        gettext_lazy("If the consumer does not answer by %(date)s, the case is closed without their confirmation."),
+    ),
+    Status.UNDER_REVIEW: (
+        gettext_lazy(
+            "If you have not decided by %(date)s, the case is marked overdue and the supervisors are alerted."
+        ),
+        gettext_lazy(
+            "The council decides by %(date)s; after that the case is marked overdue and its supervisors are alerted."
+        ),
+    ),
+    Status.IN_MEDIATION: (
+        gettext_lazy(
+            "If mediation has not ended by %(date)s, the case is marked overdue and the supervisors are alerted."
+        ),
+        gettext_lazy(
+            "The council mediates until %(date)s; after that the case is marked overdue "
+            "and its supervisors are alerted."
+        ),
+    ),
+}
+STAFF_OVERDUE = gettext_lazy("The deadline has passed: the case is marked overdue and the supervisors were alerted.")
+
+
+def next_deadline(complaint: Complaint) -> tuple[object, str] | None:
+    """The deadline the deadline job applies first and which clock it is (a DEADLINE_EFFECTS
+    key): before settling, the settlement deadline wins when it falls earlier."""
+    if not complaint.is_open:
+        return None
+    due_at, settle_by = complaint.due_at, complaint.settle_by
+    before_settling = complaint.status in (Status.AWAITING_MERCHANT, Status.AWAITING_CONSUMER)
+    if before_settling and settle_by is not None and (due_at is None or settle_by < due_at):
+        return settle_by, SETTLE_BY
+    return (due_at, complaint.status) if due_at is not None else None
+
+
+def deadline_notice(complaint: Complaint, *, yours: bool) -> dict | None:
+    """The case's one deadline clock and what happens when it passes, for the case page."""
+    deadline = next_deadline(complaint)
+    if deadline is None or deadline[1] not in DEADLINE_EFFECTS:
+        return None
+    at, clock = deadline
+    if complaint.is_overdue and clock in (Status.UNDER_REVIEW, Status.IN_MEDIATION):
+        effect = str(STAFF_OVERDUE)
+    else:
+        words = DEADLINE_EFFECTS[clock][0 if yours else 1]
+        effect = str(words) % {"date": date_format(timezone.localtime(at), "Y-m-d H:i")}
+    return {"at": at, "clock": clock, "effect": effect}
+
+
 def _event_details(event: ComplaintEvent) -> list[tuple[str, str]]:
     data = event.data or {}
     kind = event.kind
     details = []
-    if kind in (EventKind.RESPONDED, EventKind.ACCEPTED):
+    if kind in (EventKind.RESPONDED, EventKind.ACCEPTED, EventKind.AGREEMENT_RECORDED):
         offer = settlement(data) or {}
         if offer.get("remedy"):
             details.append((_("Remedy"), str(offer["remedy"])))

@@ -6,6 +6,7 @@ import datetime
 import statistics
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,6 +67,30 @@ def _rate(part: int, whole: int) -> dict:
     return {"rate": round(100 * part / whole, 1) if whole else None, "n": whole}
 
 
+# Why a record shows no credit index (the API's `credit_index_reason`).
+NO_CASES = "no_cases"
+NOT_ENOUGH_CASES = "not_enough_cases"
+
+
+def counted_cases() -> Q:
+    """The cases a merchant's record counts: those it was given to answer.
+
+    A case counts when it was sent to the merchant (it got a first answer deadline; a case filed
+    before the merchant enrolled went to council review instead and never did), unless the
+    council rejected it, or the consumer withdrew it before the merchant answered or let its
+    deadline pass.
+    """
+    late = OverdueMark.objects.filter(stage=OverdueMark.Stage.ANSWER).values("complaint_id")
+    withdrawn_first = Q(outcome=Outcome.WITHDRAWN, first_response_at__isnull=True) & ~Q(pk__in=late)
+    return Q(merchant_first_due_at__isnull=False) & ~Q(outcome=Outcome.REJECTED) & ~withdrawn_first
+
+
+def _index_and_reason(record: dict) -> tuple[float | None, str | None]:
+    if record["complaints_received"] < settings.RECORD_MIN_CASES:
+        return None, NOT_ENOUGH_CASES if record["complaints_received"] else NO_CASES
+    return credit_index(record), None
+
+
 def _record(row: dict, marks: int, violations: dict, since, now) -> dict:
     response = row.get("average_first_response")
     satisfaction = row.get("average_satisfaction")
@@ -92,7 +117,8 @@ def _record(row: dict, marks: int, violations: dict, since, now) -> dict:
         "confirmed_violations": violations.get("n", 0),
         "compensation_owed": violations.get("owed") or 0,
     }
-    record["credit_index"] = credit_index(record)
+    record["min_cases"] = settings.RECORD_MIN_CASES
+    record["credit_index"], record["credit_index_reason"] = _index_and_reason(record)
     return record
 
 
@@ -101,6 +127,8 @@ def indicators_for(merchants: Iterable[int] | QuerySet, *, now: datetime.datetim
 
     Three grouped queries, whatever the number of merchants: one row per merchant, never
     one per complaint. `merchants` is a list of ids or a queryset of merchants (a subquery).
+    Only the cases the merchant was given to answer count (counted_cases); the credit index
+    needs at least settings.RECORD_MIN_CASES of them, else it is None with a reason.
     """
     now = now or timezone.now()
     since = now - RECORD_PERIOD
@@ -115,13 +143,15 @@ def indicators_for(merchants: Iterable[int] | QuerySet, *, now: datetime.datetim
     was_late = Q(pk__in=late)
     rows = (
         Complaint.objects.filter(merchant_id__in=ids_filter, filed_at__gte=since, filed_at__lte=now)
+        .filter(counted_cases())
         .values("merchant_id")
         .annotate(
             received=Count("id"),
             answered=Count("id", filter=answered),
             answered_in_time=Count("id", filter=answered & ~was_late),
             answer_due=Count("id", filter=answered | was_late),
-            closed=Count("id", filter=Q(status=Status.CLOSED)),
+            # A withdrawal after the merchant answered is neither resolved nor a failure.
+            closed=Count("id", filter=Q(status=Status.CLOSED) & ~Q(outcome=Outcome.WITHDRAWN)),
             resolved=Count("id", filter=Q(outcome=Outcome.RESOLVED)),
             unconfirmed=Count("id", filter=Q(outcome=Outcome.UNCONFIRMED)),
             no_reply=Count("id", filter=Q(outcome=Outcome.NO_REPLY)),
@@ -270,7 +300,13 @@ def record_rows(record: dict, medians: dict | None = None) -> list[dict]:
     rate_in_time, resolution = record["answered_in_time_rate"], record["resolution_rate"]
     satisfaction = record["average_satisfaction"]
     rows = [
-        ("complaints_received", _("Complaints received"), record["complaints_received"], "", ""),
+        (
+            "complaints_received",
+            _("Complaints received"),
+            record["complaints_received"],
+            "",
+            _("cases the merchant was given to answer"),
+        ),
         (
             "answered_in_time_rate",
             _("Answered within the deadline"),
@@ -303,7 +339,7 @@ def record_rows(record: dict, medians: dict | None = None) -> list[dict]:
         ),
         ("confirmed_violations", _("Confirmed violations"), record["confirmed_violations"], "", ""),
         ("overdue_marks", _("Overdue marks"), record["overdue_marks"], "", ""),
-        ("credit_index", _("Credit index"), record["credit_index"], " / 100", ""),
+        ("credit_index", _("Credit index"), record["credit_index"], " / 100", index_note(record)),
     ]
     return [
         {"key": key, "label": label, "value": value, "unit": unit, "basis": basis, "median": median(key)}
@@ -311,6 +347,23 @@ def record_rows(record: dict, medians: dict | None = None) -> list[dict]:
     ]
 
 
+def index_note(record: dict) -> str:
+    """Why a record shows no credit index, in words ("" when it shows one)."""
+    if record.get("credit_index_reason") == NOT_ENOUGH_CASES:
+        return _("Not enough cases yet: %(n)d of the %(min)d needed") % {
+            "n": record["complaints_received"],
+            "min": record["min_cases"],
+        }
+    if record.get("credit_index_reason") == NO_CASES:
+        return _("No cases in the last 12 months")
+    return ""
+
+
 def credit_formula() -> dict:
     """How the credit index is computed, for the pages that show it (_credit_formula.html)."""
-    return {"weights": CREDIT_WEIGHTS, "violation_penalty": VIOLATION_PENALTY, "overdue_penalty": OVERDUE_PENALTY}
+    return {
+        "weights": CREDIT_WEIGHTS,
+        "violation_penalty": VIOLATION_PENALTY,
+        "overdue_penalty": OVERDUE_PENALTY,
+        "min_cases": settings.RECORD_MIN_CASES,
+    }

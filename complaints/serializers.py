@@ -274,6 +274,14 @@ class ComplaintCreateSerializer(serializers.Serializer):
     title = TextSerializerField(max_length=200)
     description = TextSerializerField(max_length=MAX_MESSAGE, multiline=True)
     share_contact = serializers.BooleanField(required=False, default=False)
+    confirm_duplicate = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "File even though the consumer has an open case against the same merchant for the same order "
+            "number, filed in the last 24 hours (without it: 409 with that case's number)."
+        ),
+    )
 
     def validate_purchase_date(self, value):
         if value and value > timezone.localdate():
@@ -344,6 +352,23 @@ class CaseMessageSerializer(serializers.Serializer):
 
 class AssignSerializer(serializers.Serializer):
     mediator = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=_("The mediator's user id."))
+
+
+class RecordAgreementSerializer(serializers.Serializer):
+    """The agreed terms, the same as an offer's: the date sets the fulfilment deadline."""
+
+    remedy = serializers.ChoiceField(choices=Remedy.choices)
+    amount = _amount(required=False, allow_null=True, default=None)
+    due_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "Today or later, at most OFFER_MAX_DAYS (default 60) days ahead; "
+            "without it the council's fulfilment deadline applies."
+        ),
+    )
+    message = _message()
 
 
 class RecordFailureSerializer(serializers.Serializer):

@@ -274,9 +274,32 @@ def assign(*, complaint: Complaint, actor, mediator) -> None:
     notify(complaint, event, "mediator_assigned")
 
 
-def record_agreement(*, complaint: Complaint, actor, message: str) -> None:
+def record_agreement(
+    *,
+    complaint: Complaint,
+    actor,
+    message: str,
+    remedy: str | None = None,
+    amount: Decimal | None = None,
+    due_date: datetime.date | None = None,
+) -> None:
+    """The mediator records the agreed terms, structured like an offer: the date they will be
+    carried out by sets the fulfilment deadline (settle), else the council's period applies.
+    The page form and the API require the remedy; the terms are optional here for callers
+    that only have the text."""
     _require(message, "message", _("Write down what was agreed."))
-    agreement = {"source": "mediation", "message": message}
+    if remedy not in (None, "") and remedy not in Remedy.values:
+        raise InvalidInput(_("Unknown remedy."), fields={"remedy": [_("Unknown remedy.")]})
+    date_error = promised_date_error(due_date)
+    if date_error:
+        raise InvalidInput(date_error, fields={"due_date": [date_error]})
+    agreement = {
+        "source": "mediation",
+        "remedy": remedy or None,
+        "amount": f"{amount:.2f}" if amount is not None else None,
+        "due_date": due_date.isoformat() if due_date else None,
+        "message": message,
+    }
     settle(complaint, kind=EventKind.AGREEMENT_RECORDED, actor=actor, message=message, agreement=agreement)
 
 

@@ -80,7 +80,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # The request's IP and user agent for audit entries written by services (audit/context.py).
     "audit.context.AuditContextMiddleware",
-    "mediation.security.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -90,6 +89,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After the session, language and user (its 413 page is drawn in the visitor's language) and
+    # before anything reads the body: CSRF reads it in process_view, after every request phase.
+    "mediation.security.RequestSizeLimitMiddleware",
     # Last: turns a login refused by the axes backend into the lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -200,6 +202,10 @@ EVIDENCE_MAX_PIXELS = int(env("EVIDENCE_MAX_PIXELS", "40000000"))
 EVIDENCE_UPLOADS_PER_HOUR = int(env("EVIDENCE_UPLOADS_PER_HOUR", "60"))
 # Any request body above this answers 413 before it is read (one evidence file and its envelope).
 REQUEST_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+# The pages that take evidence files accept every file a complaint may have at the size limit,
+# and the form around them (mediation.security.RequestSizeLimitMiddleware).
+UPLOAD_VIEWS = frozenset({"complaints:new", "complaints:evidence_upload"})
+UPLOAD_REQUEST_MAX_BYTES = EVIDENCE_MAX_FILES * EVIDENCE_MAX_BYTES + 2 * 1024 * 1024
 
 # Redis is the Celery broker and the cache; without it, tasks run eagerly after commit.
 REDIS_URL = env("REDIS_URL")
@@ -362,6 +368,10 @@ SPECTACULAR_SETTINGS = {
 VIOLATION_COMPENSATION = {"negative_handling": "20.00", "harassment": "100.00"}
 # Priority rules (SPEC "Priority"): a complaint above this amount scores higher.
 PRIORITY_AMOUNT_THRESHOLD = "5000.00"
+
+# A merchant's public record shows a credit index only over at least this many cases it was
+# given to answer in the last 12 months; below it the record says "not enough cases yet".
+RECORD_MIN_CASES = 5
 
 # The staff dashboard's figures are computed at most this often per region and period (0: always).
 DASHBOARD_CACHE_SECONDS = int(env("DASHBOARD_CACHE_SECONDS", "60"))

@@ -34,14 +34,20 @@ def client_ip(request) -> str | None:
     return _valid_ip(forwarded[-proxies]) or remote
 
 
+# Pictures a browser shows by itself (a link opens the photo); everything else is downloaded.
+SHOWN_INLINE = frozenset({"image/jpeg", "image/png", "image/webp"})
+
+
 def file_response(file, *, filename: str, content_type: str) -> FileResponse:
-    """A stored file sent as a download (404 when it is gone) that a browser never renders in our
-    origin: no sniffing into HTML, no scripts or plugins, not kept in any cache, no referrer."""
+    """A stored file (404 when it is gone) that a browser never renders in our origin as a page:
+    no sniffing into HTML, no scripts or plugins, not kept in any cache, no referrer. A picture
+    is sent to be shown (inline), anything else as a download."""
     try:
         handle = file.open("rb")
     except (FileNotFoundError, OSError, ValueError):
         raise Http404(_("No such file.")) from None
-    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+    inline = content_type in SHOWN_INLINE
+    response = FileResponse(handle, as_attachment=not inline, filename=filename, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"

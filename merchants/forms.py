@@ -4,6 +4,7 @@ same checks as the service) and hand cleaned_data to merchants.enrolment and mer
 import re
 
 from django import forms
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Council
@@ -75,7 +76,9 @@ class ApplicationForm(DomainErrorsMixin, forms.Form):
 
 
 class DecisionForm(DomainErrorsMixin, forms.Form):
-    """A supervisor's decision on a merchant; the reason is required to refuse."""
+    """A supervisor's decision on a merchant; the reason is required to refuse. Approving binds
+    the council to the merchant's details (it is listed publicly and receives complaints), so
+    the form names them and asks once."""
 
     reason = TextField(
         label=_("Reason"),
@@ -85,14 +88,33 @@ class DecisionForm(DomainErrorsMixin, forms.Form):
         widget=forms.Textarea(attrs=REASON_ATTRS),
         help_text=_("The applicant is told it."),
     )
+    checked = forms.BooleanField(
+        label=_("I checked these details against the business licence"),
+        error_messages={"required": _("Tick the box to approve: the merchant is then listed and receives complaints.")},
+    )
 
-    def __init__(self, *args, decision: str = "", **kwargs):
+    def __init__(self, *args, decision: str = "", merchant=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.decision = decision
         if decision == "refuse":
             self.fields["reason"].required = True
         if decision == "approve":
             del self.fields["reason"]
+            if merchant is not None:
+                self.fields["checked"].help_text = escape(approval_summary(merchant))
+        else:
+            del self.fields["checked"]
+
+
+def approval_summary(merchant) -> str:
+    """The details an approval makes public, on one line."""
+    parts = [
+        merchant.name,
+        f"{_('Credit code')}: {merchant.uscc}",
+        f"{_('Region')}: {merchant.region.name}" if merchant.region_id else "",
+        f"{_('Notice phones')}: {', '.join(merchant.notice_phones)}" if merchant.notice_phones else "",
+    ]
+    return " · ".join(p for p in parts if p)
 
 
 class MerchantReviewFilter(forms.Form):
@@ -111,6 +133,9 @@ class InviteAgentForm(DomainErrorsMixin, forms.Form):
 
 
 class ViolationDecisionForm(forms.Form):
+    """Confirming binds the merchant to the compensation the rules fix for the kind
+    (complaints.violations.compensation_for): the page shows the amount and asks once."""
+
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[("confirm", _("Confirm: the merchant owes the compensation")), ("dismiss", _("Dismiss"))],
@@ -124,11 +149,17 @@ class ViolationDecisionForm(forms.Form):
         widget=forms.Textarea(attrs=REASON_ATTRS),
         help_text=_("Shown on the case to the consumer and the merchant. Required to dismiss."),
     )
+    compensation_checked = forms.BooleanField(label=_("I confirm the compensation shown"), required=False)
 
     def clean(self):
         data = super().clean()
         if data.get("decision") == "dismiss" and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Give the reason for dismissing the report."))
+        if data.get("decision") == "confirm" and not data.get("compensation_checked"):
+            self.add_error(
+                "compensation_checked",
+                _("Tick the box to confirm: the merchant then owes the consumer the compensation shown."),
+            )
         return data
 
 

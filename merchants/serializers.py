@@ -16,7 +16,10 @@ MAX_ID = 2**63 - 1
 class MerchantListSerializer(serializers.ModelSerializer):
     region = CouncilRefSerializer(read_only=True)
     credit_index = serializers.SerializerMethodField(
-        help_text=_("0-100 over the last 12 months (formula: merchants.selectors.credit_index); null without data.")
+        help_text=_(
+            "0-100 over the last 12 months (formula: complaints.records.credit_index); null below the minimum "
+            "number of cases the merchant was given to answer (its record's credit_index_reason says why)."
+        )
     )
 
     class Meta:
@@ -42,7 +45,12 @@ class AverageSerializer(serializers.Serializer):
 class PublicRecordSerializer(serializers.Serializer):
     since = serializers.DateField()
     until = serializers.DateField()
-    complaints_received = serializers.IntegerField()
+    complaints_received = serializers.IntegerField(
+        help_text=_(
+            "Cases the merchant was given to answer: not those reviewed by the council before it enrolled, "
+            "rejected by the council, or withdrawn before it answered or its deadline passed."
+        )
+    )
     answered = serializers.IntegerField()
     answer_rate = RateSerializer()
     answered_in_time_rate = RateSerializer()
@@ -56,7 +64,18 @@ class PublicRecordSerializer(serializers.Serializer):
     overdue_marks = serializers.IntegerField()
     answered_in_time = serializers.IntegerField()
     confirmed_violations = serializers.IntegerField()
-    credit_index = serializers.FloatField(allow_null=True)
+    min_cases = serializers.IntegerField(help_text=_("Cases the merchant was given to answer needed for an index."))
+    credit_index = serializers.FloatField(
+        allow_null=True, help_text=_("0-100; null below min_cases counted cases (see credit_index_reason).")
+    )
+    credit_index_reason = serializers.ChoiceField(
+        choices=["no_cases", "not_enough_cases"],
+        allow_null=True,
+        help_text=_(
+            "Why credit_index is null: no_cases (none in the last 12 months) or not_enough_cases "
+            "(fewer than min_cases); null when there is an index."
+        ),
+    )
 
 
 class MerchantPublicSerializer(MerchantListSerializer):

@@ -12,15 +12,28 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
 from .forms import MarkReadForm
+from .models import Notification
+from .types import UnknownNoticeType, notice_type
 
 PAGE_SIZE = 25
+
+
+def subject_in_current_language(notice: Notification) -> str:
+    """The notice's title in the reader's language. A notice is written in its recipient's
+    language of the time; the title names only the case or the merchant, so it is written again
+    from its type in the language the page is shown in. The text stays as it was sent."""
+    try:
+        return str(notice_type(notice.event).subject).format(**(notice.params or {}))
+    except (UnknownNoticeType, KeyError, IndexError, ValueError):
+        return notice.subject
 
 
 @login_required
 @require_GET
 def inbox(request):
     page = Paginator(selectors.in_app_notices_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "notifications/inbox.html", {"page": page})
+    notices = [{"notice": notice, "subject": subject_in_current_language(notice)} for notice in page]
+    return render(request, "notifications/inbox.html", {"page": page, "notices": notices})
 
 
 @login_required

@@ -3,7 +3,7 @@ open cases, the private record, and revealing a consenting consumer's phone from
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,8 +39,9 @@ def _tab_cases(cases: QuerySet[Complaint], tab: str) -> QuerySet[Complaint]:
     cases = cases.filter(TABS[tab][1]).select_related("merchant")
     if tab == "closed":
         return cases.order_by("-closed_at", "-pk")
-    # The soonest deadline first: that is the case to answer now.
-    return cases.order_by(F("due_at").asc(nulls_last=True), "filed_at", "pk")
+    # The cases waiting on us first, each by the soonest deadline: that is the case to answer now.
+    ours_first = Case(When(waiting_on=Party.MERCHANT, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return cases.order_by(ours_first, F("due_at").asc(nulls_last=True), "filed_at", "pk")
 
 
 @merchant_required

@@ -25,6 +25,7 @@ from rest_framework.authtoken.models import Token
 from accounts.models import User
 from audit.services import record
 from complaints.access import actor_name_for, timeline_for
+from complaints.evidence_thumbnails import thumbnail_name
 from complaints.integrity import REDACTED_MESSAGE, REDACTION_KIND
 from complaints.models import OPEN_STATUSES, Complaint, ComplaintEvent
 from complaints.timeline import append_event
@@ -163,6 +164,9 @@ def delete_account(*, user: User, password: str) -> None:
             if item.file.name:
                 # After commit: a deletion that fails half-way must not lose files of a kept account.
                 transaction.on_commit(lambda s=item.file.storage, n=item.file.name: s.delete(n))
+                # The photo's thumbnail, if one was made, goes with it.
+                thumbnail = thumbnail_name(item.file.name)
+                transaction.on_commit(lambda s=item.file.storage, n=thumbnail: s.delete(n))
                 files_deleted += 1
             item.original_name = DELETED_FILE_NAME
             item.save(update_fields=["original_name"])

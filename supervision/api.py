@@ -205,7 +205,11 @@ _EXPORT_PARAMETERS = [
     OpenApiParameter("priority", OpenApiTypes.INT, description="Minimum priority score."),
     OpenApiParameter("overdue", OpenApiTypes.BOOL),
     OpenApiParameter("open", OpenApiTypes.BOOL),
-    OpenApiParameter("q", OpenApiTypes.STR, description="Case number, order number or text."),
+    OpenApiParameter(
+        "q",
+        OpenApiTypes.STR,
+        description="Case number, order number or text; or the consumer's whole mobile number or full name.",
+    ),
     OpenApiParameter("filed_after", OpenApiTypes.DATE),
     OpenApiParameter("filed_before", OpenApiTypes.DATE),
     OpenApiParameter("ordering", OpenApiTypes.STR, description="Default: highest priority first."),

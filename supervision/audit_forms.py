@@ -7,9 +7,10 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("Who (user name or name)"), required=False, max_length=100)
     day = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, actions: list[str], **kwargs):
+    def __init__(self, *args, actions: list[tuple[str, str]], **kwargs):
+        """`actions`: (code, label) of each action the log holds (audit_presenters.action_choices)."""
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("Any action"))] + [(a, a) for a in actions]
+        self.fields["action"].choices = [("", _("Any action")), *actions]
 
 
 class IntegrityForm(forms.Form):

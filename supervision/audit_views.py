@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.gates import supervisor_required
 
-from . import audit_selectors
+from . import audit_presenters, audit_selectors
 from .audit_forms import AuditFilterForm, IntegrityForm
 
 PAGE_SIZE = 50
@@ -16,7 +16,8 @@ PAGE_SIZE = 50
 @supervisor_required
 def audit_log(request):
     entries = audit_selectors.entries_for(request.user)
-    form = AuditFilterForm(request.GET or None, actions=audit_selectors.actions_in(entries))
+    actions = audit_presenters.action_choices(audit_selectors.actions_in(entries))
+    form = AuditFilterForm(request.GET or None, actions=actions)
     if form.is_valid():
         entries = audit_selectors.filter_entries(
             entries,
@@ -25,7 +26,10 @@ def audit_log(request):
             day=form.cleaned_data["day"],
         )
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "audit/log.html", {"form": form, "page": page, "council": request.user.council})
+    rows = [audit_presenters.present(entry) for entry in page]
+    return render(
+        request, "audit/log.html", {"form": form, "page": page, "rows": rows, "council": request.user.council}
+    )
 
 
 @require_GET

@@ -5,6 +5,9 @@ Both are built for 100,000 rows and more: the rows are read from the database in
 CSV is streamed as it is written; XLSX is written by openpyxl's write-only workbook to a
 temporary file on disk, which is then streamed. Labels are translated into the requester's
 language and times are local (Asia/Shanghai). No consumer contact data is exported.
+
+In the workbook every column has a width that fits its usual content, amounts are numbers
+shown with two decimals and times are dates, so a spreadsheet sums and sorts them as such.
 """
 
 import csv
@@ -20,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
 
 from complaints.models import Category, Channel, Complaint, Outcome, Party, Remedy, Status
 from mediation.text import clean_text
@@ -30,10 +35,13 @@ CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # The columns, in order: (header, the values_list fields the column is made from).
+MEDIATOR_FIELDS = ("mediator__name", "mediator__first_name", "mediator__last_name", "mediator__username")
 COLUMNS = [
     (gettext_lazy("Case number"), ("case_number",)),
+    (gettext_lazy("Title"), ("title",)),
     (gettext_lazy("Filed at"), ("filed_at",)),
     (gettext_lazy("Council"), ("council__name",)),
+    (gettext_lazy("Mediator"), MEDIATOR_FIELDS),
     (gettext_lazy("Merchant"), ("merchant__name", "merchant_name")),
     (gettext_lazy("Category"), ("category",)),
     (gettext_lazy("Purchase channel"), ("channel",)),
@@ -52,6 +60,33 @@ COLUMNS = [
 ]
 FIELDS = [field for _header, fields in COLUMNS for field in fields]
 DATE_FORMAT = "%Y-%m-%d %H:%M"
+# The workbook's column widths in characters (a Chinese character takes two), by the first
+# field of a column; other columns are XLSX_WIDTH wide. Then the number formats.
+XLSX_WIDTH = 14
+XLSX_WIDTHS = {
+    "case_number": 16,
+    "title": 40,
+    "filed_at": 17,
+    "council__name": 26,
+    "merchant__name": 28,
+    "demands": 24,
+    "status": 22,
+    "outcome": 22,
+    "due_at": 17,
+    "is_overdue": 8,
+    "first_response_at": 17,
+    "closed_at": 17,
+    "satisfaction": 10,
+    "priority": 8,
+}
+XLSX_DATE = "yyyy-mm-dd hh:mm"
+XLSX_FORMATS = {
+    "filed_at": XLSX_DATE,
+    "due_at": XLSX_DATE,
+    "first_response_at": XLSX_DATE,
+    "closed_at": XLSX_DATE,
+    "amount": "#,##0.00",
+}
 
 
 @dataclass(frozen=True)
@@ -90,6 +125,11 @@ def _plain(value):
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
+def _person(name, first_name, last_name, username) -> str:
+    """A staff member as pages name them (User.display_name), from the row's columns."""
+    return name or f"{first_name or ''} {last_name or ''}".strip() or username or ""
+
+
 def export_rows(cases: QuerySet[Complaint], labels: Labels, now: datetime.datetime) -> Iterator[list]:
     """One list of typed values per case (datetimes naive local, amounts Decimal), in order."""
     rows = cases.values_list(*FIELDS).iterator(chunk_size=CHUNK_SIZE)
@@ -100,8 +140,10 @@ def export_rows(cases: QuerySet[Complaint], labels: Labels, now: datetime.dateti
         overdue = is_open and (v["is_overdue"] or (v["due_at"] is not None and v["due_at"] < now))
         yield [
             _plain(v["case_number"]),
+            _plain(v["title"]),
             _local(v["filed_at"]),
             _plain(v["council__name"]),
+            _plain(_person(*(v[field] for field in MEDIATOR_FIELDS))),
             _plain(v["merchant__name"] or v["merchant_name"]),
             choices["category"].get(v["category"], v["category"]),
             choices["channel"].get(v["channel"], v["channel"]),
@@ -161,9 +203,22 @@ def write_xlsx(cases: QuerySet[Complaint], target, labels: Labels, now: datetime
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Complaints")[:31])
     sheet.freeze_panes = "A2"
+    for index, (_header, fields) in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = XLSX_WIDTHS.get(fields[0], XLSX_WIDTH)
     sheet.append(labels.headers)
+    # One styled cell per formatted column, reused for every row: a row is written out as it
+    # is appended, so the cell holds this row's value only until then.
+    styled = {}
+    for index, (_header, fields) in enumerate(COLUMNS):
+        if fields[0] in XLSX_FORMATS:
+            styled[index] = WriteOnlyCell(sheet)
+            styled[index].number_format = XLSX_FORMATS[fields[0]]
     for row in export_rows(cases, labels, now):
-        sheet.append(row)  # datetimes get a date-time number format
+        for index, cell in styled.items():
+            if row[index] is not None:
+                cell.value = row[index]
+                row[index] = cell
+        sheet.append(row)
     workbook.save(target)
 
 

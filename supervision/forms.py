@@ -16,14 +16,36 @@ from .selectors import jurisdiction_merchants
 MERCHANT_CHOICES = 200
 
 
+class QueueOrdering(django_filters.OrderingFilter):
+    """The queue's order: the menu offers each order once, under a label that says what comes
+    first. Links and the API may still give any field either way ("-priority", "-due_at");
+    every order ends on the case's id, so pages never overlap."""
+
+    MENU = (
+        ("due_at", _("Nearest deadline first")),
+        ("-filed_at", _("Newest first")),
+        ("filed_at", _("Oldest first")),
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(fields=(("priority", "priority"), ("filed_at", "filed_at"), ("due_at", "due_at")), **kwargs)
+
+    @property
+    def field(self):
+        field = super().field
+        # No choice means the queue's own order, highest priority first (selectors.staff_queue).
+        field.widget.choices = [("", _("Highest priority first")), *self.MENU]
+        return field
+
+    def filter(self, qs, value):
+        fields = [self.get_ordering_value(param) for param in value or () if param]
+        return qs.order_by(*fields, "pk") if fields else qs
+
+
 class StaffQueueFilter(ComplaintFilter):
     """The shared case filters, limited to the viewer's jurisdiction, plus "mine" for mediators."""
 
-    ordering = django_filters.OrderingFilter(
-        fields=(("priority", "priority"), ("filed_at", "filed_at"), ("due_at", "due_at")),
-        field_labels={"priority": _("Priority"), "filed_at": _("Filing time"), "due_at": _("Deadline")},
-        label=_("Order by"),
-    )
+    ordering = QueueOrdering(label=_("Order by"))
     open = django_filters.BooleanFilter(method="filter_open", widget=forms.CheckboxInput, label=_("Open cases only"))
     mine = django_filters.BooleanFilter(
         method="filter_mine", widget=forms.CheckboxInput, label=_("Only cases assigned to me")
@@ -61,7 +83,7 @@ class StaffQueueFilter(ComplaintFilter):
         self.filters["merchant"].extra["empty_label"] = _("Any merchant")
         self.filters["region"].extra["empty_label"] = _("The whole jurisdiction")
         self.filters["priority"].extra["widget"] = forms.NumberInput(attrs={"min": 0, "step": 1})
-        self.filters["ordering"].extra["empty_label"] = _("Highest priority first")
+        self.filters["q"].extra["help_text"] = _("Or the consumer's whole mobile number, or their full name.")
         overdue = forms.NullBooleanSelect()
         overdue.choices = [("unknown", _("Any")), ("true", _("Yes")), ("false", _("No"))]
         self.filters["overdue"].label = _("Overdue")

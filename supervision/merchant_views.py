@@ -8,12 +8,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.gates import staff_required, supervisor_required
 from complaints import records, violations
 from complaints import team as case_team
 from mediation.errors import DomainError, WrongState
+from mediation.kept_forms import keep_form, take_form, with_kept_errors
 from merchants import enrolment, selectors
 from merchants.forms import DecisionForm, MerchantReviewFilter, ViolationDecisionForm, ViolationFilter
 from merchants.models import MerchantStatus, ViolationStatus
@@ -72,7 +73,10 @@ def merchant_list(request):
 def _decision_forms(merchant, bound=None) -> list[dict]:
     forms = []
     for name in enrolment.allowed_decisions(merchant):
-        form = bound if bound is not None and bound.decision == name else DecisionForm(decision=name, prefix=name)
+        if bound is not None and bound.decision == name:
+            form = bound
+        else:
+            form = DecisionForm(decision=name, merchant=merchant, prefix=name)
         forms.append(
             {
                 "name": name,
@@ -85,7 +89,16 @@ def _decision_forms(merchant, bound=None) -> list[dict]:
     return forms
 
 
-def _merchant_page(request, merchant, *, bound=None, status=200):
+def _kept_decision(request, merchant):
+    """The decision form refused on the last submission, with what was typed and its errors."""
+    kept = take_form(request, f"merchant:{merchant.pk}")
+    if not kept or kept["name"] not in enrolment.allowed_decisions(merchant):
+        return None
+    name = kept["name"]
+    return with_kept_errors(DecisionForm(kept["data"], decision=name, merchant=merchant, prefix=name), kept["errors"])
+
+
+def _merchant_page(request, merchant):
     return render(
         request,
         "merchants/council_detail.html",
@@ -93,12 +106,11 @@ def _merchant_page(request, merchant, *, bound=None, status=200):
             "merchant": merchant,
             "application": getattr(merchant, "applicant", None),
             "decisions": list(merchant.decisions.select_related("actor")),
-            "decision_forms": _decision_forms(merchant, bound),
+            "decision_forms": _decision_forms(merchant, _kept_decision(request, merchant)),
             "record": records.public_record(merchant) if merchant.status != MerchantStatus.APPLIED else None,
             "violations": list(violations.violations_for_staff(request.user).filter(merchant=merchant)[:50]),
             "members": list(case_team.team_with_open_cases(merchant.pk)),
         },
-        status=status,
     )
 
 
@@ -113,12 +125,16 @@ def merchant_detail(request, pk: int):
 
 
 @supervisor_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def merchant_decide(request, pk: int, decision: str):
+    """Every outcome answers with the merchant's page; a refused form is kept for it."""
     if decision not in DECIDE:
         raise Http404(_("No such decision."))
     merchant = _merchant(request, pk)
-    form = DecisionForm(request.POST, decision=decision, prefix=decision)
+    page_url = reverse("merchants:council_detail", args=[merchant.pk])
+    if request.method != "POST":
+        return redirect(page_url)
+    form = DecisionForm(request.POST, decision=decision, merchant=merchant, prefix=decision)
     if form.is_valid():
         kwargs = {"reason": form.cleaned_data["reason"]} if "reason" in form.fields else {}
         try:
@@ -129,16 +145,22 @@ def merchant_decide(request, pk: int, decision: str):
                 _("This decision is no longer possible: the merchant is now “%(status)s”.")
                 % {"status": _merchant(request, pk).get_status_display()},
             )
-            return _merchant_page(request, _merchant(request, pk), status=409)
+            return redirect(page_url)
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
             messages.success(request, DONE[decision] % {"name": merchant.name})
-            return redirect("merchants:council_detail", pk=merchant.pk)
-    return _merchant_page(request, merchant, bound=form, status=400)
+            return redirect(page_url)
+    label = DECISION_LABELS[decision]
+    messages.error(request, _("Please correct the marked fields of “%(decision)s”.") % {"decision": label})
+    keep_form(request, f"merchant:{merchant.pk}", name=decision, data=request.POST, errors=form.errors)
+    return redirect(page_url + f"#decision-{decision}")
 
 
 # --- violations -----------------------------------------------------------------------------
+
+
+VIOLATIONS_KEPT = "violations"
 
 
 @supervisor_required
@@ -151,6 +173,12 @@ def violation_list(request):
     page = Paginator(violations.violations_for_staff(request.user, status=status), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    kept = take_form(request, VIOLATIONS_KEPT)
+    for violation in page:
+        if violation.status == ViolationStatus.REPORTED:
+            # What confirming binds the merchant to, shown before the supervisor decides.
+            violation.compensation_due = violations.compensation_for(violation.kind)
+            violation.kept = kept if kept and kept["name"] == str(violation.pk) else None
     return render(
         request,
         "merchants/council_violations.html",
@@ -164,15 +192,20 @@ def violation_list(request):
 
 
 @supervisor_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def violation_decide(request, pk: int):
+    """Every outcome answers with the list of reports; a refused decision keeps what was typed."""
     violation = violations.violation_for_supervisor(request.user, pk)
+    list_url = reverse("merchants:council_violations") + "?status=reported"
+    if request.method != "POST":
+        return redirect(list_url + f"#violation-{violation.pk}")
     form = ViolationDecisionForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return redirect(reverse("merchants:council_violations") + f"?status=reported#violation-{violation.pk}")
+        keep_form(request, VIOLATIONS_KEPT, name=str(violation.pk), data=request.POST, errors=form.errors)
+        return redirect(list_url + f"#violation-{violation.pk}")
     decide = (
         violations.confirm_violation if form.cleaned_data["decision"] == "confirm" else violations.dismiss_violation
     )
@@ -189,7 +222,7 @@ def violation_decide(request, pk: int):
             )
         else:
             messages.success(request, _("The report was dismissed."))
-    return redirect(reverse("merchants:council_violations") + "?status=reported")
+    return redirect(list_url)
 
 
 # --- the phone-reveal log -------------------------------------------------------------------

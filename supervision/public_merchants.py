@@ -37,6 +37,7 @@ def merchant_record(request, pk: int):
             "merchant": merchant,
             "record": record,
             "rows": records.record_rows(record),
+            "index_note": records.index_note(record),
             "violations": list(records.confirmed_violations_of(merchant)),
             **records.credit_formula(),
         },

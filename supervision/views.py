@@ -1,11 +1,14 @@
 """Council staff pages (queue, dashboard) and the public statistics page."""
 
+import datetime
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.gates import staff_required, supervisor_required
@@ -32,10 +35,30 @@ def _decorate(case, now) -> None:
     case.overdue_now = case.is_open and (case.is_overdue or (case.due_at is not None and case.due_at < now))
 
 
+def _queue_filters(request):
+    """The queue's filters as asked, or a mediator's own cases when nothing is asked: a mediator
+    opens the queue on "assigned to me" and clears it like any filter (a link with mine=false)."""
+    data = request.GET
+    if request.user.role == Role.MEDIATOR and not (data.keys() - {"page"}):
+        data = data.copy()
+        data["mine"] = "true"
+    return data or None
+
+
+def _is_filtered(filterset) -> bool:
+    """Whether the list is narrowed or reordered by anything, so there is something to clear."""
+    form = filterset.form
+    if not form.is_bound:
+        return False
+    if not form.is_valid():
+        return True
+    return any(value not in (None, "", False, []) for value in form.cleaned_data.values())
+
+
 @staff_required
 def queue(request):
     user = request.user
-    filterset = StaffQueueFilter(request.GET or None, queryset=selectors.staff_queue(user), request=request)
+    filterset = StaffQueueFilter(_queue_filters(request), queryset=selectors.staff_queue(user), request=request)
     page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     for case in page:
@@ -46,7 +69,9 @@ def queue(request):
         {
             "filter_form": filterset.form,
             "page": page,
-            "is_filtered": bool(request.GET.keys() - {"page"}),
+            "is_filtered": _is_filtered(filterset),
+            # Clearing a mediator's filters shows every case, not their default "assigned to me".
+            "clear_query": "mine=false" if user.role == Role.MEDIATOR else "",
             "council": user.council,
             "may_export": user.role == Role.SUPERVISOR,
             "priority_rules": rule_explanations(),
@@ -92,6 +117,22 @@ def _queue_link(scope, **params) -> str:
     return f"{reverse('supervision:queue')}?{urlencode({**query, **params})}"
 
 
+# How a week is named on the chart: the date of its Monday as people write it, without and
+# with the year. Languages not listed here use the English form.
+WEEK_LABEL_FORMATS = {"zh-hans": ("n月j日", "Y年n月j日"), "en": ("j M", "j M Y")}
+
+
+def week_labels(mondays: list[datetime.date], today: datetime.date) -> list[str]:
+    """The chart's names of the weeks beginning on `mondays` ("15 Sep", "9月15日"); the year is
+    given where it changes, and on the first week when it is not this year's."""
+    short, with_year = WEEK_LABEL_FORMATS.get(get_language(), WEEK_LABEL_FORMATS["en"])
+    labels, year = [], today.year
+    for monday in mondays:
+        labels.append(format_date(monday, with_year if monday.year != year else short))
+        year = monday.year
+    return labels
+
+
 def _dashboard_tables(figures: dict, scope) -> dict:
     """Rows for the page's tables and the charts' data; display only, no queries."""
     categories = dict(Category.choices)
@@ -111,6 +152,7 @@ def _dashboard_tables(figures: dict, scope) -> dict:
         ]
 
     weekly = figures["weekly"]
+    labels = week_labels([w["week_start"] for w in weekly], timezone.localdate())
     return {
         "top_open_rows": merchant_rows(figures["top_open_merchants"]),
         "top_overdue_rows": merchant_rows(figures["top_overdue_merchants"]),
@@ -121,7 +163,8 @@ def _dashboard_tables(figures: dict, scope) -> dict:
         "category_rows": category_rows,
         "chart_data": {
             "weekly": {
-                "labels": [w["week"] for w in weekly],
+                "labels": labels,
+                "titles": [_("Week of %(monday)s") % {"monday": label} for label in labels],
                 "filed": [w["filed"] for w in weekly],
                 "closed": [w["closed"] for w in weekly],
                 "filed_label": _("Filed"),

@@ -157,6 +157,7 @@ def _complaint_fields(ref: Ref, s: Story, texts: dict, terms: str) -> tuple[list
         null(merchant[0] if merchant else None),
         timestamp(s.first_due),
         terms,
+        "",  # filing_token: the form's one-time token; bulk-loaded cases had none
     )
     return [str(f) for f in fields], reasons
 
@@ -166,7 +167,8 @@ COMPLAINT_COLUMNS = (
     "purchase_date, amount, demands, title, description, share_contact, status, outcome, priority, "
     "priority_reasons, round, waiting_on, due_at, settle_by, reminder_sent_for, is_overdue, agreement, offer, "
     "filed_at, first_response_at, settled_at, closed_at, satisfaction, satisfaction_comment, agent_id, "
-    "consumer_id, council_id, mediator_id, merchant_id, merchant_first_due_at, search_terms"
+    "consumer_id, council_id, mediator_id, merchant_id, merchant_first_due_at, search_terms, "
+    "filing_token"
 )
 EVENT_COLUMNS = (
     "kind, actor_role, from_status, to_status, message, data, visibility, created_at, actor_id, complaint_id, "

@@ -1,4 +1,5 @@
-"""Template helpers for cases: the deadline countdown every party sees, and amounts in yuan."""
+"""Template helpers for cases: the deadline countdown every party sees, amounts in yuan, the colour
+of a status badge, and whether a case waits on the person viewing it."""
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -7,7 +8,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ..models import Outcome, Status
+from ..waiting import is_your_move
+
 register = template.Library()
+
+# What a badge's colour says: "good" (green) only for a case put right, "bad" (red) for a case closed
+# without a remedy, "neutral" (grey) for a case that ended without a verdict either way.
+OUTCOME_TONES = {
+    Outcome.RESOLVED: "good",
+    Outcome.UNCONFIRMED: "neutral",
+    Outcome.WITHDRAWN: "neutral",
+    Outcome.NOT_SETTLED: "bad",
+    Outcome.NO_REPLY: "bad",
+    Outcome.REJECTED: "bad",
+}
+# An open case: blue while a party is asked to answer, amber while the council works on it,
+# green once a settlement is agreed.
+STATUS_TONES = {
+    Status.UNDER_REVIEW: "working",
+    Status.IN_MEDIATION: "working",
+    Status.SETTLED: "good",
+}
 
 
 @register.filter
@@ -47,3 +69,20 @@ def cny(amount) -> str:
         return ""
     sign = "-" if value < 0 else ""
     return f"{sign}¥{abs(value):,.2f}"
+
+
+@register.filter
+def status_tone(case) -> str:
+    """The CSS classes of a case's status badge: its status, and a tone by what the state means
+    for the consumer (see OUTCOME_TONES and STATUS_TONES)."""
+    if case.status == Status.CLOSED:
+        tone = OUTCOME_TONES.get(case.outcome, "neutral")
+    else:
+        tone = STATUS_TONES.get(case.status, "waiting")
+    return f"status-{case.status} tone-{tone}"
+
+
+@register.filter
+def waits_on(case, user) -> bool:
+    """Whether an open case waits on the person viewing it: "waiting on you" on a list."""
+    return case.is_open and getattr(user, "is_authenticated", False) and is_your_move(user, case)

@@ -5,6 +5,7 @@ change goes through complaints.workflow or complaints.services. Each action's la
 and place on the page come from its declaration (complaints/actions.py).
 """
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -13,10 +14,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Role
 from mediation.errors import DomainError, NotAllowed, Throttled, WrongState
+from mediation.kept_forms import keep_form, take_form, with_kept_errors
 from mediation.web import file_response
 
 from .. import access, services, workflow
@@ -24,24 +25,35 @@ from ..actions import ACTIONS, action_form
 from ..forms import EvidenceForm
 from ..integrity import verify_chain
 from ..merchant_panels import case_panels
-from ..models import Party, Status
-from ..presenters import REMEDY_LABELS, STATUS_LABELS, notice_rows, settlement, timeline_entries
+from ..models import Status
+from ..presenters import (
+    REMEDY_LABELS,
+    STATUS_LABELS,
+    deadline_notice,
+    notice_rows,
+    settlement,
+    timeline_entries,
+)
 from ..priority import RULES
+from ..waiting import is_your_move
 
 # --- building the page ------------------------------------------------------------------
 
 
-def _your_move(user, complaint) -> bool:
-    waiting = complaint.waiting_on
-    if waiting == Party.CONSUMER:
-        return complaint.consumer_id == user.pk
-    if waiting == Party.MERCHANT:
-        return user.is_merchant_user
-    if waiting == Party.COUNCIL:
-        return user.role == Role.SUPERVISOR
-    if waiting == Party.MEDIATOR:
-        return complaint.mediator_id == user.pk
-    return False
+def _grouped(entries: list[dict]) -> list[dict]:
+    """Actions that answer one question (was it carried out?) become one entry whose options
+    the page shows side by side, as equal choices."""
+    grouped: list[dict] = []
+    for entry in entries:
+        question = entry["choice"]
+        if question and grouped and grouped[-1].get("choice") == question and "options" in grouped[-1]:
+            grouped[-1]["options"].append(entry)
+        elif question:
+            grouped.append({**entry, "name": f"choice-{entry['name']}", "options": [entry]})
+        else:
+            grouped.append(entry)
+    # The question the case waits on comes first.
+    return sorted(grouped, key=lambda entry: "options" not in entry)
 
 
 def action_entries(user, complaint, bound=None) -> list[dict]:
@@ -62,17 +74,19 @@ def action_entries(user, complaint, bound=None) -> list[dict]:
                 "open": form.is_bound,
                 "careful": spec.careful,
                 "has_fields": bool(form.fields),
+                "choice": spec.choice,
             }
         )
-    return entries
+    return _grouped(entries)
 
 
 def _priority_reasons(complaint) -> list[str]:
     return [_(RULES[code][1]) if code in RULES else code for code in complaint.priority_reasons or []]
 
 
-def case_context(request, complaint, *, bound=None, upload_form=None) -> dict:
+def case_context(request, complaint, *, bound=None, upload_form=None, unsent=None) -> dict:
     user = request.user
+    your_move = complaint.is_open and is_your_move(user, complaint)
     is_owner = user.is_consumer and complaint.consumer_id == user.pk
     # The consumer adds evidence while the case is open; council staff attach it once it is closed.
     may_upload = is_owner if complaint.is_open else user.is_council_staff
@@ -88,7 +102,9 @@ def case_context(request, complaint, *, bound=None, upload_form=None) -> dict:
         "timeline": timeline,
         "actions": [a for a in actions if not a["careful"]],
         "careful_actions": [a for a in actions if a["careful"]],
-        "your_move": complaint.is_open and _your_move(user, complaint),
+        "your_move": your_move,
+        "deadline": deadline_notice(complaint, yours=your_move),
+        "unsent": unsent or [],
         "is_staff": user.is_council_staff,
         "notices": notice_rows(complaint) if user.is_council_staff else [],
         "upload_form": (upload_form or EvidenceForm(prefix="evidence")) if may_upload else None,
@@ -102,11 +118,32 @@ def case_context(request, complaint, *, bound=None, upload_form=None) -> dict:
 # --- views ----------------------------------------------------------------------------
 
 
+def _kept_key(complaint) -> str:
+    return f"case:{complaint.pk}"
+
+
+def _unsent_text(name: str, data, user, complaint) -> list[str]:
+    """What was written in the text boxes of an action the case no longer offers."""
+    form = action_form(name, user=user, complaint=complaint)
+    boxes = [n for n, field in form.fields.items() if isinstance(field.widget, forms.Textarea)]
+    return [text for n in boxes if (text := (data.get(form.add_prefix(n)) or "").strip())]
+
+
 @login_required
 @require_GET
 def detail(request, pk: int):
-    complaint = access.get_complaint_for(request.user, pk)
-    return render(request, "complaints/case.html", case_context(request, complaint))
+    user = request.user
+    complaint = access.get_complaint_for(user, pk)
+    bound, unsent = None, []
+    kept = take_form(request, _kept_key(complaint))
+    if kept and kept["name"] in ACTIONS:
+        name = kept["name"]
+        if name in workflow.allowed_actions(user, complaint):
+            form = action_form(name, user=user, complaint=complaint, data=kept["data"])
+            bound = with_kept_errors(form, kept["errors"])
+        else:
+            unsent = _unsent_text(name, kept["data"], user, complaint)
+    return render(request, "complaints/case.html", case_context(request, complaint, bound=bound, unsent=unsent))
 
 
 def _no_longer_possible(request, action: str, status: str) -> None:
@@ -159,22 +196,26 @@ def _submit(request, complaint, action: str, form) -> int | None:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def act(request, pk: int, action: str):
+    """Every outcome answers with the case page's address: done, refused or with errors (the
+    form, what was typed and its errors are kept for the page, mediation.kept_forms). Opening
+    an action's address (a reload, a language switch there) shows the case."""
     if action not in ACTIONS:
         raise Http404(_("No such action."))
     complaint = access.get_complaint_for(request.user, pk)
+    case_url = reverse("complaints:detail", args=[complaint.pk])
+    if request.method != "POST":
+        return redirect(case_url)
     form = None
-    status = _refused(request, complaint, action)
-    if status is None:
+    if _refused(request, complaint, action) is None:
         form = action_form(action, user=request.user, complaint=complaint, data=request.POST)
-        status = _submit(request, complaint, action, form)
-        if status is None:
+        if _submit(request, complaint, action, form) is None:
             messages.success(request, _("Done: %(action)s.") % {"action": ACTIONS[action].label})
-            return redirect(reverse("complaints:detail", args=[complaint.pk]) + "#timeline")
-    # Show the page as it is now, with the form and its errors where they belong.
-    complaint = access.get_complaint_for(request.user, pk)
-    return render(request, "complaints/case.html", case_context(request, complaint, bound=form), status=status)
+            return redirect(case_url + "#timeline")
+    errors = form.errors if form is not None else None
+    keep_form(request, _kept_key(complaint), name=action, data=request.POST, errors=errors)
+    return redirect(case_url + f"#action-{action}")
 
 
 def add_evidence_files(request, complaint, files, kind: str) -> int:

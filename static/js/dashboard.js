@@ -13,16 +13,26 @@
 
   var trend = document.getElementById("trend-chart");
   if (trend && data.weekly) {
+    // Counts per week are whole numbers of separate weeks: bars, not a curve between them.
+    // The labels are the weeks' Monday dates, written in the reader's language by the server.
     new window.Chart(trend, {
-      type: "line",
+      type: "bar",
       data: {
         labels: data.weekly.labels,
         datasets: [
-          { label: data.weekly.filed_label, data: data.weekly.filed, borderColor: brand, backgroundColor: brand, tension: 0.2 },
-          { label: data.weekly.closed_label, data: data.weekly.closed, borderColor: accent, backgroundColor: accent, tension: 0.2 }
+          { label: data.weekly.filed_label, data: data.weekly.filed, backgroundColor: brand },
+          { label: data.weekly.closed_label, data: data.weekly.closed, backgroundColor: accent }
         ]
       },
-      options: Object.assign({}, common, { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } })
+      options: Object.assign({}, common, {
+        plugins: {
+          tooltip: { callbacks: { title: function (items) { return data.weekly.titles[items[0].dataIndex]; } } }
+        },
+        scales: {
+          x: { ticks: { autoSkip: true, maxRotation: 0 } },
+          y: { beginAtZero: true, ticks: { precision: 0 } }
+        }
+      })
     });
     var table = trend.closest("section").querySelector("details.chart-table");
     if (table) { table.open = false; }

@@ -26,12 +26,12 @@ class Row:
     never: str | None  # sees the case but may never do the action; None: every party may
     api_bad: object  # an invalid body, and the field the API names in its answer
     api_field: str
-    page_bad: dict | None  # the same for the page's form (prefix left out); None: the form has no fields
+    page_bad: dict | None  # the same for the page's form (prefix left out)
 
 
 ROWS = [
     Row("respond", Status.AWAITING_MERCHANT, Status.AWAITING_CONSUMER, "owner", "wang", {}, "kind", {}),
-    Row("accept", Status.AWAITING_CONSUMER, Status.AWAITING_MERCHANT, "wang", "owner", [], "non_field_errors", None),
+    Row("accept", Status.AWAITING_CONSUMER, Status.AWAITING_MERCHANT, "wang", "owner", [], "non_field_errors", {}),
     Row("reject", Status.AWAITING_CONSUMER, Status.AWAITING_MERCHANT, "wang", "agent", {}, "message", {}),
     Row(
         "request_mediation",

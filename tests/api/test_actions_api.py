@@ -211,10 +211,12 @@ def test_the_mediator_records_a_failure_with_advice(api, supervisor, mediator, w
 
 def test_the_mediator_records_an_agreement(api, supervisor, mediator, in_mediation):
     act(api, supervisor, in_mediation, "assign", {"mediator": mediator.pk})
-    response = act(api, mediator, in_mediation, "record_agreement", {"message": "Refund 150 CNY by Friday."})
+    body = {"remedy": "refund", "amount": "150.00", "message": "Refund 150 CNY."}
+    response = act(api, mediator, in_mediation, "record_agreement", body)
     assert response.status_code == 200
     assert response.json()["status"] == "settled"
-    assert response.json()["agreement"]["source"] == "mediation"
+    agreement = response.json()["agreement"]
+    assert (agreement["source"], agreement["remedy"], agreement["amount"]) == ("mediation", "refund", "150.00")
 
 
 def test_a_mediator_not_assigned_may_not_record_an_agreement(api, mediator, in_mediation):

@@ -123,13 +123,13 @@ def photo(api, wang, file_complaint):
 
 
 @pytest.mark.parametrize("person", ["wang", "owner", "agent", "supervisor", "mediator"])
-def test_the_case_people_download_the_file_as_an_attachment(api, photo, request, person):
+def test_the_case_people_get_the_photo_shown_in_the_browser(api, photo, request, person):
     case, body = photo
     response = api.as_(request.getfixturevalue(person)).get(body["url"], HTTP_ACCEPT="image/jpeg")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Content-Disposition"].startswith("inline;")
     assert "IMG_0001.jpg" in response["Content-Disposition"]
     data = b"".join(response.streaming_content)
     assert len(data) == body["size"]

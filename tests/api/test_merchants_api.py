@@ -1,6 +1,7 @@
 """Merchants API: the public list and record, enrolment applications and decisions."""
 
 from complaints import workflow
+from complaints.models import Complaint, Outcome, Status
 from merchants.models import EnrolmentApplicant, Merchant, MerchantStatus
 
 from .conftest import make_uscc
@@ -62,7 +63,8 @@ def test_merchant_list_is_paginated(api, shop, other_shop):
     assert api.get(LIST, {"page": 99}).status_code == 404
 
 
-def test_public_record_shows_indicators_with_their_n(api, shop, file_complaint, wang, owner):
+def test_public_record_shows_indicators_with_their_n(api, shop, file_complaint, wang, owner, settings):
+    settings.RECORD_MIN_CASES = 1  # the formula over a case or two; test_record_fairness.py checks the minimum
     answered = file_complaint()
     file_complaint(title="Second")
     workflow.perform(
@@ -92,9 +94,12 @@ def test_public_record_shows_indicators_with_their_n(api, shop, file_complaint, 
     assert record["average_first_response_hours"] is not None
 
 
-def test_a_case_closed_without_the_consumers_confirmation_is_not_resolved(api, shop, file_complaint, wang):
+def test_a_case_closed_without_the_consumers_confirmation_is_not_resolved(api, shop, file_complaint, owner):
     complaint = file_complaint()
-    workflow.perform(actor=wang, complaint_id=complaint.pk, action="withdraw")
+    workflow.perform(
+        actor=owner, complaint_id=complaint.pk, action="respond", kind="offer", message="Sorry", remedy="refund"
+    )
+    Complaint.objects.filter(pk=complaint.pk).update(status=Status.CLOSED, outcome=Outcome.UNCONFIRMED)
     record = api.get(detail(shop.pk)).json()["record"]
     assert record["closed"] == 1
     assert record["resolved"] == 0

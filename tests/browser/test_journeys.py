@@ -84,7 +84,7 @@ def test_consumer_signs_up_with_sms_code_files_from_phone_and_closes_the_case(
     page.reload()
     assert "We will refund the full price." in page.locator("#timeline").inner_text()
     shots(page, "merchant-answered")
-    act(page, "accept")
+    act(page, "accept", check=("I have read these terms and accept them",))
     workflow.perform(actor=agent, complaint_id=complaint.pk, action="fulfil", message="Refund sent, receipt 8812.")
     page.reload()
     assert "Refund sent, receipt 8812." in page.locator("#timeline").inner_text()
@@ -182,10 +182,17 @@ def test_rejected_twice_then_mediated_to_an_agreement(
     page.context.clear_cookies()
     log_in(page, live_server, "mediator", PASSWORD)
     page.goto(f"{live_server.url}/cases/{complaint.pk}/")
-    act(page, "record_agreement", fields={"What was agreed": "Half refund, 1500 CNY by Friday."})
+    agreed = (timezone.localdate() + timedelta(days=5)).isoformat()
+    act(
+        page,
+        "record_agreement",
+        fields={"What was agreed": "Half refund.", "Amount (CNY)": "1500", "Carried out by": agreed},
+        choose={"Agreed remedy": "Refund"},
+    )
     complaint.refresh_from_db()
     assert complaint.status == Status.SETTLED
-    assert "Half refund, 1500 CNY by Friday." in page.locator("#timeline").inner_text()
+    assert complaint.agreement["due_date"] == agreed and complaint.agreement["amount"] == "1500.00"
+    assert "Half refund." in page.locator("#timeline").inner_text()
     shots(page, "mediator-agreement")
 
 
@@ -228,6 +235,7 @@ def test_supervisor_filters_dashboards_exports_approves_and_confirms_a_violation
 
     page.goto(f"{live_server.url}/council/merchants/{unlisted_shop.pk}/")
     shots(page, "merchant-application")
+    page.locator("#decision-approve").get_by_label("I checked these details against the business licence").check()
     with page.expect_navigation():
         page.locator("#decision-approve button[type=submit]").click()
     unlisted_shop.refresh_from_db()
@@ -243,6 +251,7 @@ def test_supervisor_filters_dashboards_exports_approves_and_confirms_a_violation
     page.goto(f"{live_server.url}/council/violations/?status=reported")
     shots(page, "violations")
     page.get_by_label("Confirm: the merchant owes the compensation").first.check()
+    page.get_by_label("I confirm the merchant owes the consumer", exact=False).first.check()
     with page.expect_navigation():
         page.get_by_role("button", name="Record the decision").first.click()
     violation = Violation.objects.get(complaint=reported)

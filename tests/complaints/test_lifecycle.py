@@ -511,7 +511,14 @@ def test_mediator_records_the_agreement_and_the_case_is_settled(mediated_case, m
     case, event = act(mediator, mediated_case, "record_agreement", message="Refund of 1500 CNY within 3 days.")
 
     assert (case.status, case.waiting_on) == (Status.SETTLED, Party.MERCHANT)
-    assert case.agreement == {"source": "mediation", "message": "Refund of 1500 CNY within 3 days."}
+    # Recorded without structured terms (the page and API ask for them): the text alone.
+    assert case.agreement == {
+        "source": "mediation",
+        "remedy": None,
+        "amount": None,
+        "due_date": None,
+        "message": "Refund of 1500 CNY within 3 days.",
+    }
     assert case.due_at == event.created_at + 15 * DAY
     assert {n[0] for n in notices_of(event)} == {"settled"}
 

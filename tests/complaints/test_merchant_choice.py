@@ -28,7 +28,9 @@ def file_by_page(client, consumer, **merchant):
 
 
 def file_by_api(api, consumer, **merchant):
-    return api.as_(consumer).post("/api/v1/complaints/", {**FIELDS, **merchant}, format="json")
+    # Another order than the page's: a second open case for one order asks for a confirmation.
+    body = {**FIELDS, "order_number": "TB-0002", **merchant}
+    return api.as_(consumer).post("/api/v1/complaints/", body, format="json")
 
 
 def stored(complaint: Complaint) -> tuple:

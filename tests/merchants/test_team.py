@@ -149,7 +149,8 @@ def test_agents_see_no_assign_form_and_may_not_assign(client, agent, file_compla
     case = file_complaint()
     client.force_login(agent)
     assert f'action="{assign_url(case)}"' not in client.get(f"/cases/{case.pk}/").content.decode()
-    assert client.post(assign_url(case), {"assign_agent-agent": agent.pk}).status_code == 403
+    response = client.post(assign_url(case), {"assign_agent-agent": agent.pk}, follow=True)
+    assert "is not open to your role on this case" in response.content.decode()
     case.refresh_from_db()
     assert case.agent is None
 

@@ -159,7 +159,8 @@ def test_the_supervisor_lists_and_decides_reports_on_the_page(client, supervisor
 
     missing_reason = client.post(f"/council/violations/{reported.pk}/decide/", {"decision": "dismiss"}, follow=True)
     assert "Give the reason for dismissing the report." in missing_reason.content.decode()
-    response = client.post(f"/council/violations/{reported.pk}/decide/", {"decision": "confirm"}, follow=True)
+    data = {"decision": "confirm", "compensation_checked": "on"}
+    response = client.post(f"/council/violations/{reported.pk}/decide/", data, follow=True)
     assert "owes the consumer 100.00 CNY" in response.content.decode()
     reported.refresh_from_db()
     assert reported.status == ViolationStatus.CONFIRMED

@@ -67,16 +67,16 @@ def test_consumer_files_a_complaint_with_a_photo_and_lands_on_the_case(
     assert "screen.jpg" in text
 
 
-def test_a_refused_file_is_reported_and_the_complaint_is_kept(as_wang, shop):
+def test_a_refused_file_stops_the_filing_and_the_form_comes_back_filled_in(as_wang, shop):
     bad = SimpleUploadedFile("notes.exe", b"MZ\x90\x00 not an image", content_type="image/jpeg")
 
-    response = as_wang.post(NEW, complaint_fields(merchant=shop.pk, evidence=[bad, jpeg()]), follow=True)
+    response = as_wang.post(NEW, complaint_fields(merchant=shop.pk, evidence=[bad, jpeg()]))
 
-    complaint = Complaint.objects.get()
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert not Complaint.objects.exists()
     text = response.content.decode()
-    assert "notes.exe was not added: Upload a JPEG, PNG or WebP image or a PDF." in text
-    assert [e.original_name for e in complaint.evidence.all()] == ["screen.jpg"]
+    assert "notes.exe: Upload a JPEG, PNG or WebP image or a PDF." in text
+    assert "The screen was cracked when I opened the box." in text
 
 
 def test_complaint_against_a_merchant_not_listed_goes_to_council_review(as_wang, wuhan):

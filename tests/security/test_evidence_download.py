@@ -43,7 +43,7 @@ def test_the_page_and_the_api_send_evidence_with_the_same_headers(client, api, w
     assert headers_of(page) == headers_of(from_api)
     assert headers_of(page) == {
         "Content-Type": "image/jpeg",
-        "Content-Disposition": 'attachment; filename="receipt.jpg"',
+        "Content-Disposition": 'inline; filename="receipt.jpg"',  # a photo is shown, in the sandbox
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox",
         "Cache-Control": "private, no-store",

@@ -16,8 +16,10 @@ API_CSV = "/api/v1/complaints/export.csv"
 API_XLSX = "/api/v1/complaints/export.xlsx"
 HEADERS = [
     "Case number",
+    "Title",
     "Filed at",
     "Council",
+    "Mediator",
     "Merchant",
     "Category",
     "Purchase channel",
