@@ -81,7 +81,8 @@ class SmsCodeView(APIView):
     def post(self, request):
         serializer = SmsCodeRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.request_code(phone=serializer.validated_data["phone"], ip=client_ip(request))
+        data = serializer.validated_data
+        services.request_code(phone=data["phone"], ip=client_ip(request), signing_up=data["purpose"] == "signup")
         # The same answer whether or not the number has an account.
         return Response({"detail": _("A code is on its way by SMS.")}, status=status.HTTP_202_ACCEPTED)
 

@@ -32,6 +32,14 @@ class MeSerializer(serializers.ModelSerializer):
 
 class SmsCodeRequestSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=30)
+    purpose = serializers.ChoiceField(
+        choices=[("login", "login"), ("signup", "signup")],
+        default="login",
+        help_text=_(
+            "signup: the code is for auth/register/; if the number already has an account, the SMS says so "
+            "(the answer does not) and the code logs in with auth/token/."
+        ),
+    )
 
 
 class DetailSerializer(serializers.Serializer):

@@ -49,9 +49,11 @@ def _hash(phone: str, code: str) -> str:
 
 
 @transaction.atomic
-def request_code(*, phone: str, ip: str | None = None) -> str:
+def request_code(*, phone: str, ip: str | None = None, signing_up: bool = False) -> str:
     """Issue a code and queue its SMS. The answer is the same whether or not the phone
-    has an account, so nothing reveals who is registered."""
+    has an account, so nothing on the page reveals who is registered. Only the SMS, read by
+    the number's holder, differs: a code asked for to sign up with a number that already
+    has an account says so, and works as a login code."""
     from notifications.services import queue_code_sms
 
     phone = normalise_phone(phone)
@@ -72,12 +74,14 @@ def request_code(*, phone: str, ip: str | None = None) -> str:
         raise Throttled(_("Too many code requests from your network."), retry_after=3600)
     code = f"{secrets.randbelow(10**6):06d}"
     row = SmsCode.objects.create(phone=phone, code_hash=_hash(phone, code), ip=ip, created_at=now)
-    queue_code_sms(phone=phone, code=code, key=f"code{row.pk}")
+    registered = signing_up and User.objects.filter(phone=phone, is_active=True).exists()
+    queue_code_sms(phone=phone, code=code, key=f"code{row.pk}", account_exists=registered)
     return code
 
 
-def check_code(*, phone: str, code: str) -> str:
-    """Use up a valid code for the phone; return the normalised phone."""
+def check_code(*, phone: str, code: str, use: bool = True) -> str:
+    """Use up a valid code for the phone; return the normalised phone. With use=False a right
+    code stays valid (the form around it has other errors to fix); a wrong one still counts."""
     phone = normalise_phone(phone)
     now = timezone.now()
     msg = _("The code is wrong or has expired.")
@@ -94,8 +98,9 @@ def check_code(*, phone: str, code: str) -> str:
             valid = False
         elif hmac.compare_digest(row.code_hash, _hash(phone, str(code or "").strip())):
             valid = True
-            row.used_at = now
-            row.save(update_fields=["used_at"])
+            if use:
+                row.used_at = now
+                row.save(update_fields=["used_at"])
         else:
             valid = False
             row.attempts += 1
@@ -105,23 +110,41 @@ def check_code(*, phone: str, code: str) -> str:
     return phone
 
 
+class AccountExists(InvalidInput):
+    """Signing up with the code sent to a number that already has an account: the code proved
+    the number is theirs, so pages log that account in instead (the API answers 400)."""
+
+    def __init__(self, user: User):
+        msg = _("This number already has an account. Log in instead.")
+        super().__init__(msg, fields={"phone": [msg]})
+        self.user = user
+
+
 def register_consumer(*, phone: str, code: str, password: str, name: str, language: str = "") -> User:
+    """Every error at once (name, password, code); a right code is used up only when
+    the account is made, so fixing the other fields does not need a new one."""
     phone = normalise_phone(phone)
     name = (name or "").strip()
+    errors: dict[str, list] = {}
     if not name:
-        msg = _("Tell us your name.")
-        raise InvalidInput(msg, fields={"name": [msg]})
+        errors["name"] = [_("Tell us your name.")]
     candidate = User(username=phone, phone=phone, name=name, role=Role.CONSUMER)
     try:
         validate_password(password, candidate)
     except ValidationError as exc:
-        raise InvalidInput(_("Choose a stronger password."), fields={"password": list(exc.messages)}) from exc
-    # The code is used up (or its failed try counted) whatever happens next.
-    check_code(phone=phone, code=code)
+        errors["password"] = list(exc.messages)
+    try:
+        # The code is used up (or its failed try counted) whatever happens next.
+        check_code(phone=phone, code=code, use=not errors)
+    except InvalidInput as exc:
+        errors.update(exc.fields)
+    if errors:
+        message = errors["password"][0] if list(errors) == ["password"] else _("Please correct the marked fields.")
+        raise InvalidInput(message, fields=errors)
     with transaction.atomic():
-        if User.objects.filter(phone=phone).exists() or User.objects.filter(username=phone).exists():
-            msg = _("This number already has an account. Log in instead.")
-            raise InvalidInput(msg, fields={"phone": [msg]})
+        existing = User.objects.filter(phone=phone).first() or User.objects.filter(username=phone).first()
+        if existing is not None:
+            raise AccountExists(existing)
         candidate.language = language or settings.LANGUAGE_CODE
         candidate.set_password(password)
         candidate.save()

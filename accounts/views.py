@@ -52,14 +52,14 @@ def _next_url(request) -> str:
     return ""
 
 
-def _send_code(request, form: PhoneForm, session_key: str) -> int | None:
+def _send_code(request, form: PhoneForm, session_key: str, *, signing_up: bool = False) -> int | None:
     """Ask for a code: None when it is on its way, else the page's status, with the reason on
     the form (429 and the wait on a throttle, 400 for a number refused). The answer never says
     whether the number has an account."""
     phone = form.cleaned_data["phone"]
     request.session[session_key] = phone
     try:
-        services.request_code(phone=phone, ip=client_ip(request))
+        services.request_code(phone=phone, ip=client_ip(request), signing_up=signing_up)
     except Throttled as exc:
         form.add_error(None, _wait_message(exc))
         return 429
@@ -101,7 +101,7 @@ def signup(request):
     form = PhoneForm(request.POST or None, initial={"phone": request.session.get(SIGNUP_PHONE, "")})
     status = 200
     if request.method == "POST" and form.is_valid():
-        status = _send_code(request, form, SIGNUP_PHONE)
+        status = _send_code(request, form, SIGNUP_PHONE, signing_up=True)
         if status is None:
             return redirect("accounts:signup_complete")
     context = {"form": form, "throttled": status == 429}
@@ -123,6 +123,15 @@ def signup_complete(request):
                 name=data["name"],
                 language=getattr(request, "LANGUAGE_CODE", ""),
             )
+        except services.AccountExists as exc:
+            if not exc.user.is_active:
+                form.add_domain_error(exc)
+            else:
+                # The code proved the number is theirs: as logging in with a code would.
+                request.session.pop(SIGNUP_PHONE, None)
+                login(request, exc.user, backend=BACKEND)
+                messages.info(request, _("This number already had an account: you are now logged in to it."))
+                return redirect("home")
         except InvalidInput as exc:
             form.add_domain_error(exc)
         else:

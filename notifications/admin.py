@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .models import Notification
+from .notices import CODE_EVENTS
 
 
 @admin.register(Notification)
@@ -63,11 +64,11 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.display(description=_("text"))
     def body_display(self, obj):
         # A pending login code is still in clear text; nobody but its owner should read it.
-        return _("(one-time code, not shown)") if obj.event == "login_code" else obj.body
+        return _("(one-time code, not shown)") if obj.event in CODE_EVENTS else obj.body
 
     @admin.display(description=_("template parameters"))
     def params_display(self, obj):
-        return _("(one-time code, not shown)") if obj.event == "login_code" else obj.params
+        return _("(one-time code, not shown)") if obj.event in CODE_EVENTS else obj.params
 
     def has_add_permission(self, request):
         return False

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from mediation.errors import Throttled
 
 from .models import Channel, DeliveryStatus, NoticeStatus, Notification
-from .notices import LOGIN_CODE
+from .notices import ACCOUNT_EXISTS_CODE, CODE_EVENTS, LOGIN_CODE
 from .types import NoticeType, notice_type
 
 logger = logging.getLogger(__name__)
@@ -163,12 +163,15 @@ def _leave_for_sweep(notification_ids: list[int]) -> None:
         logger.warning("could not mark %d notices for the sweep", len(notification_ids), exc_info=True)
 
 
-def queue_code_sms(*, phone: str, code: str, key: str) -> Notification:
+def queue_code_sms(*, phone: str, code: str, key: str, account_exists: bool = False) -> Notification:
+    """A one-time code by SMS. `account_exists`: asked for to sign up with a number that
+    already has an account; the text says so, and the code logs that account in."""
     language = translation.get_language() or settings.LANGUAGE_CODE
-    subject, body, params = LOGIN_CODE.render(language, {"code": code})
+    kind = ACCOUNT_EXISTS_CODE if account_exists else LOGIN_CODE
+    subject, body, params = kind.render(language, {"code": code})
     notice = Notification.objects.create(
         idempotency_key=key,
-        event=LOGIN_CODE.name,
+        event=kind.name,
         channel=Channel.SMS,
         address=phone,
         subject=subject,
@@ -189,7 +192,7 @@ def _action_sms(since: datetime.datetime):
     and not those skipped at the limit."""
     return (
         Notification.objects.filter(channel=Channel.SMS, complaint__isnull=True, created_at__gte=since)
-        .exclude(event="login_code")
+        .exclude(event__in=CODE_EVENTS)
         .exclude(status=NoticeStatus.FAILED, attempts=0)
     )
 

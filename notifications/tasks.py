@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import NoticeStatus, Notification
+from .notices import CODE_EVENTS
 from .sending import PermanentSendError, TransientSendError, deliver
 
 logger = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def send_notification(self, notification_id: int) -> str:
         Notification.objects.filter(pk=notice.pk).update(status=NoticeStatus.FAILED, last_error=repr(exc)[:2000])
         return "failed"
     done = dict(status=NoticeStatus.SENT, sent_at=timezone.now(), provider_message_id=provider_id[:100], last_error="")
-    if notice.event == "login_code":
+    if notice.event in CODE_EVENTS:
         # A one-time code is kept only as its hash.
         done.update(body="(code sent)", params={})
     Notification.objects.filter(pk=notice.pk).update(**done)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.gates import consumer_required
 from mediation.errors import DomainError, Throttled
+from merchants import selectors as merchant_selectors
 
 from .. import access, filing
 from ..forms import ComplaintForm
@@ -37,7 +38,9 @@ def mine(request):
         .order_by("rank", Case(When(rank=0, then=F("due_at"))).asc(nulls_last=True), "-filed_at", "-pk")
     )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "complaints/mine.html", {"cases": page, "page": page})
+    # A consumer who applied to enrol their merchant follows the application from here too.
+    applications = merchant_selectors.applications_of(request.user)
+    return render(request, "complaints/mine.html", {"cases": page, "page": page, "applications": applications})
 
 
 def contact_preview(user, share: bool) -> dict:

@@ -11,6 +11,7 @@ from mediation.errors import DomainError
 
 from .. import enrolment, selectors
 from ..forms import ApplicationForm
+from ..models import MerchantStatus
 
 PAGE_SIZE = 25
 
@@ -34,9 +35,13 @@ def apply(request):
                 % {"name": merchant.name, "council": merchant.region.name},
             )
             return redirect("merchants:apply")
+    applications = selectors.applications_of(user)
+    # While an application waits for the council, the page is its status; the form for
+    # another merchant stays one click away.
+    pending = any(a["merchant"].status == MerchantStatus.APPLIED for a in applications)
     return render(
         request,
         "merchants/apply.html",
-        {"form": form, "applications": selectors.applications_of(user)},
+        {"form": form, "applications": applications, "show_form": form.is_bound or not pending},
         status=400 if form.is_bound and form.errors else 200,
     )

@@ -13,6 +13,7 @@ approved, refused credentials) fails the notice at once, for staff to see and re
 from django.conf import settings
 from sms.backends.base import BaseSmsBackend
 
+from ..notices import TEMPLATE_FALLBACKS
 from ..sending import PermanentSendError, TransientSendError
 from ..types import UnknownNoticeType, notice_type
 
@@ -64,7 +65,9 @@ class TemplateSmsBackend(BaseSmsBackend):
 def template_of(message) -> tuple[str, list[tuple[str, str]]]:
     """The approved template code of the message's notice event and its parameters, in order."""
     event = getattr(message, "event", "")
-    code = settings.SMS_TEMPLATES.get(event, "")
+    # A gateway without an approved template for "number already registered" sends the plain
+    # login code's template: the same parameter, and the code works as a login code all the same.
+    code = settings.SMS_TEMPLATES.get(event, "") or settings.SMS_TEMPLATES.get(TEMPLATE_FALLBACKS.get(event, ""), "")
     if not code:
         raise PermanentSendError(f"no SMS template code for notice event {event!r} (set SMS_TEMPLATES)")
     if not settings.SMS_SIGN_NAME:
