@@ -70,6 +70,7 @@ def test_below_the_minimum_the_record_says_not_enough_cases_yet(client, api, fil
     assert listed[shop.pk] is None
     text = client.get(f"/merchants/{shop.pk}/").content.decode()
     assert "Not enough cases yet: 4 of the 5 needed" in text
+    assert 'class="muted index-pending">Not enough cases yet<' in client.get("/merchants/").content.decode()
 
     file_complaint()
     body = api.get(detail(shop.pk)).json()
