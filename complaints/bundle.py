@@ -119,6 +119,13 @@ def _facts_table(rows: list[tuple[str, str]]) -> Table:
     return table
 
 
+def _filed_by(complaint: Complaint) -> str:
+    if not complaint.filed_by_id:
+        return _("The consumer")
+    staff = complaint.filed_by
+    return _("%(staff)s, for the consumer") % {"staff": staff.name or staff.get_username()}
+
+
 def _facts(viewer, complaint: Complaint) -> list:
     contact = access.consumer_contact_for(viewer, complaint)
     remedies = dict(Remedy.choices)
@@ -138,6 +145,8 @@ def _facts(viewer, complaint: Complaint) -> list:
         (_("Amount (CNY)"), str(complaint.amount)),
         (_("Demands"), ", ".join(str(remedies.get(d, d)) for d in complaint.demands or [])),
         (_("Filed at"), _when(complaint.filed_at)),
+        (_("Intake channel"), complaint.get_intake_channel_display()),
+        (_("Filed by"), _filed_by(complaint)),
         (_("Closed at"), _when(complaint.closed_at)),
     ]
     return [

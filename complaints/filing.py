@@ -17,7 +17,16 @@ from mediation.errors import DomainError, InvalidInput, NotAllowed, Throttled
 from merchants.models import Merchant
 
 from .clock import add_days
-from .models import CaseSequence, Complaint, ComplaintEvent, EventKind, EvidenceKind, Party, Status
+from .models import (
+    CaseSequence,
+    Complaint,
+    ComplaintEvent,
+    EventKind,
+    EvidenceKind,
+    IntakeChannel,
+    Party,
+    Status,
+)
 from .notices import queue_case_notices
 from .priority import refresh_merchant_priorities, refresh_priority
 from .search import complaint_terms
@@ -204,6 +213,9 @@ def file_complaint(
     evidence_kind: str = "",
     filing_token: str = "",
     confirm_duplicate: bool = False,
+    intake_channel: str = IntakeChannel.ONLINE,
+    filed_by=None,
+    consent_statement: str = "",
 ) -> Complaint:
     """A consumer files a complaint: straight to an enrolled merchant, else to council review.
 
@@ -212,7 +224,8 @@ def file_complaint(
     anything is filed, and the case and its files are written in one transaction. The same
     `filing_token` filed twice raises AlreadyFiled with the first case; an open case against the
     same merchant for the same order in the last day raises PossibleDuplicate unless
-    `confirm_duplicate`.
+    `confirm_duplicate`. Staff who file for a consumer go through complaints.intake, which
+    names themselves as `filed_by` with the `intake_channel` and the consumer's consent.
     """
     if consumer.role != Role.CONSUMER:
         raise NotAllowed(_("Only consumers file complaints."))
@@ -252,6 +265,9 @@ def file_complaint(
             description=description,
             share_contact=share_contact,
             filing_token=filing_token,
+            intake_channel=intake_channel,
+            filed_by=filed_by,
+            consent_statement=consent_statement,
         )
         for clean in files:
             store_evidence(actor=consumer, complaint=complaint, clean=clean, kind=kind)
@@ -279,7 +295,16 @@ def _new_complaint(*, consumer, council: Council, merchant: Merchant | None, **f
     refresh_priority(complaint)
     complaint.save()
     refresh_merchant_priorities(complaint)
-    event = append_event(complaint, kind=EventKind.FILED, actor=consumer, from_status="")
+    data = {}
+    if complaint.filed_by_id:
+        # The timeline names who filed the case for the consumer, and how it came in.
+        filed_by = complaint.filed_by
+        data = {
+            "intake_channel": complaint.intake_channel,
+            "filed_by": filed_by.pk,
+            "filed_by_name": filed_by.name or filed_by.get_username(),
+        }
+    event = append_event(complaint, kind=EventKind.FILED, actor=consumer, from_status="", data=data)
     if enrolled:
         queue_case_notices(complaint=complaint, event="filed", key=f"ev{event.pk}", actor=consumer)
     return complaint

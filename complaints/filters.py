@@ -20,7 +20,7 @@ from mediation.errors import InvalidInput
 from merchants.models import Merchant
 
 from . import search
-from .models import Category, Channel, Complaint, Status, jurisdiction_q, overdue_q
+from .models import Category, Channel, Complaint, IntakeChannel, Status, jurisdiction_q, overdue_q
 
 MAX_PRIORITY = 1000
 CASE_NUMBER = re.compile(r"[A-Za-z]{1,4}\d{4}-\d{4,}")  # HB2026-000123
@@ -57,6 +57,7 @@ class ComplaintFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Status.choices, label=_("Status"))
     category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category"))
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Purchase channel"))
+    intake_channel = django_filters.ChoiceFilter(choices=IntakeChannel.choices, label=_("Intake channel"))
     merchant = django_filters.ModelChoiceFilter(queryset=Merchant.objects.all(), label=_("Merchant"))
     region = RegionFilter(
         queryset=Council.objects.all(), method="filter_region", label=_("Region (council and the ones below it)")
@@ -84,6 +85,7 @@ class ComplaintFilter(django_filters.FilterSet):
             "status",
             "category",
             "channel",
+            "intake_channel",
             "merchant",
             "region",
             "priority",

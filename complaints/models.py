@@ -51,6 +51,16 @@ class Channel(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class IntakeChannel(models.TextChoices):
+    """How the complaint reached the platform: the consumer online, or staff who filed it for them."""
+
+    ONLINE = "online", _("Online")
+    HOTLINE = "hotline", _("Hotline")
+    COUNTER = "counter", _("Counter")
+    LETTER = "letter", _("Letter")
+    EMAIL = "email", _("E-mail")
+
+
 class Remedy(models.TextChoices):
     REFUND = "refund", _("Refund")
     RETURN = "return", _("Return")
@@ -129,6 +139,25 @@ class Complaint(models.Model):
     # The one-time token of the submission that filed it (the form's hidden token, the API's
     # Idempotency-Key): the same submission sent again finds this case instead of filing another.
     filing_token = models.CharField(max_length=255, blank=True, default="", editable=False)
+    # Staff intake: how the complaint came in, the staff member who filed it for the consumer
+    # (empty when the consumer filed it) and the consent the consumer gave, in their words.
+    # db_default keeps loaders that do not name these columns working.
+    intake_channel = models.CharField(
+        _("intake channel"),
+        max_length=10,
+        choices=IntakeChannel.choices,
+        default=IntakeChannel.ONLINE,
+        db_default=IntakeChannel.ONLINE,
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints_filed_for_others",
+        verbose_name=_("filed by"),
+    )
+    consent_statement = models.TextField(_("consent statement"), blank=True, default="", db_default="")
 
     status = models.CharField(_("status"), max_length=24, choices=Status.choices)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)

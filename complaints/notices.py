@@ -47,6 +47,18 @@ declare(
         body=gettext_lazy("[315] A consumer filed complaint {case} against you. Please answer by {deadline}: {link}"),
         audiences=(MERCHANT_PHONES,),
     ),
+    # Staff filed the complaint for a consumer who called or came in (complaints.intake): the
+    # consumer is told whether or not they had an account, and how to set their password.
+    NoticeType(
+        name="filed_for_you",
+        label=gettext_lazy("Filed for the consumer by the council"),
+        subject=gettext_lazy("Complaint {case} was filed for you"),
+        body=gettext_lazy(
+            "[315] Your complaint was filed by the consumer council on your behalf as case {case}: {link} "
+            "To see it, log in with an SMS code ({code_link}) or set your password ({reset_link})."
+        ),
+        audiences=(("consumer", (SMS, IN_APP)),),
+    ),
     NoticeType(
         name="asked_again",
         label=gettext_lazy("Consumer asks again"),

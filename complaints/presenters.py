@@ -15,13 +15,14 @@ from merchants.models import ViolationKind
 from notifications.types import label_of
 
 from . import access
-from .models import Complaint, ComplaintEvent, EventKind, Remedy, Status, Visibility
+from .models import Complaint, ComplaintEvent, EventKind, IntakeChannel, Remedy, Status, Visibility
 from .rules import MEDIATION_ADVICE
 from .templatetags.cases import cny
 
 ROLE_LABELS = {**dict(Role.choices), "system": gettext_lazy("Platform")}
 REMEDY_LABELS = dict(Remedy.choices)
 STATUS_LABELS = dict(Status.choices)
+INTAKE_CHANNEL_LABELS = dict(IntakeChannel.choices)
 OFFER_KIND_LABELS = {"offer": gettext_lazy("Offer"), "decline": gettext_lazy("Declined")}
 VIOLATION_KINDS = dict(ViolationKind.choices)
 NOTICE_EVENTS = frozenset({EventKind.NOTICE_DELIVERED, EventKind.NOTICE_UNDELIVERED, EventKind.NOTICE_RETRIED})
@@ -177,10 +178,18 @@ def _event_details(event: ComplaintEvent) -> list[tuple[str, str]]:
     return details
 
 
+def filed_for_label(staff_name: str, intake_channel: str) -> str:
+    """A case staff filed for the consumer, as the timeline and the case bundle name it."""
+    channel = INTAKE_CHANNEL_LABELS.get(intake_channel, intake_channel)
+    return _("Filed by %(staff)s for the consumer, by %(channel)s") % {"staff": staff_name, "channel": channel}
+
+
 def event_label(event: ComplaintEvent) -> str:
     data = event.data or {}
     if event.kind == EventKind.RESPONDED:
         return _("The merchant declined") if data.get("kind") == "decline" else _("The merchant made an offer")
+    if event.kind == EventKind.FILED and data.get("filed_by_name"):
+        return filed_for_label(data["filed_by_name"], data.get("intake_channel", ""))
     if event.kind == EventKind.EVIDENCE_ADDED and data.get("after_closing"):
         return _("The council added evidence after the case was closed")
     if event.kind in EventKind.values:

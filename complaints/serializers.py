@@ -82,6 +82,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
     mediator = serializers.SerializerMethodField()
     category_display = serializers.CharField(source="get_category_display")
     channel_display = serializers.CharField(source="get_channel_display")
+    intake_channel_display = serializers.CharField(source="get_intake_channel_display")
     waiting_on = serializers.ChoiceField(choices=[("", ""), *Party.choices], allow_blank=True)
     waiting_on_display = serializers.CharField(source="get_waiting_on_display")
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True)
@@ -111,6 +112,8 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "category_display",
             "channel",
             "channel_display",
+            "intake_channel",
+            "intake_channel_display",
             "platform",
             "order_number",
             "purchase_date",

@@ -25,7 +25,16 @@ from django.utils import timezone
 
 from accounts.models import Council
 from complaints.filters import day_end, day_start
-from complaints.models import OPEN_STATUSES, Category, Complaint, Outcome, Status, jurisdiction_q, overdue_q
+from complaints.models import (
+    OPEN_STATUSES,
+    Category,
+    Complaint,
+    IntakeChannel,
+    Outcome,
+    Status,
+    jurisdiction_q,
+    overdue_q,
+)
 
 from .selectors import DUE_SOON
 from .targets import Targets, targets_for
@@ -116,6 +125,7 @@ def _counts(cases: QuerySet[Complaint], now: datetime.datetime, targets: Targets
     aggregates |= {_key("status", s): Count("id", filter=Q(status=s)) for s in Status.values}
     aggregates |= {_key("outcome", o): Count("id", filter=Q(status=Status.CLOSED, outcome=o)) for o in Outcome.values}
     aggregates |= {_key("category", c): Count("id", filter=Q(category=c)) for c in Category.values}
+    aggregates |= {_key("intake", i): Count("id", filter=Q(intake_channel=i)) for i in IntakeChannel.values}
     return cases.aggregate(**aggregates)
 
 
@@ -234,6 +244,7 @@ def staff_dashboard(scope: Scope, now: datetime.datetime | None = None) -> dict:
         "satisfaction": {"n": c["rated"], "average": avg_score, "percent": satisfaction_percent},
         "category_counts": category_counts,
         "category_shares": {k: _rate(n, total) for k, n in category_counts.items()},
+        "intake_channel_counts": {i: c[_key("intake", i)] for i in IntakeChannel.values},
         "weekly": weekly_trend(scope, now),
         "top_open_merchants": top_merchants(scope, now, by="open"),
         "top_overdue_merchants": top_merchants(scope, now, by="overdue"),
@@ -259,5 +270,7 @@ def cached_staff_dashboard(scope: Scope) -> dict:
     seconds = settings.DASHBOARD_CACHE_SECONDS
     if not seconds:
         return staff_dashboard(scope)
-    key = f"dashboard:{scope.council.pk}:{scope.filed_after}:{scope.filed_before}"
+    # The key names the figures' shape (v2: with intake channels): figures cached in an older
+    # shape are not served to a page or serializer that expects the new one.
+    key = f"dashboard:v2:{scope.council.pk}:{scope.filed_after}:{scope.filed_before}"
     return cache.get_or_set(key, lambda: staff_dashboard(scope), seconds)

@@ -26,7 +26,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
-from complaints.models import Category, Channel, Complaint, Outcome, Party, Remedy, Status
+from complaints.models import Category, Channel, Complaint, IntakeChannel, Outcome, Party, Remedy, Status
 from mediation.text import clean_text
 
 CHUNK_SIZE = 2000
@@ -46,6 +46,7 @@ COLUMNS = [
     (gettext_lazy("Category"), ("category",)),
     (gettext_lazy("Purchase channel"), ("channel",)),
     (gettext_lazy("Platform"), ("platform",)),
+    (gettext_lazy("Intake channel"), ("intake_channel",)),
     (gettext_lazy("Amount (CNY)"), ("amount",)),
     (gettext_lazy("Demands"), ("demands",)),
     (gettext_lazy("Status"), ("status",)),
@@ -100,7 +101,13 @@ class Labels:
 
     @classmethod
     def current(cls) -> "Labels":
-        enums = {"category": Category, "channel": Channel, "status": Status, "outcome": Outcome}
+        enums = {
+            "category": Category,
+            "channel": Channel,
+            "intake_channel": IntakeChannel,
+            "status": Status,
+            "outcome": Outcome,
+        }
         choices = {name: {code: str(label) for code, label in enum.choices} for name, enum in enums.items()}
         choices["waiting_on"] = {code: str(label) for code, label in Party.choices}
         choices["demands"] = {code: str(label) for code, label in Remedy.choices}
@@ -148,6 +155,7 @@ def export_rows(cases: QuerySet[Complaint], labels: Labels, now: datetime.dateti
             choices["category"].get(v["category"], v["category"]),
             choices["channel"].get(v["channel"], v["channel"]),
             _plain(v["platform"]),
+            choices["intake_channel"].get(v["intake_channel"], v["intake_channel"]),
             v["amount"],
             "; ".join(choices["demands"].get(str(d), str(d)) for d in (v["demands"] or [])),
             choices["status"].get(v["status"], v["status"]),

@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from complaints.filters import ComplaintFilter
-from complaints.models import OPEN_STATUSES
+from complaints.forms import ComplaintForm
+from complaints.models import OPEN_STATUSES, IntakeChannel
+from mediation.text import TextField
 
 from .dashboard import jurisdiction_councils
 from .selectors import jurisdiction_merchants
@@ -78,7 +80,7 @@ class StaffQueueFilter(ComplaintFilter):
 
     def _label_for_people(self) -> None:
         """Words and widgets for the page form; the API uses the same filters without them."""
-        for name in ("status", "category", "channel"):
+        for name in ("status", "category", "channel", "intake_channel"):
             self.filters[name].extra["empty_label"] = _("Any")
         self.filters["merchant"].extra["empty_label"] = _("Any merchant")
         self.filters["region"].extra["empty_label"] = _("The whole jurisdiction")
@@ -139,3 +141,51 @@ class DashboardFilterForm(forms.Form):
             return {}
         self.is_valid()
         return {name: self.cleaned_data.get(name) for name in self.fields if name in self.cleaned_data}
+
+
+CONSENT_STATEMENT = _(
+    "The consumer agreed that the consumer council files this complaint on their behalf, and that the "
+    "merchant will see the complaint, its evidence and their masked name and number (their full name "
+    "and number only if they chose to share them)."
+)
+
+
+class IntakeForm(ComplaintForm):
+    """A supervisor files for a consumer who called or came in: the consumer's form, and who
+    the consumer is, how the complaint came in and the consumer's agreement."""
+
+    phone = forms.CharField(
+        label=_("Consumer's mobile number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+        help_text=_("The consumer gets an SMS with the case number and how to follow the case."),
+    )
+    name = TextField(
+        label=_("Consumer's name"),
+        max_length=100,
+        required=False,
+        help_text=_("Needed when the number has no account yet."),
+    )
+    intake_channel = forms.ChoiceField(
+        label=_("How the complaint came in"),
+        choices=[(code, label) for code, label in IntakeChannel.choices if code != IntakeChannel.ONLINE],
+    )
+    consent = forms.BooleanField(label=_("The consumer agreed to this statement"), required=False)
+    field_order = ["phone", "name", "intake_channel"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["share_contact"].label = _("The consumer lets the merchant see their full name and phone")
+        self.fields["consent"].help_text = CONSENT_STATEMENT
+
+    def intake_data(self) -> dict:
+        """Keyword arguments for complaints.intake.file_for_consumer (without the staff member)."""
+        data = self.cleaned_data
+        return dict(
+            phone=data["phone"],
+            name=(data.get("name") or "").strip(),
+            intake_channel=data["intake_channel"],
+            consent=bool(data.get("consent")),
+            consent_statement=str(CONSENT_STATEMENT),
+            **self.filing_data(),
+        )

@@ -2,12 +2,14 @@ from django.urls import path
 
 from . import views
 from .audit_views import audit_log, integrity
+from .intake_views import intake
 from .notice_views import notice_retry, notices
 
 app_name = "supervision"
 urlpatterns = [
     path("council/", views.queue, name="queue"),
     path("council/dashboard/", views.dashboard, name="dashboard"),
+    path("council/intake/", intake, name="intake"),
     path("council/export.csv", views.export_csv, name="export_csv"),
     path("council/export.xlsx", views.export_xlsx, name="export_xlsx"),
     path("stats/", views.public_stats, name="public_stats"),

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.gates import staff_required, supervisor_required
 from accounts.models import Role
 from audit.services import record_export
-from complaints.models import Category, Outcome, Status
+from complaints.models import Category, IntakeChannel, Outcome, Status
 from complaints.priority import RULES, rule_explanations
 from mediation.paging import CappedPaginator
 from merchants import selectors as merchant_selectors
@@ -151,6 +151,7 @@ def _dashboard_tables(figures: dict, scope) -> dict:
             for row in rows
         ]
 
+    intake_counts = figures["intake_channel_counts"]
     weekly = figures["weekly"]
     labels = week_labels([w["week_start"] for w in weekly], timezone.localdate())
     return {
@@ -161,6 +162,10 @@ def _dashboard_tables(figures: dict, scope) -> dict:
         ],
         "outcome_rows": [(code, label, figures["outcome_shares"][code]) for code, label in Outcome.choices],
         "category_rows": category_rows,
+        "intake_rows": [
+            (code, label, intake_counts.get(code, 0), _queue_link(scope, intake_channel=code))
+            for code, label in IntakeChannel.choices
+        ],
         "chart_data": {
             "weekly": {
                 "labels": labels,

@@ -219,6 +219,7 @@ def pages_of(world, shop):
         ("agent", case("answered")),
         ("supervisor", reverse("supervision:queue")),
         ("supervisor", reverse("supervision:dashboard")),
+        ("supervisor", reverse("supervision:intake")),
         ("supervisor", reverse("supervision:audit_log")),
         ("supervisor", reverse("supervision:integrity")),
         ("supervisor", reverse("merchants:council_list")),

@@ -158,6 +158,9 @@ def _complaint_fields(ref: Ref, s: Story, texts: dict, terms: str) -> tuple[list
         timestamp(s.first_due),
         terms,
         "",  # filing_token: the form's one-time token; bulk-loaded cases had none
+        "online",  # intake_channel: bulk-loaded cases were filed by their consumers
+        null(None),  # filed_by_id
+        "",  # consent_statement
     )
     return [str(f) for f in fields], reasons
 
@@ -168,7 +171,7 @@ COMPLAINT_COLUMNS = (
     "priority_reasons, round, waiting_on, due_at, settle_by, reminder_sent_for, is_overdue, agreement, offer, "
     "filed_at, first_response_at, settled_at, closed_at, satisfaction, satisfaction_comment, agent_id, "
     "consumer_id, council_id, mediator_id, merchant_id, merchant_first_due_at, search_terms, "
-    "filing_token"
+    "filing_token, intake_channel, filed_by_id, consent_statement"
 )
 EVENT_COLUMNS = (
     "kind, actor_role, from_status, to_status, message, data, visibility, created_at, actor_id, complaint_id, "

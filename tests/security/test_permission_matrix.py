@@ -104,6 +104,10 @@ MATRIX: dict[str, dict[str, str]] = {
         "POST": "401 403 404 409 409 404 403 404 403",
     },
     "api:complaint-preview-contact": {"GET": "401 200 200 403 403 403 403 403 403"},
+    "api:complaint-intake": {
+        "GET": "401 405 405 405 405 405 405 405 405",
+        "POST": "401 403 403 403 403 403 400 400 403",
+    },
     "api:complaint-list": {"GET": "401 200 200 200 200 200 200 200 200", "POST": "401 400 400 403 403 403 403 403 403"},
     "api:complaint-message": {
         "GET": "401 405 405 405 405 405 405 405 405",
@@ -286,6 +290,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "supervision:export_csv": {"GET": "302 403 403 403 403 403 200 200 403"},
     "supervision:export_xlsx": {"GET": "302 403 403 403 403 403 200 200 403"},
     "supervision:integrity": {"GET": "302 403 403 403 403 403 200 200 403"},
+    "supervision:intake": {
+        "GET": "302 403 403 403 403 403 200 200 403",
+        "POST": "302 403 403 403 403 403 400 400 403",
+    },
     "supervision:notice_retry": {
         "GET": "302 403 403 403 403 403 405 405 405",
         "POST": "302 403 403 403 403 403 302 404 302",

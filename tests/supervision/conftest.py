@@ -160,6 +160,7 @@ EXPECTED = {
         "safety": 11.1,
         "other": 0.0,
     },
+    "intake_channel_counts": {"online": 9, "hotline": 0, "counter": 0, "letter": 0, "email": 0},
     "targets": {
         "handling_rate": 90,
         "satisfaction": 85,

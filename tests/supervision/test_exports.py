@@ -24,6 +24,7 @@ HEADERS = [
     "Category",
     "Purchase channel",
     "Platform",
+    "Intake channel",
     "Amount (CNY)",
     "Demands",
     "Status",
