@@ -112,6 +112,28 @@ class PasswordChangeForm(DomainErrorsMixin, auth_forms.PasswordChangeForm):
         return self.cleaned_data["old_password"]
 
 
+class FirstPasswordForm(DomainErrorsMixin, forms.Form):
+    """A password for an account that has none yet (staff filed a complaint for the consumer)."""
+
+    password = forms.CharField(
+        label=_("Choose a password"),
+        strip=False,
+        help_text=_("At least 8 characters, not only digits. Next time you log in with your number and it."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_confirm = forms.CharField(
+        label=_("The password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password_confirm") and data["password"] != data["password_confirm"]:
+            self.add_error("password_confirm", _("The two passwords differ."))
+        return data
+
+
 class PasswordResetForm(DomainErrorsMixin, forms.Form):
     """A forgotten password: the code sent by SMS and a new password."""
 

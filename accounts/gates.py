@@ -47,6 +47,18 @@ COUNCIL_STAFF = Audience("council staff", lambda user: user.is_council_staff, _(
 SUPERVISORS = Audience(
     "supervisors", lambda user: user.role == Role.SUPERVISOR, _("This page is for council supervisors.")
 )
+INTAKE_STAFF = Audience(
+    "intake staff",
+    lambda user: user.files_for_consumers and bool(user.council_id),
+    _("This page is for council staff who file complaints for consumers (supervisors and intake clerks)."),
+)
+
+# Who files complaints: consumers for themselves, intake staff for consumers.
+FILERS = Audience(
+    "filers",
+    lambda user: user.is_consumer or (user.files_for_consumers and bool(user.council_id)),
+    _("Only consumers file complaints, and council staff who file them for consumers."),
+)
 
 
 def forbidden(request, message, status: int = 403):
@@ -76,6 +88,7 @@ merchant_required = page_for(MERCHANT_STAFF)
 owner_required = page_for(MERCHANT_OWNERS)
 staff_required = page_for(COUNCIL_STAFF)
 supervisor_required = page_for(SUPERVISORS)
+intake_required = page_for(INTAKE_STAFF)
 
 
 class _AudiencePermission(BasePermission):
@@ -104,3 +117,5 @@ IsMerchantStaff = api_for(MERCHANT_STAFF)
 IsMerchantOwner = api_for(MERCHANT_OWNERS)
 IsCouncilStaff = api_for(COUNCIL_STAFF)
 IsSupervisor = api_for(SUPERVISORS)
+IsIntakeStaff = api_for(INTAKE_STAFF)
+IsFiler = api_for(FILERS)

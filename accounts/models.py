@@ -79,10 +79,16 @@ class Role(models.TextChoices):
     MERCHANT_AGENT = "merchant_agent", _("Merchant agent")
     SUPERVISOR = "supervisor", _("Council supervisor")
     MEDIATOR = "mediator", _("Council mediator")
+    # Council staff who take complaints by phone, at the counter or by post: they file for
+    # consumers and see only the cases they filed (complaints.access).
+    INTAKE_CLERK = "intake_clerk", _("Council intake clerk")
 
 
 MERCHANT_ROLES = frozenset({Role.MERCHANT_OWNER, Role.MERCHANT_AGENT})
+# Council staff who supervise cases: the queue, the dashboard, every case of their jurisdiction.
 STAFF_ROLES = frozenset({Role.SUPERVISOR, Role.MEDIATOR})
+# Council staff who file complaints for consumers (staff intake).
+INTAKE_ROLES = frozenset({Role.SUPERVISOR, Role.INTAKE_CLERK})
 
 
 class User(AbstractUser):
@@ -115,7 +121,8 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 name="staff_have_a_council",
-                condition=~models.Q(role__in=["supervisor", "mediator"]) | models.Q(council__isnull=False),
+                condition=~models.Q(role__in=["supervisor", "mediator", "intake_clerk"])
+                | models.Q(council__isnull=False),
             ),
             models.CheckConstraint(
                 name="merchant_users_have_a_merchant",
@@ -149,6 +156,10 @@ class User(AbstractUser):
     @property
     def is_council_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    @property
+    def files_for_consumers(self) -> bool:
+        return self.role in INTAKE_ROLES
 
 
 class SmsCode(models.Model):

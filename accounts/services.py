@@ -211,6 +211,21 @@ def change_password(*, user: User, old_password: str, new_password: str) -> User
     return user
 
 
+@transaction.atomic
+def set_first_password(*, user: User, password: str) -> User:
+    """A password for an account made without one (staff filed a complaint for the consumer);
+    the consumer has just logged in with an SMS code to their number. An account that has a
+    password changes it with the old one instead."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.has_usable_password():
+        msg = _("Your account already has a password: change it on the password page.")
+        raise InvalidInput(msg, fields={"password": [msg]})
+    _check_new_password(user, password, "password")
+    _replace_password(user, password)
+    record(action="account.password_set", actor=user, object_type="user", object_id=user.pk)
+    return user
+
+
 def reset_password(*, phone: str, code: str, password: str) -> User:
     """A forgotten password replaced with a code sent by SMS to the account's number. A number
     without an account gets the answer of a wrong code."""

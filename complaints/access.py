@@ -25,6 +25,8 @@ def complaints_visible_to(user) -> QuerySet[Complaint]:
         return qs.filter(merchant_id=user.merchant_id)
     if user.is_council_staff:
         return qs.in_jurisdiction(user.council)
+    if user.role == Role.INTAKE_CLERK:
+        return qs.filter(filed_by=user)
     return qs.none()
 
 
@@ -39,8 +41,28 @@ def get_complaint_for(user, pk, *, for_update: bool = False) -> Complaint:
 
 
 def is_party(user, complaint: Complaint) -> bool:
-    """Anyone who may see the case takes part in it: consumer, merchant, council staff."""
+    """Anyone who may see the case takes part in it: consumer, merchant, council staff; an intake
+    clerk only while acting for the consumer (afterwards they still see the case they filed)."""
+    if user.is_authenticated and user.role == Role.INTAKE_CLERK and not acts_for_consumer(user, complaint):
+        return False
     return complaints_visible_to(user).filter(pk=complaint.pk).exists()
+
+
+def acts_for_consumer(user, complaint: Complaint) -> bool:
+    """Staff who filed the case for the consumer make the consumer's moves on their behalf until
+    the consumer takes the case over (claimed_at). Each such move is recorded "on behalf of the
+    consumer" (complaints.workflow). The consumer's rating stays the consumer's own."""
+    return bool(
+        complaint.filed_by_id
+        and complaint.filed_by_id == user.pk
+        and complaint.claimed_at is None
+        and user.is_active
+        and user.files_for_consumers
+    )
+
+
+def is_consumer_in_person(user, complaint: Complaint) -> bool:
+    return user.role == Role.CONSUMER and complaint.consumer_id == user.pk
 
 
 def event_visibilities_for(user) -> list[str]:

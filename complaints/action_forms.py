@@ -112,6 +112,10 @@ class RespondForm(ActionForm):
         return [("message", {"message": note, "staff_only": True})] if note else []
 
 
+class TakeOverForm(ActionForm):
+    submit_label = _("Take over this case")
+
+
 class AcceptForm(ActionForm):
     """Accepting binds the consumer to the offer: the form shows its terms and asks once."""
 

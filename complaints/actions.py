@@ -30,8 +30,9 @@ class Action:
     name: str
     label: Promise
     sources: frozenset[str]  # the statuses it may be taken in
-    # consumer | merchant (owner or agent) | merchant_owner | supervisor | mediator | party
-    # (anyone on the case); complaints.workflow decides who is which.
+    # consumer (in person, or the staff who filed the case for them until they take it over) |
+    # consumer_in_person | merchant (owner or agent) | merchant_owner | supervisor | mediator |
+    # party (anyone on the case); complaints.workflow decides who is which.
     actors: tuple[str, ...]
     function: Callable[..., object]  # keyword arguments: complaint, actor and the body's fields
     form: type[f.ActionForm]
@@ -210,10 +211,23 @@ _DECLARED = [
         choice=CARRIED_OUT,
     ),
     Action(
+        name="take_over",
+        label=_("Take over this case"),
+        # Any state: the consumer may want to follow, rate or report a case that has closed.
+        sources=frozenset(Status.values),
+        actors=("consumer_in_person",),
+        function=t.take_over,
+        form=f.TakeOverForm,
+        serializer=s.EmptySerializer,
+        event=EventKind.CLAIMED,
+        when=rules.unclaimed,
+    ),
+    Action(
         name="rate",
         label=_("Rate the handling"),
         sources=frozenset({S.CLOSED}),
-        actors=("consumer",),
+        # The consumer's own judgement: staff who filed the case do not rate it for them.
+        actors=("consumer_in_person",),
         function=t.rate,
         form=f.RateForm,
         serializer=s.RatingSerializer,

@@ -12,13 +12,19 @@ from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.gates import IsConsumer
+from accounts.gates import IsConsumer, IsFiler
 from mediation.api import AnyAccept, CaseListPagination
 from mediation.errors import InvalidInput
 from mediation.web import file_response
@@ -26,12 +32,14 @@ from mediation.web import file_response
 from . import access, filing, services, workflow
 from .actions import ACTIONS
 from .filters import ComplaintFilter
+from .intake import file_for_consumer
 from .serializers import (
     ComplaintCreateSerializer,
     ComplaintDetailSerializer,
     ComplaintSerializer,
     EvidenceSerializer,
     EvidenceUploadSerializer,
+    IntakeSerializer,
 )
 
 # Room for the multipart envelope around one file at the size limit.
@@ -61,7 +69,7 @@ class ComplaintListView(generics.ListAPIView):
 
     def get_permissions(self):
         if self.request.method == "POST":
-            return [IsConsumer()]  # only consumers file
+            return [IsFiler()]  # consumers, and intake staff for consumers
         return super().get_permissions()
 
     def get_queryset(self):
@@ -73,7 +81,17 @@ class ComplaintListView(generics.ListAPIView):
 
     @extend_schema(
         operation_id="complaints_create",
-        request=ComplaintCreateSerializer,
+        description=(
+            "A consumer files their own complaint. A council supervisor or intake clerk files for a "
+            "consumer who called or came in: the same fields with consumer_phone, consumer_name, "
+            "intake_channel, consent and consent_statement (IntakeSerializer). The consumer's account is "
+            "found by the number or made, and the consumer is told by SMS with a link to take the case over."
+        ),
+        request=PolymorphicProxySerializer(
+            component_name="ComplaintFiling",
+            serializers=[ComplaintCreateSerializer, IntakeSerializer],
+            resource_type_field_name=None,
+        ),
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
@@ -89,7 +107,10 @@ class ComplaintListView(generics.ListAPIView):
         ],
         responses={
             201: ComplaintDetailSerializer,
-            403: OpenApiResponse(description="Consumers only"),
+            400: OpenApiResponse(
+                description="Invalid input; for staff also no consent, or a number that is not a consumer's"
+            ),
+            403: OpenApiResponse(description="Consumers, and supervisors and intake clerks filing for them"),
             409: OpenApiResponse(
                 description=(
                     "possible_duplicate: an open case of this consumer against the same merchant for the same "
@@ -101,18 +122,22 @@ class ComplaintListView(generics.ListAPIView):
     )
     def post(self, request):
         key = request.headers.get("Idempotency-Key")
+        staff = request.user.files_for_consumers
         if key is not None:
             if not IDEMPOTENCY_KEY.fullmatch(key):
                 raise InvalidInput(_("Idempotency-Key must be 1 to 255 printable characters."))
             earlier = filing.filed_for_token(request.user, key)
             if earlier is not None:
                 return self._filed(request, earlier)
-        serializer = ComplaintCreateSerializer(data=request.data)
+        serializer = (IntakeSerializer if staff else ComplaintCreateSerializer)(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            complaint = filing.file_complaint(
-                consumer=request.user, filing_token=key or "", **serializer.validated_data
-            )
+            if staff:
+                complaint = file_for_consumer(staff=request.user, filing_token=key or "", **serializer.intake_data())
+            else:
+                complaint = filing.file_complaint(
+                    consumer=request.user, filing_token=key or "", **serializer.validated_data
+                )
         except filing.AlreadyFiled as exc:  # the same key sent twice at once: the first one filed
             complaint = exc.complaint
         except filing.PossibleDuplicate as exc:
@@ -126,7 +151,12 @@ class ComplaintListView(generics.ListAPIView):
         return self._filed(request, complaint)
 
     def _filed(self, request, complaint) -> Response:
-        complaint = access.get_complaint_for(request.user, complaint.pk)
+        try:
+            complaint = access.get_complaint_for(request.user, complaint.pk)
+        except Http404:
+            # Staff filed against a merchant of another council's jurisdiction: that council handles it.
+            body = {"id": complaint.pk, "case_number": complaint.case_number}
+            return Response(body, status=status.HTTP_201_CREATED)
         return detail_response(request, complaint, status.HTTP_201_CREATED)
 
 
@@ -220,7 +250,10 @@ class EvidenceUploadView(APIView):
         responses={
             201: EvidenceSerializer,
             403: OpenApiResponse(
-                description="Only the consumer who filed the complaint (council staff on a closed case)"
+                description=(
+                    "Only the consumer who filed the complaint, or the staff who filed it for them until they "
+                    "take it over (council staff on a closed case)"
+                )
             ),
             409: OpenApiResponse(description="The case is closed; the body has status and allowed_actions"),
             413: OpenApiResponse(description="File too large, or an image over the pixel limit"),

@@ -135,11 +135,14 @@ class PossibleDuplicate(DomainError):
 DUPLICATE_WINDOW = datetime.timedelta(days=1)
 
 
-def filed_for_token(consumer, filing_token: str) -> Complaint | None:
-    """The case a submission with this one-time token filed, if any."""
+def filed_for_token(user, filing_token: str) -> Complaint | None:
+    """The case a submission with this one-time token filed, if any: the consumer's own, or one
+    the staff member `user` filed for a consumer."""
     if not filing_token:
         return None
-    return Complaint.objects.filter(consumer=consumer, filing_token=filing_token).first()
+    if user.role == Role.CONSUMER:
+        return Complaint.objects.filter(consumer=user, filing_token=filing_token).first()
+    return Complaint.objects.filter(filed_by=user, filing_token=filing_token).first()
 
 
 def _check_not_filed(consumer, filing_token: str) -> None:

@@ -4,7 +4,9 @@ came to the counter, wrote a letter or sent an e-mail.
 The case is filed through complaints.filing.file_complaint, so its deadlines, notices and
 masking are those of a case the consumer filed. The consumer's account is found by their mobile
 number or made without a usable password; an SMS tells them the case number and how to set
-their password (an SMS code login or the password reset page).
+their password: the claim link (complaints.views.claim) logs them in with an SMS code, sets
+a password and takes the case over. Until then the staff member who filed it makes the
+consumer's moves for them (complaints.access.acts_for_consumer).
 """
 
 from django.conf import settings
@@ -19,6 +21,13 @@ from mediation.errors import InvalidInput, NotAllowed
 from .filing import file_complaint
 from .models import Complaint, IntakeChannel
 from .notices import queue_case_notices
+
+# What the consumer agrees to, as staff read it out (the page's consent box, the API's default).
+CONSENT_STATEMENT = _(
+    "The consumer agreed that the consumer council files this complaint on their behalf, and that the "
+    "merchant will see the complaint, its evidence and their masked name and number (their full name "
+    "and number only if they chose to share them)."
+)
 
 
 def _consumer_for(*, phone: str, name: str, again: bool = True) -> User:
@@ -62,14 +71,14 @@ def file_for_consumer(
     consent_statement: str,
     **complaint_fields,
 ) -> Complaint:
-    """A supervisor files a complaint for the consumer of `phone`, who agreed to it.
+    """A supervisor or intake clerk files a complaint for the consumer of `phone`, who agreed to it.
 
     `complaint_fields` are file_complaint's (merchant, category, title, evidence ...). The
     consumer's account and the case are written in one transaction: a refused filing leaves no
     account behind.
     """
-    if not (staff and staff.is_authenticated and staff.is_active and staff.role == Role.SUPERVISOR):
-        raise NotAllowed(_("Only council supervisors file complaints for consumers."))
+    if not (staff and staff.is_authenticated and staff.is_active and staff.files_for_consumers and staff.council_id):
+        raise NotAllowed(_("Only council supervisors and intake clerks file complaints for consumers."))
     if intake_channel not in IntakeChannel.values:
         message = _("Choose how the complaint came in.")
         raise InvalidInput(message, fields={"intake_channel": [message]})
@@ -86,16 +95,13 @@ def file_for_consumer(
             consumer=consumer,
             intake_channel=intake_channel,
             filed_by=staff,
-            consent_statement=(consent_statement or "").strip(),
+            consent_statement=(consent_statement or "").strip() or str(CONSENT_STATEMENT),
             **complaint_fields,
         )
         queue_case_notices(
             complaint=complaint,
             event="filed_for_you",
             key=f"intake{complaint.pk}",
-            extra={
-                "code_link": settings.SITE_URL + reverse("accounts:request_code"),
-                "reset_link": settings.SITE_URL + reverse("accounts:password_reset"),
-            },
+            extra={"claim_link": settings.SITE_URL + reverse("complaints:claim", args=[complaint.pk])},
         )
     return complaint

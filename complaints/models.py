@@ -158,6 +158,10 @@ class Complaint(models.Model):
         verbose_name=_("filed by"),
     )
     consent_statement = models.TextField(_("consent statement"), blank=True, default="", db_default="")
+    # When the consumer took over a case staff filed for them (the claim link, or their first
+    # move of their own); until then the staff member who filed it makes the consumer's moves on
+    # their behalf (complaints.access.acts_for_consumer). Empty on a case the consumer filed.
+    claimed_at = models.DateTimeField(_("taken over by the consumer at"), null=True, blank=True)
 
     status = models.CharField(_("status"), max_length=24, choices=Status.choices)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
@@ -339,6 +343,7 @@ class EventKind(models.TextChoices):
     VIOLATION_CONFIRMED = "violation_confirmed", _("The council confirmed the reported violation")
     VIOLATION_DISMISSED = "violation_dismissed", _("The council dismissed the reported violation")
     CONSUMER_DATA_REMOVED = "consumer_data_removed", _("Consumer data removed")
+    CLAIMED = "claimed", _("The consumer took over the case")
 
 
 class ComplaintEvent(models.Model):

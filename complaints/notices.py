@@ -54,8 +54,8 @@ declare(
         label=gettext_lazy("Filed for the consumer by the council"),
         subject=gettext_lazy("Complaint {case} was filed for you"),
         body=gettext_lazy(
-            "[315] Your complaint was filed by the consumer council on your behalf as case {case}: {link} "
-            "To see it, log in with an SMS code ({code_link}) or set your password ({reset_link})."
+            "[315] The consumer council filed complaint {case} for you. To follow it yourself, open "
+            "{claim_link} and log in with a code sent by SMS to this number."
         ),
         audiences=(("consumer", (SMS, IN_APP)),),
     ),

@@ -197,6 +197,14 @@ def event_label(event: ComplaintEvent) -> str:
     return event.kind.replace("_", " ").capitalize()  # a kind no longer written
 
 
+def role_label(event: ComplaintEvent) -> str:
+    """The actor's role as the timeline shows it, and whether they acted for the consumer."""
+    role = ROLE_LABELS.get(event.actor_role, "")
+    if (event.data or {}).get("on_behalf_of_consumer"):
+        return _("%(role)s, on behalf of the consumer") % {"role": role}
+    return str(role)
+
+
 def timeline_entries(user, complaint) -> list[dict]:
     """The case's timeline as `user` may see it, oldest first."""
     entries = []
@@ -208,7 +216,8 @@ def timeline_entries(user, complaint) -> list[dict]:
                 "kind": event.kind,
                 "label": event_label(event),
                 "actor": access.actor_name_for(user, event, complaint),
-                "role": ROLE_LABELS.get(event.actor_role, ""),
+                "role": role_label(event),
+                "on_behalf_of_consumer": bool((event.data or {}).get("on_behalf_of_consumer")),
                 "at": event.created_at,
                 "message": event.message,
                 "details": _event_details(event),

@@ -44,6 +44,11 @@ def rateable(complaint: Complaint) -> bool:
     return complaint.outcome in RATEABLE_OUTCOMES and complaint.satisfaction is None
 
 
+def unclaimed(complaint: Complaint) -> bool:
+    """Staff filed the case for the consumer, who has not taken it over yet."""
+    return complaint.filed_by_id is not None and complaint.claimed_at is None
+
+
 def merchant_involved(complaint: Complaint) -> bool:
     """Once the case went to the merchant (settle_by is set only then) or it answered."""
     return complaint.merchant_id is not None and (complaint.settle_by or complaint.first_response_at) is not None

@@ -18,7 +18,17 @@ from accounts.serializers import CouncilRefSerializer, MerchantRefSerializer
 from mediation.text import TextSerializerField
 
 from . import access
-from .models import Category, Channel, Complaint, ComplaintEvent, EvidenceKind, Outcome, Party, Remedy
+from .models import (
+    Category,
+    Channel,
+    Complaint,
+    ComplaintEvent,
+    EvidenceKind,
+    IntakeChannel,
+    Outcome,
+    Party,
+    Remedy,
+)
 from .rules import MEDIATION_ADVICE
 
 MAX_ID = 2**63 - 1
@@ -114,6 +124,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "channel_display",
             "intake_channel",
             "intake_channel_display",
+            "claimed_at",
             "platform",
             "order_number",
             "purchase_date",
@@ -167,6 +178,12 @@ class TimelineEventSerializer(serializers.Serializer):
     data = serializers.JSONField()
     visibility = serializers.CharField()
     created_at = serializers.DateTimeField()
+    on_behalf_of_consumer = serializers.SerializerMethodField(
+        help_text=_("Council staff who filed the case made this move for the consumer.")
+    )
+
+    def get_on_behalf_of_consumer(self, event: ComplaintEvent) -> bool:
+        return bool((event.data or {}).get("on_behalf_of_consumer"))
 
     def get_actor_name(self, event: ComplaintEvent) -> str:
         return access.actor_name_for(self.context["request"].user, event, self.context["complaint"])
@@ -311,6 +328,43 @@ class ComplaintCreateSerializer(serializers.Serializer):
                 raise serializers.ValidationError({"region": [_("No such council.")]})
             attrs["region"] = region
         return attrs
+
+
+class IntakeSerializer(ComplaintCreateSerializer):
+    """Staff filing for a consumer who called or came in (API.md): the consumer's filing fields,
+    and who the consumer is, how the complaint came in and the consumer's agreement. Evidence
+    follows on the case (POST /complaints/{id}/evidence/)."""
+
+    consumer_phone = serializers.CharField(max_length=20, help_text=_("The consumer's mainland mobile number."))
+    consumer_name = TextSerializerField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("The consumer's name; needed when the number has no account yet."),
+    )
+    intake_channel = serializers.ChoiceField(
+        choices=[(code, label) for code, label in IntakeChannel.choices if code != IntakeChannel.ONLINE],
+        help_text=_("How the complaint came in: hotline, counter, letter or e-mail."),
+    )
+    consent = serializers.BooleanField(
+        help_text=_("The consumer agreed to the filing and to what the merchant will see.")
+    )
+    consent_statement = TextSerializerField(
+        max_length=2000,
+        multiline=True,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("What the consumer agreed to, in words; the platform's statement when empty."),
+    )
+
+    def intake_data(self) -> dict:
+        """Keyword arguments for complaints.intake.file_for_consumer (without the staff member)."""
+        data = dict(self.validated_data)
+        data["phone"] = data.pop("consumer_phone")
+        data["name"] = data.pop("consumer_name")
+        return data
 
 
 # --- input: the bodies of the case actions --------------------------------------------

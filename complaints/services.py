@@ -5,15 +5,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
 from audit.services import record as record_audit
 from mediation.errors import InvalidInput, NotAllowed, WrongState
 
-from . import workflow
+from . import access, rules, workflow
 from .evidence import FileTooLarge, FileTypeRefused
 from .models import Complaint, Evidence, EvidenceKind
 from .priority import refresh_priority
 from .search import complaint_terms
+from .timeline import on_behalf_of_consumer
+from .transitions import take_over
 from .uploads import check_evidence_kind, check_size, count_upload, read_and_clean, store_evidence
 
 __all__ = ["CORRECTABLE_FIELDS", "FileTooLarge", "FileTypeRefused", "add_evidence", "correct_complaint"]
@@ -25,10 +26,10 @@ CORRECTABLE_FIELDS = ("category", "channel", "platform", "order_number", "title"
 
 
 def _check_may_add_evidence(actor, complaint: Complaint) -> None:
-    """Who before what: the consumer who filed it adds evidence while the case is open; once it
-    is closed only council staff attach a file (a late record for the file), and the consumer
-    is told the case is closed (409)."""
-    is_filer = actor.role == Role.CONSUMER and complaint.consumer_id == actor.pk
+    """Who before what: the consumer who filed it adds evidence while the case is open (or the
+    staff who filed it for them, until they take it over); once it is closed only council staff
+    attach a file (a late record for the file), and the consumer is told the case is closed (409)."""
+    is_filer = access.is_consumer_in_person(actor, complaint) or access.acts_for_consumer(actor, complaint)
     if complaint.is_open and is_filer:
         return
     if not complaint.is_open and actor.is_council_staff:
@@ -55,7 +56,11 @@ def add_evidence(*, actor, complaint: Complaint, upload, kind: str = EvidenceKin
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     _check_may_add_evidence(actor, complaint)
     _check_room(complaint)
-    return store_evidence(actor=actor, complaint=complaint, clean=clean, kind=kind)
+    on_behalf = access.acts_for_consumer(actor, complaint)
+    if access.is_consumer_in_person(actor, complaint) and complaint.is_open and rules.unclaimed(complaint):
+        take_over(complaint=complaint, actor=actor)
+    with on_behalf_of_consumer(on_behalf):
+        return store_evidence(actor=actor, complaint=complaint, clean=clean, kind=kind)
 
 
 def _check_room(complaint: Complaint) -> None:

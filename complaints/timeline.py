@@ -5,15 +5,30 @@ Each event is chained to the previous event of its case by a SHA-256 hash
 afterwards is caught.
 """
 
+import contextvars
 import datetime
 import hashlib
 import json
+from contextlib import contextmanager
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
 from .models import Complaint, ComplaintEvent, EventKind, Visibility
+
+# Set while staff make a consumer's move for them (complaints.workflow.perform): each event the
+# acting person appends says so in its data, and the timeline shows "on behalf of the consumer".
+_ON_BEHALF_OF_CONSUMER = contextvars.ContextVar("on_behalf_of_consumer", default=False)
+
+
+@contextmanager
+def on_behalf_of_consumer(active: bool = True):
+    token = _ON_BEHALF_OF_CONSUMER.set(active)
+    try:
+        yield
+    finally:
+        _ON_BEHALF_OF_CONSUMER.reset(token)
 
 
 def event_digest(event: ComplaintEvent, prev_hash: str) -> str:
@@ -51,6 +66,8 @@ def append_event(
     a gateway caused it. A kind is one of EventKind: the timeline shows its label."""
     if kind not in EventKind.values:
         raise ValueError(f"{kind!r} is not an EventKind (complaints/models.py)")
+    if actor is not None and _ON_BEHALF_OF_CONSUMER.get():
+        data = {**(data or {}), "on_behalf_of_consumer": True}
     with transaction.atomic():
         # Two appends to one case at once would both chain to the same previous event: the
         # complaint row lock orders them. Callers in the workflow already hold it (re-locking

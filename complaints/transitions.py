@@ -340,6 +340,16 @@ def dispute(*, complaint: Complaint, actor, message: str = "") -> None:
     to_mediation(complaint, kind=EventKind.DISPUTED, actor=actor, message=message)
 
 
+def take_over(*, complaint: Complaint, actor) -> None:
+    """The consumer takes over a case staff filed for them: from now on only they make the
+    consumer's moves (complaints.access.acts_for_consumer). No status changes."""
+    if complaint.claimed_at is not None:
+        return
+    complaint.claimed_at = timezone.now()
+    complaint.save(update_fields=["claimed_at"])
+    append_event(complaint, kind=EventKind.CLAIMED, actor=actor, from_status=complaint.status)
+
+
 def rate(*, complaint: Complaint, actor, score: int, comment: str = "") -> None:
     if not isinstance(score, int) or not 1 <= score <= 5:
         raise InvalidInput(_("Give a score from 1 to 5."), fields={"score": [_("Give a score from 1 to 5.")]})

@@ -8,6 +8,7 @@ app_name = "complaints"
 urlpatterns = [
     path("my/", views.mine, name="mine"),
     path("my/new/", views.new, name="new"),
+    path("my/claim/<int:pk>/", views.claim, name="claim"),
     path("cases/<int:pk>/", views.detail, name="detail"),
     path("cases/<int:pk>/act/<slug:action>/", views.act, name="act"),
     path("cases/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),

@@ -3,13 +3,14 @@ its deadline, complaints.presenters.deadline_notice) and the lists' "waiting on 
 
 from accounts.models import Role
 
+from .access import acts_for_consumer
 from .models import Complaint, Party
 
 
 def is_your_move(user, complaint: Complaint) -> bool:
     waiting = complaint.waiting_on
     if waiting == Party.CONSUMER:
-        return complaint.consumer_id == user.pk
+        return complaint.consumer_id == user.pk or acts_for_consumer(user, complaint)
     if waiting == Party.MERCHANT:
         return user.is_merchant_user
     if waiting == Party.COUNCIL:

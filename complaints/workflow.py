@@ -6,6 +6,8 @@ and runs the action's function, which appends the timeline event and writes its 
 in one transaction. Filing is complaints/filing.py; the deadline job, complaints/deadlines.py.
 """
 
+from contextlib import nullcontext
+
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -16,13 +18,17 @@ from mediation.errors import InvalidInput, NotAllowed, WrongState
 from . import access
 from .actions import ACTIONS, Action
 from .models import Complaint
+from .timeline import on_behalf_of_consumer
+from .transitions import take_over
 
 # --- who may do what -----------------------------------------------------------------
 
 
 def _is_actor(user, actor: str, complaint: Complaint) -> bool:
     if actor == "consumer":
-        return user.role == Role.CONSUMER and complaint.consumer_id == user.pk
+        return access.is_consumer_in_person(user, complaint) or access.acts_for_consumer(user, complaint)
+    if actor == "consumer_in_person":
+        return access.is_consumer_in_person(user, complaint)
     if actor == "merchant":
         return user.is_merchant_user and complaint.merchant_id == user.merchant_id
     if actor == "merchant_owner":
@@ -38,6 +44,13 @@ def _is_actor(user, actor: str, complaint: Complaint) -> bool:
 
 def _role_may(user, action: Action, complaint: Complaint) -> bool:
     return any(_is_actor(user, actor, complaint) for actor in action.actors)
+
+
+def _on_behalf(user, action: Action, complaint: Complaint) -> bool:
+    """Staff make this move only as the consumer's stand-in (no other of its actors is theirs)."""
+    if "consumer" not in action.actors or not access.acts_for_consumer(user, complaint):
+        return False
+    return not any(_is_actor(user, actor, complaint) for actor in action.actors if actor != "consumer")
 
 
 def _state_allows(action: Action, complaint: Complaint) -> bool:
@@ -76,6 +89,12 @@ def perform(*, actor, complaint_id: int, action: str, **payload) -> Complaint:
         complaint = access.get_complaint_for(actor, complaint_id, for_update=True)
         # Checked again under the lock: the state may have moved since the caller checked.
         check_may(actor, complaint, action)
-        spec.function(complaint=complaint, actor=actor, **payload)
-        record_audit(action=f"complaint.{action}", actor=actor, obj=complaint, extra={"status": complaint.status})
+        on_behalf = _on_behalf(actor, spec, complaint)
+        if access.is_consumer_in_person(actor, complaint) and complaint.claimed_at is None and complaint.filed_by_id:
+            # The consumer's first move of their own takes the case over from the staff who filed it.
+            take_over(complaint=complaint, actor=actor)
+        with on_behalf_of_consumer() if on_behalf else nullcontext():
+            spec.function(complaint=complaint, actor=actor, **payload)
+        extra = {"status": complaint.status, **({"on_behalf_of_consumer": True} if on_behalf else {})}
+        record_audit(action=f"complaint.{action}", actor=actor, obj=complaint, extra=extra)
         return complaint

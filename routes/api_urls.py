@@ -78,7 +78,6 @@ urlpatterns = [
         name="violation-dismiss",
     ),
     path("complaints/", complaints_api.ComplaintListView.as_view(), name="complaint-list"),
-    path("complaints/intake/", supervision_api.IntakeView.as_view(), name="complaint-intake"),
     path("complaints/preview-contact/", complaints_api.ContactPreviewView.as_view(), name="complaint-preview-contact"),
     path("complaints/export.csv", supervision_api.ExportCsvView.as_view(), name="complaint-export-csv"),
     path("complaints/export.xlsx", supervision_api.ExportXlsxView.as_view(), name="complaint-export-xlsx"),

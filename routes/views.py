@@ -16,6 +16,7 @@ HOME_BY_ROLE = {
     Role.MERCHANT_AGENT: "merchants:inbox",
     Role.SUPERVISOR: "supervision:queue",
     Role.MEDIATOR: "supervision:queue",
+    Role.INTAKE_CLERK: "supervision:intake",
 }
 
 

@@ -1,12 +1,12 @@
 """Statistics API (API.md "Supervision and public data")."""
 
 from django.core.cache import cache
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -15,18 +15,12 @@ from rest_framework.views import APIView
 from accounts.api import AnonymousThrottle
 from accounts.gates import IsCouncilStaff, IsSupervisor
 from audit.services import record_export
-from complaints import access
-from complaints.api import detail_response
-from complaints.intake import file_for_consumer
-from complaints.models import IntakeChannel
-from complaints.serializers import ComplaintCreateSerializer, ComplaintDetailSerializer
 from mediation.api import AnyAccept
 from mediation.errors import InvalidInput
-from mediation.text import TextSerializerField
 
 from . import dashboard, exports, selectors
 from .figures import PUBLIC_FIGURES_KEEP, public_figures_for_readers
-from .forms import CONSENT_STATEMENT, DashboardFilterForm, StaffQueueFilter
+from .forms import DashboardFilterForm, StaffQueueFilter
 
 
 class ShareSerializer(serializers.Serializer):
@@ -264,70 +258,3 @@ class PublicStatsView(APIView):
             body = JSONRenderer().render(PublicFiguresSerializer(figures).data)
             cache.set(key, body, PUBLIC_FIGURES_KEEP)
         return HttpResponse(body, content_type="application/json")
-
-
-# --- staff intake -----------------------------------------------------------------------------
-
-
-class IntakeSerializer(ComplaintCreateSerializer):
-    """The consumer's filing fields, and who the consumer is, how the complaint came in and the
-    consumer's agreement. Evidence is added afterwards on the case."""
-
-    phone = serializers.CharField(max_length=20, help_text=gettext_lazy("The consumer's mainland mobile number."))
-    name = TextSerializerField(
-        max_length=100,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text=gettext_lazy("The consumer's name; needed when the number has no account yet."),
-    )
-    intake_channel = serializers.ChoiceField(
-        choices=IntakeChannel.choices,
-        help_text=gettext_lazy("How the complaint came in; not online, which is the consumer filing themselves."),
-    )
-    consent = serializers.BooleanField(
-        help_text=gettext_lazy("The consumer agreed to the filing and to what the merchant will see.")
-    )
-    consent_statement = TextSerializerField(
-        max_length=2000,
-        multiline=True,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text=gettext_lazy("What the consumer agreed to, in words; the platform's statement when empty."),
-    )
-
-    def validate_intake_channel(self, value: str) -> str:
-        if value == IntakeChannel.ONLINE:
-            message = _("Choose how the complaint came in: hotline, counter, letter or e-mail.")
-            raise serializers.ValidationError(message)
-        return value
-
-
-class IntakeView(APIView):
-    """A supervisor files a complaint for a consumer who called or came in."""
-
-    permission_classes = [IsSupervisor]
-
-    @extend_schema(
-        operation_id="complaints_intake",
-        request=IntakeSerializer,
-        responses={
-            201: ComplaintDetailSerializer,
-            400: OpenApiResponse(description="Invalid input, no consent, or a number that is not a consumer's"),
-            403: OpenApiResponse(description="Supervisors only"),
-            409: OpenApiResponse(description="possible_duplicate: send confirm_duplicate: true to file anyway"),
-        },
-    )
-    def post(self, request):
-        serializer = IntakeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data["consent_statement"] = data.get("consent_statement") or str(CONSENT_STATEMENT)
-        complaint = file_for_consumer(staff=request.user, **data)
-        try:
-            complaint = access.get_complaint_for(request.user, complaint.pk)
-        except Http404:
-            # Filed against a merchant of another council's jurisdiction: that council handles it.
-            return Response({"id": complaint.pk, "case_number": complaint.case_number}, status=status.HTTP_201_CREATED)
-        return detail_response(request, complaint, status.HTTP_201_CREATED)

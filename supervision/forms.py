@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 from complaints.filters import ComplaintFilter
 from complaints.forms import ComplaintForm
+from complaints.intake import CONSENT_STATEMENT
 from complaints.models import OPEN_STATUSES, IntakeChannel
 from mediation.text import TextField
 
@@ -141,13 +142,6 @@ class DashboardFilterForm(forms.Form):
             return {}
         self.is_valid()
         return {name: self.cleaned_data.get(name) for name in self.fields if name in self.cleaned_data}
-
-
-CONSENT_STATEMENT = _(
-    "The consumer agreed that the consumer council files this complaint on their behalf, and that the "
-    "merchant will see the complaint, its evidence and their masked name and number (their full name "
-    "and number only if they chose to share them)."
-)
 
 
 class IntakeForm(ComplaintForm):

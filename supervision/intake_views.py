@@ -1,21 +1,26 @@
-"""Staff intake page: a supervisor files a complaint for a consumer who called or came in."""
+"""Staff intake pages: a supervisor or an intake clerk files a complaint for a consumer who called
+or came in, and follows the cases they filed."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.gates import supervisor_required
+from accounts.gates import intake_required
 from complaints import access
 from complaints.filing import AlreadyFiled, PossibleDuplicate
-from complaints.intake import file_for_consumer
+from complaints.intake import CONSENT_STATEMENT, file_for_consumer
 from complaints.views.consumer import evidence_limits
 from mediation.errors import DomainError, Throttled
 
-from .forms import CONSENT_STATEMENT, IntakeForm
+from . import selectors
+from .forms import IntakeForm
+
+PAGE_SIZE = 20
 
 
-@supervisor_required
+@intake_required
 def intake(request):
     posted = request.method == "POST"
     form = IntakeForm(request.POST if posted else None, request.FILES if posted else None)
@@ -59,3 +64,9 @@ def _filed(request, complaint):
         return redirect("supervision:intake")
     messages.success(request, text)
     return redirect("complaints:detail", pk=complaint.pk)
+
+
+@intake_required
+def filed(request):
+    page = Paginator(selectors.filed_by(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "supervision/filed.html", {"cases": page, "page": page})

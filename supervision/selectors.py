@@ -21,6 +21,12 @@ def staff_queue(user) -> QuerySet[Complaint]:
     )
 
 
+def filed_by(user) -> QuerySet[Complaint]:
+    """The cases this staff member filed for consumers, newest first: those still waiting on the
+    consumer (whom they may answer for until the case is taken over) read from the list."""
+    return complaints_visible_to(user).filter(filed_by=user).select_related("merchant").order_by("-filed_at", "-pk")
+
+
 def jurisdiction_merchants(user) -> QuerySet[Merchant]:
     """Merchants whose region lies in the staff member's jurisdiction."""
     return Merchant.objects.in_jurisdiction(user.council).order_by("name", "pk")

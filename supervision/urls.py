@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import views
 from .audit_views import audit_log, integrity
-from .intake_views import intake
+from .intake_views import filed, intake
 from .notice_views import notice_retry, notices
 
 app_name = "supervision"
@@ -10,6 +10,7 @@ urlpatterns = [
     path("council/", views.queue, name="queue"),
     path("council/dashboard/", views.dashboard, name="dashboard"),
     path("council/intake/", intake, name="intake"),
+    path("council/intake/filed/", filed, name="filed"),
     path("council/export.csv", views.export_csv, name="export_csv"),
     path("council/export.xlsx", views.export_xlsx, name="export_xlsx"),
     path("stats/", views.public_stats, name="public_stats"),

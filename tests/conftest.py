@@ -155,6 +155,12 @@ def mediator(wuhan):
 
 
 @pytest.fixture
+def clerk(wuhan):
+    """An intake clerk of Wuhan: files for callers and sees only the cases she filed."""
+    return make_user("clerk", Role.INTAKE_CLERK, council=wuhan, name="Zhou Clerk")
+
+
+@pytest.fixture
 def api():
     """An API client; `api.as_(user)` authenticates it as that person."""
     client = APIClient()

@@ -20,7 +20,7 @@ from mediation.errors import DomainError, NotAllowed, Throttled, WrongState
 from mediation.kept_forms import keep_form, take_form, with_kept_errors
 from mediation.web import file_response
 
-from .. import access, services, workflow
+from .. import access, rules, services, workflow
 from ..actions import ACTIONS, action_form
 from ..forms import EvidenceForm
 from ..integrity import verify_chain
@@ -88,12 +88,16 @@ def case_context(request, complaint, *, bound=None, upload_form=None, unsent=Non
     user = request.user
     your_move = complaint.is_open and is_your_move(user, complaint)
     is_owner = user.is_consumer and complaint.consumer_id == user.pk
-    # The consumer adds evidence while the case is open; council staff attach it once it is closed.
-    may_upload = is_owner if complaint.is_open else user.is_council_staff
+    acting_for_consumer = access.acts_for_consumer(user, complaint)
+    # The consumer (or the staff who filed it for them) adds evidence while the case is open;
+    # council staff attach it once it is closed.
+    may_upload = (is_owner or acting_for_consumer) if complaint.is_open else user.is_council_staff
     actions = action_entries(user, complaint, bound)
     timeline = timeline_entries(user, complaint)
     return {
         "complaint": complaint,
+        "acting_for_consumer": acting_for_consumer,
+        "may_take_over": is_owner and rules.unclaimed(complaint),
         "contact": access.consumer_contact_for(user, complaint),
         "demands": [REMEDY_LABELS.get(d, d) for d in complaint.demands or []],
         "offer": settlement(complaint.offer) if complaint.status == Status.AWAITING_CONSUMER else None,

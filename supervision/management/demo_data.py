@@ -116,6 +116,14 @@ STAFF = [
         email="sunli@hbcc.example.org",
         note="湖北省消费者委员会: mediates assigned cases",
     ),
+    DemoUser(
+        "clerk",
+        Role.INTAKE_CLERK,
+        "周红",
+        council="HB",
+        email="zhouhong@hbcc.example.org",
+        note="湖北省消费者委员会: files complaints for callers and sees what she filed",
+    ),
 ]
 CONSUMERS = [
     DemoUser(DEMO_CONSUMER, Role.CONSUMER, "王小明", phone=DEMO_CONSUMER, note="demo consumer, cases in every state"),

@@ -104,14 +104,14 @@ MATRIX: dict[str, dict[str, str]] = {
         "POST": "401 403 404 409 409 404 403 404 403",
     },
     "api:complaint-preview-contact": {"GET": "401 200 200 403 403 403 403 403 403"},
-    "api:complaint-intake": {
-        "GET": "401 405 405 405 405 405 405 405 405",
-        "POST": "401 403 403 403 403 403 400 400 403",
-    },
-    "api:complaint-list": {"GET": "401 200 200 200 200 200 200 200 200", "POST": "401 400 400 403 403 403 403 403 403"},
+    "api:complaint-list": {"GET": "401 200 200 200 200 200 200 200 200", "POST": "401 400 400 403 403 403 400 400 403"},
     "api:complaint-message": {
         "GET": "401 405 405 405 405 405 405 405 405",
         "POST": "401 200 404 200 200 404 200 404 200",
+    },
+    "api:complaint-take-over": {
+        "GET": "401 405 405 405 405 405 405 405 405",
+        "POST": "401 409 404 403 403 404 403 404 403",
     },
     "api:complaint-rate": {"GET": "401 405 405 405 405 405 405 405 405", "POST": "401 409 404 403 403 404 403 404 403"},
     "api:complaint-record-agreement": {
@@ -239,6 +239,11 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": "302 405 405 405 405 405 405 405 405",
         "POST": "302 400 404 400 400 404 400 404 400",
     },
+    # Anonymous visitors are sent to log in with an SMS code (the account may have no password).
+    "complaints:claim": {
+        "GET": "302 302 404 403 403 403 403 403 403",
+        "POST": "302 302 404 403 403 403 403 403 403",
+    },
     "complaints:mine": {"GET": "302 200 200 403 403 403 403 403 403"},
     "complaints:new": {"GET": "302 200 200 403 403 403 403 403 403", "POST": "302 200 200 403 403 403 403 403 403"},
     "healthz": {"GET": "200 200 200 200 200 200 200 200 200"},
@@ -290,6 +295,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "supervision:export_csv": {"GET": "302 403 403 403 403 403 200 200 403"},
     "supervision:export_xlsx": {"GET": "302 403 403 403 403 403 200 200 403"},
     "supervision:integrity": {"GET": "302 403 403 403 403 403 200 200 403"},
+    "supervision:filed": {"GET": "302 403 403 403 403 403 200 200 403"},
     "supervision:intake": {
         "GET": "302 403 403 403 403 403 200 200 403",
         "POST": "302 403 403 403 403 403 400 400 403",
@@ -453,7 +459,8 @@ def probe(client, method: str, url: str, name: str, user, world) -> int:
     if hasattr(response, "streaming_content"):
         b"".join(response.streaming_content)
     if response.status_code == 302 and user is None and name != "accounts:logout":
-        assert "/accounts/login/" in response["Location"], (url, response["Location"])
+        login_page = "/accounts/code/" if name == "complaints:claim" else "/accounts/login/"
+        assert login_page in response["Location"], (url, response["Location"])
     return response.status_code
 
 

@@ -19,7 +19,7 @@ from mediation.errors import InvalidInput, NotAllowed
 from notifications.models import Notification
 
 PAGE = "/council/intake/"
-API = "/api/v1/complaints/intake/"
+API = "/api/v1/complaints/"
 CALLER = "13700137000"
 
 
@@ -95,9 +95,8 @@ def test_the_consumer_is_told_by_sms_with_the_case_number_and_how_to_log_in(
 
     for case, phone in ((new, CALLER), (existing, wang.phone)):
         (text,) = [t for t in texts_to(phone) if case.case_number in t]
-        assert "filed by the consumer council on your behalf" in text
-        assert "/accounts/code/" in text
-        assert "/accounts/password/reset/" in text
+        assert "The consumer council filed complaint" in text
+        assert f"/my/claim/{case.pk}/" in text
         assert Notification.objects.filter(complaint=case, event="filed_for_you", channel="sms").count() == 1
 
 
@@ -138,13 +137,13 @@ def test_a_new_number_needs_a_name(supervisor, shop):
 
 
 @pytest.mark.parametrize("who", ["mediator", "wang", "owner"])
-def test_only_supervisors_file_for_consumers(request, shop, who):
+def test_only_supervisors_and_intake_clerks_file_for_consumers(request, shop, who):
     person = request.getfixturevalue(who)
 
     with pytest.raises(NotAllowed) as refused:
         file_for(person, shop)
 
-    assert "supervisors" in str(refused.value.message)
+    assert "supervisors and intake clerks" in str(refused.value.message)
     assert not Complaint.objects.exists()
 
 
@@ -284,7 +283,7 @@ def test_the_page_refuses_a_merchants_number_at_the_phone_field(client, supervis
     assert "not a consumer" in " ".join(response.context["form"].errors["phone"])
 
 
-def test_the_page_is_for_supervisors_only(client, mediator, shop):
+def test_the_page_is_for_intake_staff_only(client, mediator, shop):
     client.force_login(mediator)
 
     response = client.post(PAGE, page_data(shop))
@@ -306,7 +305,14 @@ def test_supervisors_find_the_page_in_the_navigation(client, supervisor, mediato
 
 
 def api_data(shop, **extra) -> dict:
-    return {"phone": CALLER, "name": "Zhao Caller", "intake_channel": "email", "consent": True, **fields(shop), **extra}
+    return {
+        "consumer_phone": CALLER,
+        "consumer_name": "Zhao Caller",
+        "intake_channel": "email",
+        "consent": True,
+        **fields(shop),
+        **extra,
+    }
 
 
 def test_the_api_files_and_answers_with_the_case(api, supervisor, shop):
@@ -339,9 +345,9 @@ def test_the_api_takes_no_online_intake(api, supervisor, shop):
     assert not Complaint.objects.exists()
 
 
-def test_the_api_refuses_other_roles_with_words(api, mediator, wang, shop):
-    for person in (mediator, wang):
+def test_the_api_refuses_other_roles_with_words(api, mediator, owner, shop):
+    for person in (mediator, owner):
         response = api.as_(person).post(API, api_data(shop), format="json")
         assert response.status_code == 403
-        assert "supervisors" in response.json()["detail"]
+        assert "council staff who file them for consumers" in response.json()["detail"]
     assert not Complaint.objects.exists()
