@@ -114,6 +114,13 @@ class RespondForm(ActionForm):
 
 class TakeOverForm(ActionForm):
     submit_label = _("Take over this case")
+    confirm = forms.BooleanField(
+        label=_("From now on I answer on this case myself"),
+        error_messages={"required": _("Tick the box to take the case over from the council staff who filed it.")},
+    )
+
+    def payload(self) -> dict:
+        return {}
 
 
 class AcceptForm(ActionForm):

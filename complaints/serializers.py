@@ -335,7 +335,7 @@ class IntakeSerializer(ComplaintCreateSerializer):
     and who the consumer is, how the complaint came in and the consumer's agreement. Evidence
     follows on the case (POST /complaints/{id}/evidence/)."""
 
-    consumer_phone = serializers.CharField(max_length=20, help_text=_("The consumer's mainland mobile number."))
+    consumer_phone = TextSerializerField(max_length=20, help_text=_("The consumer's mainland mobile number."))
     consumer_name = TextSerializerField(
         max_length=100,
         required=False,
@@ -344,8 +344,8 @@ class IntakeSerializer(ComplaintCreateSerializer):
         help_text=_("The consumer's name; needed when the number has no account yet."),
     )
     intake_channel = serializers.ChoiceField(
-        choices=[(code, label) for code, label in IntakeChannel.choices if code != IntakeChannel.ONLINE],
-        help_text=_("How the complaint came in: hotline, counter, letter or e-mail."),
+        choices=IntakeChannel.choices,
+        help_text=_("How the complaint came in: hotline, counter, letter or e-mail (not online)."),
     )
     consent = serializers.BooleanField(
         help_text=_("The consumer agreed to the filing and to what the merchant will see.")
@@ -358,6 +358,12 @@ class IntakeSerializer(ComplaintCreateSerializer):
         default="",
         help_text=_("What the consumer agreed to, in words; the platform's statement when empty."),
     )
+
+    def validate_intake_channel(self, value: str) -> str:
+        if value == IntakeChannel.ONLINE:
+            message = _("Choose how the complaint came in: hotline, counter, letter or e-mail.")
+            raise serializers.ValidationError(message)
+        return value
 
     def intake_data(self) -> dict:
         """Keyword arguments for complaints.intake.file_for_consumer (without the staff member)."""

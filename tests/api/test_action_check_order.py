@@ -14,6 +14,8 @@ from mediation.errors import NotAllowed
 # A case in mediation always has its mediator here (only the assigned mediator records the
 # outcome); a mediated settlement is one the mediator recorded, still assigned to it.
 MEDIATED_SETTLEMENT = "mediated_settlement"
+# A case a supervisor filed for Wang at the counter, which Wang has not taken over yet.
+UNCLAIMED = "unclaimed"
 TOO_LONG = "x" * 5001
 
 
@@ -98,6 +100,7 @@ ROWS = [
         "message",
         {"message": TOO_LONG},
     ),
+    Row("take_over", UNCLAIMED, Status.AWAITING_MERCHANT, "wang", "owner", [], "non_field_errors", {}),
     Row("rate", Status.CLOSED, Status.AWAITING_MERCHANT, "wang", "supervisor", {}, "score", {"score": "11"}),
     # Under review against a merchant not enrolled: the merchant was never involved.
     Row("report_violation", Status.AWAITING_MERCHANT, Status.UNDER_REVIEW, "wang", "supervisor", {}, "kind", {}),
@@ -111,6 +114,10 @@ def case_at(state: str, *, case_in, supervisor, mediator) -> Complaint:
     if state == MEDIATED_SETTLEMENT:
         case = case_at(Status.IN_MEDIATION, case_in=case_in, supervisor=supervisor, mediator=mediator)
         return workflow.perform(actor=mediator, complaint_id=case.pk, action="record_agreement", message="Agreed")
+    if state == UNCLAIMED:
+        case = case_in(Status.AWAITING_MERCHANT)
+        Complaint.objects.filter(pk=case.pk).update(filed_by=supervisor, intake_channel="counter")
+        return Complaint.objects.get(pk=case.pk)
     case = case_in(state)
     if state == Status.IN_MEDIATION:
         workflow.perform(actor=supervisor, complaint_id=case.pk, action="assign", mediator=mediator)

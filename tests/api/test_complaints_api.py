@@ -139,8 +139,9 @@ def test_malformed_json_is_a_400(api, wang, shop):
     assert api.post(LIST, "null", content_type="application/json").status_code == 400
 
 
-@pytest.mark.parametrize("person", ["owner", "agent", "supervisor", "mediator"])
+@pytest.mark.parametrize("person", ["owner", "agent", "mediator"])
 def test_only_consumers_file_complaints(api, shop, person, request):
+    """And council staff who file for consumers (tests/supervision/test_intake.py)."""
     response = api.as_(request.getfixturevalue(person)).post(LIST, body(merchant=shop.pk), format="json")
     assert response.status_code == 403
     assert not Complaint.objects.exists()

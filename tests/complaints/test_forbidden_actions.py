@@ -104,6 +104,8 @@ NEVER = [
     ("confirm", Status.AWAITING_CONFIRMATION, "owner", {}),
     ("confirm", Status.AWAITING_CONFIRMATION, "supervisor", {}),
     ("dispute", Status.AWAITING_CONFIRMATION, "agent", {}),
+    ("take_over", Status.AWAITING_MERCHANT, "owner", {}),
+    ("take_over", Status.AWAITING_MERCHANT, "supervisor", {}),
     ("rate", Status.CLOSED, "owner", {"score": 5}),
     ("rate", Status.CLOSED, "supervisor", {"score": 5}),
     ("report_violation", Status.AWAITING_CONSUMER, "owner", {"kind": "harassment", "message": "They called me"}),

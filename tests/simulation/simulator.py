@@ -54,7 +54,7 @@ from django.test import TestCase
 from django.utils import timezone
 
 from accounts.models import Council, Role, User
-from complaints import deadlines, filing, rules, workflow
+from complaints import deadlines, filing, intake, rules, workflow
 from complaints.deadlines import add_days
 from complaints.models import Complaint, ComplaintEvent, Outcome, Party, Status
 from mediation.errors import DomainError
@@ -88,6 +88,8 @@ INVARIANTS = {
     "and end at the case's status), and each case's events are in time order",
     "outcomes": "outcomes match how the case closed: resolved only after a confirm event, no_reply only after "
     "the consumer's deadline, unconfirmed only after the confirmation deadline, and so on",
+    "intake": "every case staff filed for a consumer names who filed it and how it came in, its consumer was told "
+    "once by SMS, and every move staff made for the consumer is recorded on the consumer's behalf",
 }
 
 # How each outcome is reached: the closing event's kind, who makes it, and the state it leaves.
@@ -107,6 +109,14 @@ MERCHANT_SMS_KINDS = frozenset(
 )
 # Status changes that owe the consumer nothing by SMS: the consumer made them (or filed).
 CONSUMER_SILENT_KINDS = frozenset({"filed", "withdrawn", "confirmed"})
+# Staff intake: a share of the complaints reach the council by phone, at the counter or by post
+# and an intake clerk files them (half for consumers who have no account yet); for a share of
+# those the clerk goes on to make the consumer's moves for them (the consumer never takes over).
+INTAKE_SHARE = 0.12
+INTAKE_NEW_CONSUMER_SHARE = 0.5
+STAND_IN_SHARE = 0.5
+INTAKE_CHANNELS = ("hotline", "counter", "letter", "email")
+CLERK_COUNCILS = ("SIM-WH", "SIM-YC")
 
 # --- the world -------------------------------------------------------------------------
 
@@ -301,6 +311,7 @@ class CaseMemo:
     merchant: MerchantSpec | None
     council: str
     own_moves: int = 0  # status changes made by parties (not by the deadline job), filing included
+    stand_in: User | None = None  # the intake clerk who makes the consumer's moves for them
 
 
 @dataclass(order=True)
@@ -470,7 +481,10 @@ class Simulation:
             for code, count in MEDIATORS.items()
             for i in range(count)
         ]
-        self.users = {u.pk: u for u in [*self.supervisors.values(), *self.mediators]}
+        self.clerks = [
+            _staff(f"sim-clerk-{code.lower()}", Role.INTAKE_CLERK, self.councils[code], "") for code in CLERK_COUNCILS
+        ]
+        self.users = {u.pk: u for u in [*self.supervisors.values(), *self.mediators, *self.clerks]}
         self.merchants: dict[str, Merchant] = {}
         self.owners: dict[str, User] = {}
         for n, spec in enumerate(MERCHANTS):
@@ -569,12 +583,36 @@ class Simulation:
             spec = _weighted(rng, [(m.weight, m) for m in MERCHANTS])
             council = spec.council
             fields["merchant"] = self.merchants[spec.key]
+        stand_in = None
         with TestCase.captureOnCommitCallbacks(execute=True):
-            complaint = filing.file_complaint(consumer=consumer, **fields)
-        self.memos[complaint.pk] = CaseMemo(index, consumer, persona, delay, spec, council, own_moves=1)
+            if rng.random() < INTAKE_SHARE:
+                complaint, stand_in = self._file_by_intake(index, consumer, fields)
+                consumer = complaint.consumer
+            else:
+                complaint = filing.file_complaint(consumer=consumer, **fields)
+        self.memos[complaint.pk] = CaseMemo(index, consumer, persona, delay, spec, council, 1, stand_in)
         self.report.moves["file"] += 1
         self._check_case(complaint, "after filing")
         self._replan(complaint)
+
+    def _file_by_intake(self, index: int, consumer: User, fields: dict) -> tuple[Complaint, User | None]:
+        """An intake clerk files for a caller: an existing consumer, or a new number."""
+        rng = self.rng
+        clerk = rng.choice(self.clerks)
+        phone, name = consumer.phone, ""
+        if rng.random() < INTAKE_NEW_CONSUMER_SHARE:
+            phone, name = f"135{index:08d}", f"Caller {index}"
+        complaint = intake.file_for_consumer(
+            staff=clerk,
+            phone=phone,
+            name=name,
+            intake_channel=rng.choice(INTAKE_CHANNELS),
+            consent=True,
+            consent_statement="",
+            **fields,
+        )
+        self.report.moves["intake"] += 1
+        return complaint, (clerk if rng.random() < STAND_IN_SHARE else None)
 
     def _replan(self, complaint: Complaint) -> None:
         """Decide the next move on the case, by whoever's move it is (a new token voids older plans)."""
@@ -595,13 +633,15 @@ class Simulation:
                 score = _weighted(rng, [(1, 1), (1, 2), (2, 3), (4, 4), (5, 5)])
                 plan(rng.uniform(0.1, 5.0), memo.consumer, "rate", score=score, comment="Thanks.")
             return
+        # The consumer's moves, or the clerk's for them; a rating is always the consumer's own.
+        consumer = memo.stand_in or memo.consumer
         if status in (S.AWAITING_CONSUMER, S.AWAITING_CONFIRMATION):
             if consumer_acts:
                 action, payload = self._consumer_choice(complaint)
-                plan(rng.uniform(*memo.delay), memo.consumer, action, **payload)
+                plan(rng.uniform(*memo.delay), consumer, action, **payload)
             return
         if consumer_acts and rng.random() < WITHDRAW_WHILE_WAITING:
-            plan(rng.uniform(0.5, 12.0), memo.consumer, "withdraw", message="I gave up.")
+            plan(rng.uniform(0.5, 12.0), consumer, "withdraw", message="I gave up.")
         if status == S.AWAITING_MERCHANT and "merchant" in self.acting:
             delay = _delay(rng, MERCHANT_ANSWER[memo.merchant.habit])
             plan(delay, self.owners[memo.merchant.key], "respond", **self._answer())
@@ -854,6 +894,33 @@ class Simulation:
                 fingerprint.update(f" {kind} {role} {to_status} {at.isoformat()}\n".encode())
         report.fingerprint = fingerprint.hexdigest()[:16]
         self._audit_notices(cases, events)
+        self._audit_intake(cases)
+
+    def _audit_intake(self, cases: dict) -> None:
+        filed_for_you = Counter(
+            Notification.objects.filter(
+                complaint_id__in=list(cases), event="filed_for_you", channel=Channel.SMS
+            ).values_list("complaint_id", flat=True)
+        )
+        for pk, case in cases.items():
+            memo = self.memos[pk]
+            expected = 1 if case.filed_by_id else 0
+            if filed_for_you[pk] != expected:
+                self._violation("intake", f"{case.case_number}: {filed_for_you[pk]} SMS filed for you, {expected} owed")
+            if case.filed_by_id and (case.intake_channel == "online" or case.filed_by_id not in self.users):
+                self._violation("intake", f"{case.case_number}: filed by {case.filed_by_id} via {case.intake_channel}")
+            if memo.stand_in is None and case.filed_by_id is None and case.intake_channel != "online":
+                self._violation("intake", f"{case.case_number}: filed online with channel {case.intake_channel}")
+        unmarked = (
+            ComplaintEvent.objects.filter(complaint_id__in=list(cases), actor_role=Role.INTAKE_CLERK)
+            .exclude(data__on_behalf_of_consumer=True)
+            .values_list("complaint__case_number", "kind")
+        )
+        for case_number, kind in unmarked[:20]:
+            self._violation("intake", f"{case_number}: {kind} by the clerk is not marked on the consumer's behalf")
+        self.report.moves["on_behalf"] = ComplaintEvent.objects.filter(
+            complaint_id__in=list(cases), data__on_behalf_of_consumer=True
+        ).count()
 
     def _audit_timeline(self, case: Complaint, evs: list[tuple]) -> None:
         name = f"{case.case_number}"
@@ -889,6 +956,8 @@ class Simulation:
             self._violation("outcomes", f"{name}: {len(closings)} closing events")
             return
         kind, role, from_status, _, at = evs[closings[0]]
+        if role == Role.INTAKE_CLERK:
+            role = Role.CONSUMER  # the clerk closed it for the consumer (_audit_intake checks the mark)
         self.report.closings[kind] += 1
         expected = CLOSINGS.get(case.outcome)
         if expected is None or (kind, role) != expected[:2] or expected[2] not in (None, from_status):
@@ -974,6 +1043,7 @@ class Simulation:
                 for kind, to_status in changes
                 if kind not in CONSUMER_SILENT_KINDS and not (kind == "rejected" and to_status == S.AWAITING_MERCHANT)
             )
+            owed_consumer += 1 if case.filed_by_id else 0  # filed for them: told how to follow the case
             to_consumer = sum(1 for _, address in sms_rows if address == case.consumer.phone)
             if to_consumer != owed_consumer:
                 self._violation(

@@ -56,6 +56,8 @@ def test_a_year_of_complaints_keeps_every_promise_to_the_parties():
     assert report.deadline_job["unconfirmed"] > 0 and report.deadline_job["staff_overdue"] > 0
     for move in ("accept", "reject", "request_mediation", "withdraw", "dispute", "confirm", "rate", "assign"):
         assert report.moves[move] > 0, move
+    # A share came in by phone, counter or post, and clerks made consumers' moves for them.
+    assert report.moves["intake"] > 0 and report.moves["on_behalf"] > 0
 
 
 def test_the_same_seed_plays_the_same_year():
