@@ -145,6 +145,17 @@ class TokenView(APIView):
         return user
 
 
+class LogoutView(APIView):
+    @extend_schema(operation_id="auth_logout", request=None, responses={204: None})
+    def post(self, request):
+        """Log out as the page's "Log out" does: the caller's API token stops working (a session
+        login ends too). The password and other devices' sessions stay: see sign-out-everywhere."""
+        services.revoke_tokens(user=request.user)
+        if request._request.session.session_key:
+            logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class MeView(APIView):
     @extend_schema(operation_id="auth_me", responses={200: MeSerializer})
     def get(self, request):

@@ -17,9 +17,18 @@ from .serializers import (
     InviteAgentSerializer,
     MerchantApplySerializer,
     MerchantSerializer,
+    MyApplicationSerializer,
     MyInvitationSerializer,
     RefusalSerializer,
 )
+
+
+class MyApplicationsView(APIView):
+    """The caller's own enrolment applications and where each stands, as the enrolment page shows them."""
+
+    @extend_schema(operation_id="me_applications_list", responses={200: MyApplicationSerializer(many=True)})
+    def get(self, request):
+        return Response(MyApplicationSerializer(selectors.applications_of(request.user), many=True).data)
 
 
 class MerchantApplyView(APIView):

@@ -134,6 +134,20 @@ class MerchantSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class DecisionSerializer(serializers.Serializer):
+    decision = serializers.CharField()
+    decision_display = serializers.CharField(source="get_decision_display")
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class MyApplicationSerializer(serializers.Serializer):
+    """An application the caller made, with the council's last decision and its reason."""
+
+    merchant = MerchantSerializer()
+    last_decision = DecisionSerializer(allow_null=True)
+
+
 class MerchantApplySerializer(serializers.Serializer):
     name = TextSerializerField(max_length=200)
     uscc = serializers.CharField(max_length=30, help_text=_("18-character unified social credit code."))

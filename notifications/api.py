@@ -1,10 +1,11 @@
-"""Notifications API: the caller's in-app notices and marking one read. (The SMS gateway's
+"""Notifications API: the caller's in-app notices and marking one, or all, read. (The SMS gateway's
 delivery receipts are recorded on the case too: complaints.receipts_api.)"""
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics
+from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -37,3 +38,14 @@ class NotificationReadView(APIView):
         services.mark_read(user=request.user, ids=[notice.pk])
         notice.refresh_from_db(fields=["read_at"])
         return Response(InAppNoticeSerializer(notice).data)
+
+
+class MarkedSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text=gettext_lazy("How many notices were marked read."))
+
+
+class NotificationReadAllView(APIView):
+    @extend_schema(operation_id="notifications_read_all", request=None, responses={200: MarkedSerializer})
+    def post(self, request):
+        """Mark all of the caller's unread in-app notices read, as the inbox page's button does."""
+        return Response({"marked": services.mark_read(user=request.user)})

@@ -7,7 +7,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.gates import forbidden, merchant_required, owner_required
 from complaints import access, records
@@ -45,6 +45,7 @@ def _tab_cases(cases: QuerySet[Complaint], tab: str) -> QuerySet[Complaint]:
 
 
 @merchant_required
+@require_GET
 def inbox(request):
     user = request.user
     tab = request.GET.get("tab", DEFAULT_TAB)
@@ -144,6 +145,7 @@ def reveal_phone(request, pk: int):
 
 
 @merchant_required
+@require_GET
 def record(request):
     merchant = request.user.merchant
     own = records.public_record(merchant)

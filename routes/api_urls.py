@@ -16,6 +16,7 @@ from portal import api as portal_api
 from privacy import api as privacy_api
 from supervision import api as supervision_api
 from supervision import merchant_api as council_api
+from supervision import workspace_api
 
 app_name = "api"
 
@@ -41,11 +42,13 @@ urlpatterns = [
     path("auth/register/", accounts_api.RegisterView.as_view(), name="auth-register"),
     path("auth/token/", accounts_api.TokenView.as_view(), name="auth-token"),
     path("auth/password-reset/", accounts_api.PasswordResetView.as_view(), name="auth-password-reset"),
+    path("auth/logout/", accounts_api.LogoutView.as_view(), name="auth-logout"),
     path("auth/me/", accounts_api.MeView.as_view(), name="auth-me"),
     path("me/data/", privacy_api.MyDataView.as_view(), name="me-data"),
     path("me/delete/", privacy_api.MyDeleteView.as_view(), name="me-delete"),
     path("me/password/", accounts_api.PasswordChangeView.as_view(), name="me-password"),
     path("me/sign-out-everywhere/", accounts_api.SignOutEverywhereView.as_view(), name="me-sign-out-everywhere"),
+    path("me/applications/", merchants_api.MyApplicationsView.as_view(), name="me-applications"),
     path("me/invitations/", merchants_api.MyInvitationsView.as_view(), name="me-invitations"),
     path(
         "me/invitations/<int:pk>/accept/", merchants_api.MyInvitationAcceptView.as_view(), name="me-invitation-accept"
@@ -63,6 +66,7 @@ urlpatterns = [
     path("merchants/<int:pk>/suspend/", merchants_api.MerchantSuspendView.as_view(), name="merchant-suspend"),
     path("merchants/<int:pk>/reinstate/", merchants_api.MerchantReinstateView.as_view(), name="merchant-reinstate"),
     path("merchant/agents/", merchants_api.AgentListView.as_view(), name="merchant-agents"),
+    path("merchant/record/", portal_api.MerchantBenchmarkView.as_view(), name="merchant-record"),
     path("merchant/agents/<int:pk>/remove/", portal_api.AgentRemoveView.as_view(), name="merchant-agent-remove"),
     path("complaints/<int:pk>/reveal_phone/", portal_api.RevealPhoneView.as_view(), name="complaint-reveal-phone"),
     path("contact-reveals/", council_api.ContactRevealListView.as_view(), name="contact-reveals"),
@@ -93,9 +97,16 @@ urlpatterns = [
         path(f"complaints/<int:pk>/{name}/", view.as_view(), name=f"complaint-{name.replace('_', '-')}")
         for name, view in complaints_api.ACTION_VIEWS.items()
     ],
+    path("council/targets/", workspace_api.CouncilTargetsView.as_view(), name="council-targets"),
+    path("council/audit/", workspace_api.AuditLogView.as_view(), name="council-audit"),
+    path("council/integrity/", workspace_api.IntegrityView.as_view(), name="council-integrity"),
+    path("council/notices/", workspace_api.NoticeDeliveryView.as_view(), name="council-notices"),
+    path("council/notices/<int:pk>/retry/", workspace_api.NoticeRetryView.as_view(), name="council-notice-retry"),
+    path("council/merchants/", workspace_api.CouncilMerchantListView.as_view(), name="council-merchants"),
     path("stats/", supervision_api.StatsView.as_view(), name="stats"),
     path("public/stats/", supervision_api.PublicStatsView.as_view(), name="public-stats"),
     path("notifications/", notifications_api.NotificationListView.as_view(), name="notification-list"),
+    path("notifications/read-all/", notifications_api.NotificationReadAllView.as_view(), name="notification-read-all"),
     path("notifications/<int:pk>/read/", notifications_api.NotificationReadView.as_view(), name="notification-read"),
     path("notifications/receipts/", receipts_api.DeliveryReceiptView.as_view(), name="notification-receipts"),
     # [\s\S], not ".": a path with a newline in it is still an API path.

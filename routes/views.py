@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from accounts.models import Role
 from mediation.unavailable import database_unreachable, unavailable_response
@@ -20,12 +21,14 @@ HOME_BY_ROLE = {
 }
 
 
+@require_safe
 def home(request):
     if request.user.is_authenticated and request.user.role in HOME_BY_ROLE:
         return redirect(HOME_BY_ROLE[request.user.role])
     return render(request, "home.html")
 
 
+@require_safe
 def healthz(request):
     """Database and broker status, for load balancers and monitoring."""
     from mediation.celery import app

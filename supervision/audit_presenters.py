@@ -22,11 +22,14 @@ ACTION_LABELS = {
     "account.signed_out_everywhere": gettext_lazy("Signed out on every device"),
     "account.data_export": gettext_lazy("Personal data downloaded"),
     "account.anonymised": gettext_lazy("Account deleted, data anonymised"),
+    "account.password_set": gettext_lazy("First password chosen"),
+    "council.targets": gettext_lazy("Council targets changed"),
 }
 OBJECT_LABELS = {
     "complaint": gettext_lazy("Case"),
     "user": gettext_lazy("User"),
     "complaint_list": gettext_lazy("Case list"),
+    "council": gettext_lazy("Council"),
 }
 DETAIL_LABELS = {
     "status": gettext_lazy("Status"),
@@ -36,6 +39,10 @@ DETAIL_LABELS = {
     "cases": gettext_lazy("Cases"),
     "evidence_files_deleted": gettext_lazy("Evidence files deleted"),
     "events_redacted": gettext_lazy("Timeline events redacted"),
+    "handling_rate": gettext_lazy("Target: answered within the deadline (%)"),
+    "satisfaction": gettext_lazy("Target: satisfaction (%)"),
+    "first_response_hours": gettext_lazy("Target: first response within (hours)"),
+    "on_behalf_of_consumer": gettext_lazy("On behalf of the consumer"),
 }
 # Fields whose values are codes of a choices type (a corrected category, say).
 CODED_VALUES = {
@@ -73,6 +80,10 @@ def _field_label(name: str) -> str:
 def _value(name: str, value) -> str:
     if isinstance(value, dict) and set(value) == {"old", "new"}:  # a corrected field
         return f"{_value(name, value['old'])} → {_value(name, value['new'])}"
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
     return str(CODED_VALUES.get(name, {}).get(value, value))
 
 

@@ -10,6 +10,7 @@ from complaints.filters import ComplaintFilter
 from complaints.forms import ComplaintForm
 from complaints.intake import CONSENT_STATEMENT
 from complaints.models import OPEN_STATUSES, IntakeChannel
+from mediation.forms import DomainErrorsMixin
 from mediation.text import TextField
 
 from .dashboard import jurisdiction_councils
@@ -183,3 +184,29 @@ class IntakeForm(ComplaintForm):
             consent_statement=str(CONSENT_STATEMENT),
             **self.filing_data(),
         )
+
+
+class TargetsForm(DomainErrorsMixin, forms.Form):
+    """A council's own targets; an empty field takes the council above's (or the default)."""
+
+    handling_rate = forms.IntegerField(
+        label=_("Answered within the deadline (%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        help_text=_("The share of cases the merchant answers within its first deadline. Default 90%."),
+    )
+    satisfaction = forms.IntegerField(
+        label=_("Satisfaction (%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        help_text=_("The average rating as a share of 5: 85% means at least 4.25 of 5. Default 85%."),
+    )
+    first_response_hours = forms.IntegerField(
+        label=_("First response within (hours)"),
+        required=False,
+        min_value=1,
+        max_value=24 * 30,
+        help_text=_("The average time from filing to the merchant's first answer. Default 24 hours."),
+    )

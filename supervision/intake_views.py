@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from accounts.gates import intake_required
 from complaints import access
@@ -67,6 +68,7 @@ def _filed(request, complaint):
 
 
 @intake_required
+@require_GET
 def filed(request):
     page = Paginator(selectors.filed_by(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "supervision/filed.html", {"cases": page, "page": page})

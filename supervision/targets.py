@@ -15,7 +15,12 @@ How each target is read against a figure:
 
 from dataclasses import dataclass
 
-from accounts.models import Council
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Council, Role
+from audit.services import record as record_audit
+from mediation.errors import InvalidInput, NotAllowed
 
 DEFAULT_HANDLING_RATE = 90
 DEFAULT_SATISFACTION = 85
@@ -65,3 +70,47 @@ def targets_for(council: Council) -> Targets:
                 values[name], set_by[name] = own, chain[pk].name
                 break
     return Targets(set_by=set_by, **values)
+
+
+LIMITS = {
+    "handling_rate": (0, 100),
+    "satisfaction": (0, 100),
+    "first_response_hours": (1, 24 * 30),
+}
+
+
+@transaction.atomic
+def set_targets(*, actor, **values) -> Targets:
+    """A supervisor sets their own council's targets: each of `values` (FIELDS' names) is a
+    number, or None for "as the council above". The change is in the audit log, old and new."""
+    if not (actor.is_authenticated and actor.is_active and actor.role == Role.SUPERVISOR and actor.council_id):
+        raise NotAllowed(_("Only a council's supervisors set its targets."))
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise TypeError(f"Not a target: {', '.join(sorted(unknown))}")
+    errors = {}
+    for name, value in values.items():
+        low, high = LIMITS[name]
+        if value is not None and not (isinstance(value, int) and low <= value <= high):
+            message = _("Enter a whole number from %(low)d to %(high)d, or leave it empty.")
+            errors[name] = [message % {"low": low, "high": high}]
+    if errors:
+        raise InvalidInput(_("Check the targets."), fields=errors)
+    council = Council.objects.select_for_update().get(pk=actor.council_id)
+    changes = {}
+    for name, value in values.items():
+        field = FIELDS[name][0]
+        if getattr(council, field) != value:
+            changes[name] = {"old": getattr(council, field), "new": value}
+            setattr(council, field, value)
+    if changes:
+        council.save(update_fields=[FIELDS[name][0] for name in changes])
+        record_audit(
+            action="council.targets",
+            actor=actor,
+            object_type="council",
+            object_id=council.pk,
+            council_path=council.path,
+            extra=changes,
+        )
+    return targets_for(council)

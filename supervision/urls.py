@@ -4,6 +4,7 @@ from . import views
 from .audit_views import audit_log, integrity
 from .intake_views import filed, intake
 from .notice_views import notice_retry, notices
+from .target_views import targets
 
 app_name = "supervision"
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
     path("council/export.csv", views.export_csv, name="export_csv"),
     path("council/export.xlsx", views.export_xlsx, name="export_xlsx"),
     path("stats/", views.public_stats, name="public_stats"),
+    path("council/targets/", targets, name="targets"),
     path("council/audit/", audit_log, name="audit_log"),
     path("council/integrity/", integrity, name="integrity"),
     path("council/notices/", notices, name="notices"),

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_safe
 
 from accounts.gates import staff_required, supervisor_required
 from accounts.models import Role
@@ -56,6 +57,7 @@ def _is_filtered(filterset) -> bool:
 
 
 @staff_required
+@require_GET
 def queue(request):
     user = request.user
     filterset = StaffQueueFilter(_queue_filters(request), queryset=selectors.staff_queue(user), request=request)
@@ -88,11 +90,13 @@ def _export_cases(request):
 
 
 @supervisor_required
+@require_GET
 def export_csv(request):
     return exports.csv_response(_export_cases(request))
 
 
 @supervisor_required
+@require_GET
 def export_xlsx(request):
     return exports.xlsx_response(_export_cases(request))
 
@@ -196,6 +200,7 @@ def _period_label(scope) -> str:
 
 
 @staff_required
+@require_GET
 def dashboard(request):
     user = request.user
     form = DashboardFilterForm(request.GET or None, user=user)
@@ -221,6 +226,7 @@ def dashboard(request):
     )
 
 
+@require_safe
 def public_stats(request):
     figures = public_figures_for_readers()
     labels = dict(Category.choices)

@@ -7,7 +7,7 @@ from django.db.models import Case, F, IntegerField, Value, When
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.gates import consumer_required
 from mediation.errors import DomainError, Throttled
@@ -22,6 +22,7 @@ PAGE_SIZE = 20
 
 
 @consumer_required
+@require_GET
 def mine(request):
     # The cases waiting on the consumer first (soonest deadline first), then the other open ones,
     # then the closed ones.

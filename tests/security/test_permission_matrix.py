@@ -59,6 +59,10 @@ MATRIX: dict[str, dict[str, str]] = {
         "POST": "302 302 302 302 302 302 302 302 302",
     },
     "accounts:signup_complete": {"GET": "200 200 200 200 200 200 200 200 200"},
+    "api:auth-logout": {
+        "GET": "401 405 405 405 405 405 405 405 405",
+        "POST": "401 204 204 204 204 204 204 204 204",
+    },
     "api:auth-me": {"GET": "401 200 200 200 200 200 200 200 200"},
     "api:auth-password-reset": {
         "GET": "405 405 405 405 405 405 405 405 405",
@@ -158,6 +162,34 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": "401 403 403 403 403 403 200 200 200",
         "POST": "401 405 405 405 405 405 405 405 405",
     },
+    "api:council-audit": {
+        "GET": "401 403 403 403 403 403 200 200 403",
+        "POST": "401 405 405 405 405 405 405 405 405",
+    },
+    "api:council-integrity": {
+        "GET": "401 403 403 403 403 403 200 200 403",
+        "POST": "401 405 405 405 405 405 405 405 405",
+    },
+    "api:council-merchants": {
+        "GET": "401 403 403 403 403 403 200 200 403",
+        "POST": "401 405 405 405 405 405 405 405 405",
+    },
+    "api:council-notice-retry": {
+        "GET": "401 405 405 405 405 405 405 405 405",
+        "POST": "401 403 403 403 403 403 200 404 200",
+    },
+    "api:council-notices": {
+        "GET": "401 403 403 403 403 403 200 200 200",
+        "POST": "401 405 405 405 405 405 405 405 405",
+    },
+    "api:council-targets": {
+        "GET": "401 403 403 403 403 403 200 200 403",
+        "POST": "401 405 405 405 405 405 405 405 405",
+    },
+    "api:me-applications": {
+        "GET": "401 200 200 200 200 200 200 200 200",
+        "POST": "401 405 405 405 405 405 405 405 405",
+    },
     "api:me-data": {"GET": "401 200 200 403 403 403 403 403 403"},
     "api:me-delete": {"GET": "401 405 405 405 405 405 405 405 405", "POST": "401 400 400 403 403 403 403 403 403"},
     # An invitation to a number the caller does not hold is no invitation of theirs (404).
@@ -190,6 +222,10 @@ MATRIX: dict[str, dict[str, str]] = {
     },
     "api:merchant-detail": {"GET": "200 200 200 200 200 200 200 200 200"},
     "api:merchant-list": {"GET": "200 200 200 200 200 200 200 200 200"},
+    "api:merchant-record": {
+        "GET": "401 403 403 200 200 200 403 403 403",
+        "POST": "401 405 405 405 405 405 405 405 405",
+    },
     "api:merchant-refuse": {
         "GET": "401 405 405 405 405 405 405 405 405",
         "POST": "401 403 403 403 403 403 200 404 403",
@@ -207,6 +243,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "api:notification-read": {
         "GET": "401 405 405 405 405 405 405 405 405",
         "POST": "401 404 404 200 404 404 404 404 404",
+    },
+    "api:notification-read-all": {
+        "GET": "401 405 405 405 405 405 405 405 405",
+        "POST": "401 200 200 200 200 200 200 200 200",
     },
     "api:notification-receipts": {
         "GET": "405 405 405 405 405 405 405 405 405",
@@ -307,6 +347,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "supervision:notices": {"GET": "302 403 403 403 403 403 200 200 200"},
     "supervision:public_stats": {"GET": "200 200 200 200 200 200 200 200 200"},
     "supervision:queue": {"GET": "302 403 403 403 403 403 200 200 200"},
+    "supervision:targets": {
+        "GET": "302 403 403 403 403 403 200 200 403",
+        "POST": "302 403 403 403 403 403 302 302 403",
+    },
 }
 
 
@@ -395,7 +439,7 @@ def url_for(route: str, name: str, world) -> str:
         pk = world["agent"].pk
     if name == "api:notification-read":
         pk = world["notice"].pk
-    if name == "supervision:notice_retry":
+    if name in ("supervision:notice_retry", "api:council-notice-retry"):
         pk = world["sms_notice"].pk
     values = {
         "<int:pk>": str(pk),
