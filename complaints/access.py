@@ -61,6 +61,18 @@ def acts_for_consumer(user, complaint: Complaint) -> bool:
     )
 
 
+def may_give_evidence(user, complaint: Complaint) -> bool:
+    """Everyone on the case gives evidence: the consumer (or staff acting for them), the case's
+    merchant's staff, council staff who see it; an intake clerk only while acting for the consumer."""
+    if is_consumer_in_person(user, complaint) or acts_for_consumer(user, complaint):
+        return True
+    if user.is_merchant_user:
+        return complaint.merchant_id is not None and complaint.merchant_id == user.merchant_id
+    if user.is_council_staff:
+        return complaint.council_path.startswith(user.council.path)
+    return False
+
+
 def is_consumer_in_person(user, complaint: Complaint) -> bool:
     return user.role == Role.CONSUMER and complaint.consumer_id == user.pk
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.html import escape
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -13,8 +14,10 @@ from mediation.forms import DomainErrorsMixin
 from mediation.text import TextField
 from merchants.selectors import active_agents
 
-from .models import Remedy
+from .forms import EVIDENCE_HELP, MultipleFileField
+from .models import EvidenceKind, Remedy
 from .presenters import terms_summary
+from .proof import PROOF_FIELDS, UNMET_TERMS, required_for
 from .rules import MEDIATION_ADVICE, promised_date_error
 
 MESSAGE_ATTRS = {"rows": 3}
@@ -59,6 +62,7 @@ class ActionForm(DomainErrorsMixin, forms.Form):
     """One case action. `payload()` is what complaints.workflow.perform takes."""
 
     submit_label = _("Send")
+    takes_files = False  # a form with files posts multipart; the view adds them to the evidence first
 
     def __init__(self, *args, user=None, complaint=None, **kwargs):
         self.user, self.complaint = user, complaint
@@ -224,9 +228,60 @@ class RecordFailureForm(ActionForm):
     advice = forms.ChoiceField(label=_("Advice to the consumer"), choices=list(MEDIATION_ADVICE.items()))
 
 
+def _date(label):
+    return forms.DateField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _short(label, max_length=64):
+    return TextField(label=label, max_length=max_length, required=False)
+
+
 class FulfilForm(ActionForm):
+    """Marking a settlement carried out, with the proof its agreed remedy needs (complaints.proof):
+    the fields of the other remedies are left out, and files go to the case's evidence."""
+
     submit_label = _("Mark as carried out")
-    message = _message(_("What was done"), help_text=_("With the refund receipt or the tracking number."))
+    takes_files = True
+    message = _message(_("What was done"))
+    amount = forms.DecimalField(
+        label=PROOF_FIELDS["amount"][0],
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+    paid_on = _date(PROOF_FIELDS["paid_on"][0])
+    reference = _short(PROOF_FIELDS["reference"][0])
+    courier = _short(PROOF_FIELDS["courier"][0], 50)
+    tracking_number = _short(PROOF_FIELDS["tracking_number"][0])
+    repaired_on = _date(PROOF_FIELDS["repaired_on"][0])
+    files = MultipleFileField(
+        label=_("Receipt, courier slip or photo (optional)"),
+        required=False,
+        help_text=format_lazy("{} {}", _("Added to the case's evidence, marked as given by you."), EVIDENCE_HELP),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        remedy = ((self.complaint.agreement if self.complaint else None) or {}).get("remedy") or ""
+        needed = required_for(remedy)
+        for name in PROOF_FIELDS:
+            if name not in needed:
+                del self.fields[name]
+            else:
+                self.fields[name].required = True
+
+    def payload(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "files" and v not in (None, "")}
+
+    def evidence_kind(self) -> str:
+        remedy = ((self.complaint.agreement if self.complaint else None) or {}).get("remedy") or ""
+        if remedy in (Remedy.RETURN, Remedy.EXCHANGE):
+            return EvidenceKind.LOGISTICS
+        if remedy == Remedy.REPAIR:
+            return EvidenceKind.PHOTO
+        return EvidenceKind.RECEIPT
 
 
 class ConfirmForm(ActionForm):
@@ -236,7 +291,16 @@ class ConfirmForm(ActionForm):
 
 class DisputeForm(ActionForm):
     submit_label = _("It was not carried out")
+    unmet_term = forms.ChoiceField(
+        label=_("Which term was not met?"), choices=list(UNMET_TERMS.items()), widget=forms.RadioSelect
+    )
     message = _message(_("What is missing"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("unmet_term") == "other" and not (data.get("message") or "").strip():
+            self.add_error("message", _("Say what was not done."))
+        return data
 
 
 class RateForm(ActionForm):

@@ -182,7 +182,7 @@ _DECLARED = [
         actors=("merchant", "mediator"),
         function=t.fulfil,
         form=f.FulfilForm,
-        serializer=s.MessageRequiredSerializer,
+        serializer=s.FulfilSerializer,
         event=EventKind.FULFILLED,
         notices=("fulfilled",),
     ),
@@ -205,7 +205,7 @@ _DECLARED = [
         actors=("consumer",),
         function=t.dispute,
         form=f.DisputeForm,
-        serializer=s.MessageOptionalSerializer,
+        serializer=s.DisputeSerializer,
         event=EventKind.DISPUTED,
         notices=("escalated",),
         choice=CARRIED_OUT,
@@ -262,6 +262,6 @@ _DECLARED = [
 ACTIONS: dict[str, Action] = {action.name: action for action in _DECLARED}
 
 
-def action_form(name: str, *, user, complaint, data=None) -> f.ActionForm:
+def action_form(name: str, *, user, complaint, data=None, files=None) -> f.ActionForm:
     """The page form of one action, prefixed with its name so several share a page."""
-    return ACTIONS[name].form(data, user=user, complaint=complaint, prefix=name)
+    return ACTIONS[name].form(data, files, user=user, complaint=complaint, prefix=name)

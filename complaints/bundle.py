@@ -44,6 +44,7 @@ from . import access
 from .integrity import verify_chain
 from .models import Category, Channel, Complaint, Outcome, Remedy, Status
 from .presenters import timeline_entries
+from .proof import proof_rows
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +166,9 @@ def _evidence(complaint: Complaint) -> list:
         return [*flow, _p(_("No evidence was filed."))]
     for n, item in enumerate(items, start=1):
         size = _("%(size)d bytes") % {"size": item.size}
-        flow.append(_p(f"{n}. {item.original_name} · {item.get_kind_display()} · {item.content_type} · {size}"))
+        given = _("given by: %(role)s") % {"role": item.get_uploader_role_display()} if item.uploader_role else ""
+        line = " · ".join(p for p in (item.original_name, item.get_kind_display(), item.content_type, size, given) if p)
+        flow.append(_p(f"{n}. {line}"))
         flow.append(_p(f"SHA-256: {item.sha256}", "small"))
     return flow
 
@@ -197,6 +200,20 @@ def _agreement(complaint: Complaint) -> list:
         (_("Terms"), str(agreement.get("message") or "")),
     ]
     return [_p(_("Agreement"), "h2"), _facts_table(rows)]
+
+
+def _proof(complaint: Complaint) -> list:
+    """The proof given when the settlement was marked carried out (complaints.proof)."""
+    if not complaint.fulfilment:
+        return []
+    rows = proof_rows(complaint.fulfilment)
+    files = [f"#{pk}" for pk in complaint.fulfilment.get("evidence") or []]
+    if files:
+        rows.append((_("Evidence"), ", ".join(files)))
+    return [
+        _p(_("Proof of fulfilment"), "h2"),
+        _facts_table(rows or [(_("Proof"), _("Only the message on the timeline."))]),
+    ]
 
 
 def _verification(complaint: Complaint) -> list:
@@ -238,6 +255,7 @@ def build_pdf(viewer, complaint: Complaint) -> bytes:
         _p(generated, "small"),
         *_facts(viewer, complaint),
         *_agreement(complaint),
+        *_proof(complaint),
         *_evidence(complaint),
         *_timeline(viewer, complaint),
         *_verification(complaint),

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Role
+
 from .search import TermsField
 
 
@@ -194,6 +196,8 @@ class Complaint(models.Model):
     agreement = models.JSONField(_("agreement"), null=True, blank=True)
     # The merchant's latest answer in the current round (offer or decline).
     offer = models.JSONField(_("merchant's answer"), null=True, blank=True)
+    # The proof given when the settlement was marked carried out (complaints.proof).
+    fulfilment = models.JSONField(_("proof of fulfilment"), null=True, blank=True)
 
     filed_at = models.DateTimeField(_("filed at"), db_index=True)
     # The merchant's first answer deadline, kept so "answered within the deadline" can be counted
@@ -390,6 +394,11 @@ def evidence_path(instance: "Evidence", filename: str) -> str:
 class Evidence(models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="evidence")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    # The uploader's role when they gave it (consumer, merchant_owner, mediator ...): each file
+    # says who gave it, as the role reads, without naming a masked consumer.
+    uploader_role = models.CharField(
+        _("given by"), max_length=20, choices=Role.choices, blank=True, default="", db_default=""
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=EvidenceKind.choices, default=EvidenceKind.OTHER)
     file = models.FileField(upload_to=evidence_path, max_length=255)
     stored_name = models.CharField(max_length=64, editable=False)

@@ -16,6 +16,7 @@ from notifications.types import label_of
 
 from . import access
 from .models import Complaint, ComplaintEvent, EventKind, IntakeChannel, Remedy, Status, Visibility
+from .proof import UNMET_TERMS, proof_rows
 from .rules import MEDIATION_ADVICE
 from .templatetags.cases import cny
 
@@ -40,6 +41,19 @@ def settlement(offer: dict | None) -> dict | None:
         "due_date": offer.get("due_date") or "",
         "message": offer.get("message") or "",
         "from_mediation": offer.get("source") == "mediation",
+    }
+
+
+def fulfilment_proof(complaint: Complaint) -> dict | None:
+    """The proof given when the settlement was marked carried out, beside the agreed terms."""
+    proof = complaint.fulfilment
+    if not proof:
+        return None
+    ids = proof.get("evidence") or []
+    return {
+        "rows": proof_rows(proof),
+        "agreed": settlement(complaint.agreement),
+        "evidence": [item for item in complaint.evidence.all() if item.pk in ids],
     }
 
 
@@ -157,6 +171,10 @@ def _event_details(event: ComplaintEvent) -> list[tuple[str, str]]:
             details.append((_("Amount"), cny(offer["amount"])))
         if offer.get("due_date"):
             details.append((_("Carried out by"), offer["due_date"]))
+    elif kind == EventKind.FULFILLED and data.get("proof"):
+        details.extend(proof_rows(data["proof"]))
+    elif kind == EventKind.DISPUTED and data.get("unmet_term") in UNMET_TERMS:
+        details.append((_("Term not met"), str(UNMET_TERMS[data["unmet_term"]])))
     elif kind == EventKind.MEDIATOR_ASSIGNED and data.get("mediator_name"):
         details.append((_("Mediator"), data["mediator_name"]))
     elif kind == EventKind.MEDIATION_FAILED and data.get("advice") in MEDIATION_ADVICE:

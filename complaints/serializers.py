@@ -29,6 +29,7 @@ from .models import (
     Party,
     Remedy,
 )
+from .proof import UNMET_TERMS
 from .rules import MEDIATION_ADVICE
 
 MAX_ID = 2**63 - 1
@@ -404,6 +405,33 @@ class MessageRequiredSerializer(serializers.Serializer):
 
 class MessageOptionalSerializer(serializers.Serializer):
     message = _message(required=False)
+
+
+class FulfilSerializer(MessageRequiredSerializer):
+    """The proof its agreed remedy needs (complaints.proof): a refund its amount, paid_on and
+    reference; a return or exchange its courier and tracking_number; a repair repaired_on;
+    compensation its amount and paid_on. Files: upload them as evidence first, then name them."""
+
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"), required=False)
+    paid_on = serializers.DateField(required=False)
+    reference = TextSerializerField(max_length=64, required=False, allow_blank=True)
+    courier = TextSerializerField(max_length=50, required=False, allow_blank=True)
+    tracking_number = TextSerializerField(max_length=64, required=False, allow_blank=True)
+    repaired_on = serializers.DateField(required=False)
+    evidence = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=20,
+        help_text=_("Ids of the case's evidence that prove it (POST /complaints/{id}/evidence/ first)."),
+    )
+
+
+class DisputeSerializer(MessageOptionalSerializer):
+    unmet_term = serializers.ChoiceField(
+        choices=list(UNMET_TERMS.items()),
+        required=False,
+        help_text=_("Which term was not met; with 'other', say what in the message."),
+    )
 
 
 class CaseMessageSerializer(serializers.Serializer):

@@ -26,16 +26,17 @@ CORRECTABLE_FIELDS = ("category", "channel", "platform", "order_number", "title"
 
 
 def _check_may_add_evidence(actor, complaint: Complaint) -> None:
-    """Who before what: the consumer who filed it adds evidence while the case is open (or the
-    staff who filed it for them, until they take it over); once it is closed only council staff
-    attach a file (a late record for the file), and the consumer is told the case is closed (409)."""
-    is_filer = access.is_consumer_in_person(actor, complaint) or access.acts_for_consumer(actor, complaint)
-    if complaint.is_open and is_filer:
-        return
+    """Who before what: while the case is open everyone on it adds evidence, each file marked
+    with who gave it: the consumer (or the staff who filed it for them, until they take it
+    over), the merchant's staff, the case's mediator and council staff of its jurisdiction;
+    once it is closed only council staff attach a file (a late record), and the others are told
+    the case is closed (409)."""
     if not complaint.is_open and actor.is_council_staff:
         return
-    if not is_filer:
-        raise NotAllowed(_("Only the consumer who filed the complaint adds evidence."))
+    if not access.may_give_evidence(actor, complaint):
+        raise NotAllowed(_("Only the consumer, the merchant's staff and the council add evidence to a case."))
+    if complaint.is_open:
+        return
     raise WrongState(
         _("The case is closed: no more evidence can be added."),
         status=complaint.status,

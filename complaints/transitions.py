@@ -22,6 +22,7 @@ from .filing import check_message_rate
 from .models import Complaint, ComplaintEvent, EventKind, Outcome, Party, Remedy, Status, Visibility
 from .notices import queue_case_notices
 from .priority import refresh_merchant_priorities, refresh_priority
+from .proof import UNMET_TERMS, check_proof
 from .rules import MAX_ROUNDS, MEDIATION_ADVICE, promised_date_error
 from .timeline import append_event
 
@@ -317,14 +318,25 @@ def record_failure(*, complaint: Complaint, actor, message: str, advice: str) ->
     )
 
 
-def fulfil(*, complaint: Complaint, actor, message: str) -> None:
+def fulfil(*, complaint: Complaint, actor, message: str, evidence: list[int] | None = None, **proof_fields) -> None:
+    """The settlement was carried out, with the proof its remedy needs (complaints.proof) and
+    files of the case's evidence named by id."""
     _require(message, "message", _("Describe what was done, with a receipt or tracking number."))
+    proof = check_proof((complaint.agreement or {}).get("remedy") or "", proof_fields)
+    ids = sorted({int(pk) for pk in evidence or []})
+    if ids:
+        if complaint.evidence.filter(pk__in=ids).count() != len(ids):
+            refusal = _("Name files of this case's evidence.")
+            raise InvalidInput(refusal, fields={"evidence": [refusal]})
+        proof["evidence"] = ids
+    complaint.fulfilment = proof
     event = move(
         complaint,
         to=S.AWAITING_CONFIRMATION,
         kind=EventKind.FULFILLED,
         actor=actor,
         message=message,
+        data={"proof": proof},
         waiting_on=Party.CONSUMER,
         due_days="confirmation_days",
     )
@@ -336,8 +348,14 @@ def confirm(*, complaint: Complaint, actor, message: str = "") -> None:
     close(complaint, outcome=Outcome.RESOLVED, kind=kind, actor=actor, message=message, notice="consumer_moved")
 
 
-def dispute(*, complaint: Complaint, actor, message: str = "") -> None:
-    to_mediation(complaint, kind=EventKind.DISPUTED, actor=actor, message=message)
+def dispute(*, complaint: Complaint, actor, message: str = "", unmet_term: str = "") -> None:
+    """Not carried out: the consumer names the term not met (complaints.proof.UNMET_TERMS)."""
+    if unmet_term and unmet_term not in UNMET_TERMS:
+        raise InvalidInput(_("Choose the term that was not met."), fields={"unmet_term": [_("Choose a term.")]})
+    if unmet_term == "other":
+        _require(message, "message", _("Say what was not done."))
+    data = {"unmet_term": unmet_term} if unmet_term else None
+    to_mediation(complaint, kind=EventKind.DISPUTED, actor=actor, message=message, data=data)
 
 
 def take_over(*, complaint: Complaint, actor) -> None:

@@ -94,6 +94,7 @@ def store_evidence(*, actor, complaint: Complaint, clean: CleanFile, kind: str) 
     evidence = Evidence(
         complaint=complaint,
         uploaded_by=actor,
+        uploader_role=actor.role,
         kind=kind,
         stored_name=f"{secrets.token_hex(16)}.{clean.ext}",
         original_name=clean.original_name,

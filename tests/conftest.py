@@ -70,6 +70,24 @@ def yichang(hubei):
     return Council.objects.create(name="Yichang Consumer Council", code="HB-YC", parent=hubei)
 
 
+# Proof of fulfilment for each agreed remedy (complaints.proof), as a merchant gives it.
+PROOF = {
+    "refund": {"amount": "2999.00", "paid_on": "2020-01-02", "reference": "R-1"},
+    "compensation": {"amount": "200.00", "paid_on": "2020-01-02"},
+    "return": {"courier": "SF Express", "tracking_number": "SF1234567890"},
+    "exchange": {"courier": "SF Express", "tracking_number": "SF1234567890"},
+    "repair": {"repaired_on": "2020-01-02"},
+}
+
+
+def proof_for(case) -> dict:
+    """The proof the case's agreed remedy needs when it is marked carried out."""
+    from complaints.models import Complaint
+
+    remedy = (Complaint.objects.get(pk=case.pk).agreement or {}).get("remedy") or ""
+    return dict(PROOF.get(remedy, {}))
+
+
 def make_user(username, role, **fields):
     # The suite reads English: people get English notices unless a test says otherwise
     # (tests/test_languages.py covers Chinese).
@@ -242,7 +260,7 @@ def case_in(file_complaint, wang, owner, unlisted_shop):
         case = step(wang, "accept")
         if status == Status.SETTLED:
             return case
-        case = step(owner, "fulfil", message="Refunded, receipt R-1.")
+        case = step(owner, "fulfil", message="Refunded, receipt R-1.", **proof_for(case))
         if status == Status.AWAITING_CONFIRMATION:
             return case
         if status == Status.CLOSED:

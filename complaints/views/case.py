@@ -30,6 +30,7 @@ from ..presenters import (
     REMEDY_LABELS,
     STATUS_LABELS,
     deadline_notice,
+    fulfilment_proof,
     notice_rows,
     settlement,
     timeline_entries,
@@ -89,9 +90,8 @@ def case_context(request, complaint, *, bound=None, upload_form=None, unsent=Non
     your_move = complaint.is_open and is_your_move(user, complaint)
     is_owner = user.is_consumer and complaint.consumer_id == user.pk
     acting_for_consumer = access.acts_for_consumer(user, complaint)
-    # The consumer (or the staff who filed it for them) adds evidence while the case is open;
-    # council staff attach it once it is closed.
-    may_upload = (is_owner or acting_for_consumer) if complaint.is_open else user.is_council_staff
+    # Everyone on the case adds evidence while it is open; council staff attach it once it is closed.
+    may_upload = access.may_give_evidence(user, complaint) if complaint.is_open else user.is_council_staff
     actions = action_entries(user, complaint, bound)
     timeline = timeline_entries(user, complaint)
     return {
@@ -102,6 +102,7 @@ def case_context(request, complaint, *, bound=None, upload_form=None, unsent=Non
         "demands": [REMEDY_LABELS.get(d, d) for d in complaint.demands or []],
         "offer": settlement(complaint.offer) if complaint.status == Status.AWAITING_CONSUMER else None,
         "agreement": settlement(complaint.agreement),
+        "proof": fulfilment_proof(complaint),
         "evidence": list(complaint.evidence.all()),
         "timeline": timeline,
         "actions": [a for a in actions if not a["careful"]],
@@ -178,7 +179,16 @@ def _submit(request, complaint, action: str, form) -> int | None:
     if form.is_valid():
         try:
             with transaction.atomic():
-                workflow.perform(actor=request.user, complaint_id=complaint.pk, action=action, **form.payload())
+                payload = form.payload()
+                files = form.cleaned_data.get("files") if form.takes_files else None
+                if files:
+                    # The proof's files join the case's evidence first; the action names them.
+                    kind = form.evidence_kind()
+                    payload["evidence"] = [
+                        services.add_evidence(actor=request.user, complaint=complaint, upload=f, kind=kind).pk
+                        for f in files
+                    ]
+                workflow.perform(actor=request.user, complaint_id=complaint.pk, action=action, **payload)
                 for step, payload in form.extra_steps():
                     workflow.perform(actor=request.user, complaint_id=complaint.pk, action=step, **payload)
         except WrongState as exc:
@@ -213,7 +223,7 @@ def act(request, pk: int, action: str):
         return redirect(case_url)
     form = None
     if _refused(request, complaint, action) is None:
-        form = action_form(action, user=request.user, complaint=complaint, data=request.POST)
+        form = action_form(action, user=request.user, complaint=complaint, data=request.POST, files=request.FILES)
         if _submit(request, complaint, action, form) is None:
             messages.success(request, _("Done: %(action)s.") % {"action": ACTIONS[action].label})
             return redirect(case_url + "#timeline")

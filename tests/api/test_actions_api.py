@@ -11,7 +11,7 @@ from complaints import workflow
 from complaints.actions import ACTIONS
 from complaints.api import ACTION_VIEWS
 from complaints.models import Complaint
-from tests.conftest import make_user
+from tests.conftest import make_user, proof_for
 
 
 def act(api, person, case, action, data=None):
@@ -159,7 +159,7 @@ def test_only_staff_and_merchants_write_notes_for_the_council(api, wang, owner, 
 @pytest.mark.parametrize("score", [0, 6, "five", 2.5, None, True])
 def test_a_rating_is_a_whole_number_from_1_to_5(api, wang, offered, owner, score):
     workflow.perform(actor=wang, complaint_id=offered.pk, action="accept")
-    workflow.perform(actor=owner, complaint_id=offered.pk, action="fulfil", message="Refunded")
+    workflow.perform(actor=owner, complaint_id=offered.pk, action="fulfil", message="Refunded", **proof_for(offered))
     workflow.perform(actor=wang, complaint_id=offered.pk, action="confirm")
     response = act(api, wang, offered, "rate", {"score": score})
     assert response.status_code == 400
@@ -168,7 +168,7 @@ def test_a_rating_is_a_whole_number_from_1_to_5(api, wang, offered, owner, score
 
 def test_disputing_a_fulfilment_goes_to_mediation(api, wang, offered, owner):
     workflow.perform(actor=wang, complaint_id=offered.pk, action="accept")
-    act(api, owner, offered, "fulfil", {"message": "Refunded, receipt 123"})
+    act(api, owner, offered, "fulfil", {"message": "Refunded, receipt 123", **proof_for(offered)})
     response = act(api, wang, offered, "dispute", {"message": "No money arrived."})
     assert response.status_code == 200
     assert response.json()["status"] == "in_mediation"

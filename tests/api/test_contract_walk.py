@@ -7,6 +7,7 @@ from django.urls import URLPattern
 
 from complaints.models import Complaint
 from routes import api_urls
+from tests.conftest import PROOF
 
 
 def url(case_id, action=""):
@@ -102,7 +103,9 @@ def test_file_respond_accept_fulfil_confirm_rate(
     assert accepted.json()["agreement"]["remedy"] == "refund"
 
     # The merchant carries it out.
-    fulfilled = api.as_(agent).post(url(case["id"], "fulfil"), {"message": "Refunded, receipt 123."}, format="json")
+    fulfilled = api.as_(agent).post(
+        url(case["id"], "fulfil"), {"message": "Refunded, receipt 123.", **PROOF["refund"]}, format="json"
+    )
     assert fulfilled.status_code == 200
     assert fulfilled.json()["status"] == "awaiting_confirmation"
 

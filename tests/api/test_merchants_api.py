@@ -3,6 +3,7 @@
 from complaints import workflow
 from complaints.models import Complaint, Outcome, Status
 from merchants.models import EnrolmentApplicant, Merchant, MerchantStatus
+from tests.conftest import proof_for
 
 from .conftest import make_uscc
 
@@ -71,7 +72,7 @@ def test_public_record_shows_indicators_with_their_n(api, shop, file_complaint, 
         actor=owner, complaint_id=answered.pk, action="respond", kind="offer", message="Sorry", remedy="refund"
     )
     workflow.perform(actor=wang, complaint_id=answered.pk, action="accept")
-    workflow.perform(actor=owner, complaint_id=answered.pk, action="fulfil", message="Refunded")
+    workflow.perform(actor=owner, complaint_id=answered.pk, action="fulfil", message="Refunded", **proof_for(answered))
     workflow.perform(actor=wang, complaint_id=answered.pk, action="confirm")
     workflow.perform(actor=wang, complaint_id=answered.pk, action="rate", score=4)
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from complaints import workflow
 from complaints.models import Status
 from merchants.models import MerchantStatus, Violation, ViolationStatus
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, proof_for
 
 from .conftest import DESKTOP, PHONE, log_in
 
@@ -148,7 +148,9 @@ def test_the_consumer_reads_the_terms_ticks_once_and_sees_both_answers_side_by_s
     offered.refresh_from_db()
     assert offered.status == Status.SETTLED
 
-    workflow.perform(actor=owner, complaint_id=offered.pk, action="fulfil", message="New leg delivered.")
+    workflow.perform(
+        actor=owner, complaint_id=offered.pk, action="fulfil", message="New leg delivered.", **proof_for(offered)
+    )
     page.goto(f"{live_server.url}/cases/{offered.pk}/")
     confirm = page.get_by_role("button", name="Confirm it was carried out")
     dispute = page.get_by_role("button", name="It was not carried out")
@@ -161,6 +163,7 @@ def test_the_consumer_reads_the_terms_ticks_once_and_sees_both_answers_side_by_s
     if viewport == DESKTOP:
         assert abs(a["y"] - b["y"]) < 2  # side by side
     shots(page, "was-it-carried-out")
+    page.locator("#action-dispute").get_by_label("It was not done by the agreed date").check()
     with page.expect_navigation():
         dispute.click()
     offered.refresh_from_db()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from complaints import deadlines, workflow
 from complaints.models import Complaint, Status
 from merchants.models import MerchantStatus, Violation, ViolationStatus
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, proof_for
 from tests.integration.conftest import wait_for
 
 from .conftest import DESKTOP, PHONE, act, field_label, log_in, png_bytes
@@ -85,7 +85,13 @@ def test_consumer_signs_up_with_sms_code_files_from_phone_and_closes_the_case(
     assert "We will refund the full price." in page.locator("#timeline").inner_text()
     shots(page, "merchant-answered")
     act(page, "accept", check=("I have read these terms and accept them",))
-    workflow.perform(actor=agent, complaint_id=complaint.pk, action="fulfil", message="Refund sent, receipt 8812.")
+    workflow.perform(
+        actor=agent,
+        complaint_id=complaint.pk,
+        action="fulfil",
+        message="Refund sent, receipt 8812.",
+        **proof_for(complaint),
+    )
     page.reload()
     assert "Refund sent, receipt 8812." in page.locator("#timeline").inner_text()
     act(page, "confirm")
@@ -127,7 +133,11 @@ def test_merchant_agent_answers_from_the_inbox_with_masked_consumer_data(
     assert complaint.status == Status.AWAITING_CONSUMER
     workflow.perform(actor=wang, complaint_id=complaint.pk, action="accept")
     page.reload()
-    act(page, "fulfil", fields={"What was done": "Replacement delivered, tracking SF123456."})
+    act(
+        page,
+        "fulfil",
+        fields={"What was done": "Replacement delivered.", "Courier": "SF Express", "Tracking number": "SF123456"},
+    )
     complaint.refresh_from_db()
     assert complaint.status == Status.AWAITING_CONFIRMATION
     shots(page, "fulfilled")

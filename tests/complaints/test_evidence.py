@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from accounts.models import Role
 from complaints.services import FileTooLarge, FileTypeRefused, add_evidence
 from mediation.errors import InvalidInput, NotAllowed
 
@@ -125,12 +126,22 @@ def test_a_complaint_holds_at_most_20_files(case, wang):
     assert case.evidence.count() == 20
 
 
-@pytest.mark.parametrize("who", ["li", "owner", "agent", "supervisor"])
-def test_only_the_consumer_who_filed_adds_evidence(request, case, who):
+@pytest.mark.parametrize("who", ["li", "other_agent", "sibling_supervisor"])
+def test_nobody_off_the_case_adds_evidence(request, case, who):
     with pytest.raises(NotAllowed):
         add_evidence(actor=request.getfixturevalue(who), complaint=case, upload=upload("x.pdf", PDF))
 
     assert not case.evidence.exists()
+
+
+@pytest.mark.parametrize(
+    "who, role",
+    [("wang", "consumer"), ("owner", "merchant_owner"), ("agent", "merchant_agent"), ("supervisor", "supervisor")],
+)
+def test_everyone_on_an_open_case_adds_evidence_marked_with_who_gave_it(request, case, who, role):
+    evidence = add_evidence(actor=request.getfixturevalue(who), complaint=case, upload=upload("x.pdf", PDF))
+
+    assert (evidence.uploader_role, evidence.get_uploader_role_display()) == (role, dict(Role.choices)[role])
 
 
 def test_an_unknown_kind_of_evidence_is_refused(case, wang):

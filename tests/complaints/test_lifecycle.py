@@ -17,6 +17,7 @@ from complaints.models import Complaint, ComplaintEvent, Outcome, Party, Status,
 from mediation.errors import InvalidInput, NotAllowed, WrongState
 from merchants.models import MerchantStatus, OverdueMark
 from notifications.models import NoticeStatus, Notification
+from tests.conftest import proof_for
 
 DAY = datetime.timedelta(days=1)
 MINUTE = datetime.timedelta(minutes=1)
@@ -551,7 +552,7 @@ def test_failure_with_unknown_advice_is_refused(mediated_case, mediator, advice)
 def test_merchant_marks_the_settlement_carried_out_and_the_consumer_is_asked_to_confirm(case_in, owner):
     case = case_in(Status.SETTLED)
 
-    case, event = act(owner, case, "fulfil", message="Refunded, receipt R-1.")
+    case, event = act(owner, case, "fulfil", message="Refunded, receipt R-1.", **proof_for(case))
 
     assert (case.status, case.waiting_on) == (Status.AWAITING_CONFIRMATION, Party.CONSUMER)
     assert case.due_at == event.created_at + 7 * DAY
@@ -564,7 +565,7 @@ def test_mediator_marks_an_off_platform_settlement_carried_out(file_complaint, w
     case, _ = act(supervisor, case, "assign", mediator=mediator)
     case, _ = act(mediator, case, "record_agreement", message="Vendor refunds 100 CNY.")
 
-    case, _ = act(mediator, case, "fulfil", message="Vendor paid in cash, receipt photographed.")
+    case, _ = act(mediator, case, "fulfil", message="Vendor paid in cash, receipt photographed.", **proof_for(case))
 
     assert case.status == Status.AWAITING_CONFIRMATION
     case, _ = act(wang, case, "confirm")
@@ -616,7 +617,7 @@ def test_consumer_disputes_the_fulfilment_and_the_case_goes_to_mediation(case_in
 
 def test_a_disputed_case_with_a_mediator_waits_on_that_mediator(mediated_case, mediator, owner, wang):
     case, _ = act(mediator, mediated_case, "record_agreement", message="Refund 1500.")
-    case, _ = act(owner, case, "fulfil", message="Done.")
+    case, _ = act(owner, case, "fulfil", message="Done.", **proof_for(case))
 
     case, _ = act(wang, case, "dispute", message="Not received.")
 
@@ -751,7 +752,7 @@ def test_a_case_from_filing_to_rating_texts_each_party_and_keeps_one_timeline(
     with django_capture_on_commit_callbacks(execute=True):
         case, _ = act(owner, case, "respond", **OFFER)
         case, _ = act(wang, case, "accept")
-        case, _ = act(owner, case, "fulfil", message="Refunded, receipt 123")
+        case, _ = act(owner, case, "fulfil", message="Refunded, receipt 123", **proof_for(case))
         case, _ = act(wang, case, "confirm")
         case, _ = act(wang, case, "rate", score=5)
 

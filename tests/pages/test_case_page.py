@@ -12,6 +12,7 @@ from PIL import Image
 from accounts.selectors import mediators_for
 from complaints import services, workflow
 from complaints.models import Evidence, Status
+from tests.conftest import proof_for
 
 # Only what may be read by everyone with access to the case.
 MASKED_NAME, MASKED_PHONE, FULL_PHONE = "王*", "138****8000", "13800138000"
@@ -228,7 +229,7 @@ def test_a_case_walks_through_respond_accept_fulfil_confirm_and_rate(client, wan
     assert case.offer["amount"] == "2999.00" and case.offer["due_date"] == due
     post(wang, "accept", {"agree": "on"})
     assert case.status == Status.SETTLED
-    post(owner, "fulfil", {"message": "Refunded, receipt R-1."})
+    post(owner, "fulfil", {"message": "Refunded, receipt R-1.", **proof_for(case)})
     assert case.status == Status.AWAITING_CONFIRMATION
     post(wang, "confirm")
     assert (case.status, case.outcome) == (Status.CLOSED, "resolved")
@@ -408,14 +409,21 @@ def test_consumer_adds_evidence_from_the_case_page(client, wang, case):
     assert [e.original_name for e in Evidence.objects.filter(complaint=case)] == ["box.jpg"]
 
 
-def test_only_the_consumer_gets_the_upload_form_and_may_upload(client, owner, case):
+def test_the_merchant_gives_evidence_too_and_the_list_says_who_gave_each_file(client, owner, case):
     response = open_case_page(client, owner, case)
-    assert f'action="/cases/{case.pk}/evidence/"' not in response.content.decode()
+    assert f'action="/cases/{case.pk}/evidence/"' in response.content.decode()
     response = client.post(
-        f"/cases/{case.pk}/evidence/", {"evidence-files": [jpeg_upload()], "evidence-kind": "photo"}, follow=True
+        f"/cases/{case.pk}/evidence/", {"evidence-files": [jpeg_upload()], "evidence-kind": "receipt"}, follow=True
     )
     assert response.status_code == 200
-    assert "Only the consumer who filed the complaint adds evidence." in response.content.decode()
+    assert Evidence.objects.get().uploader_role == "merchant_owner"
+    assert "given by: Merchant owner" in response.content.decode()
+
+
+def test_someone_off_the_case_gives_no_evidence(client, li, case):
+    client.force_login(li)
+    response = client.post(f"/cases/{case.pk}/evidence/", {"evidence-files": [jpeg_upload()], "evidence-kind": "photo"})
+    assert response.status_code == 404
     assert not Evidence.objects.exists()
 
 

@@ -12,6 +12,7 @@ from django.utils.html import escape
 from complaints import deadlines, workflow
 from complaints.models import Complaint
 from merchants.models import Merchant, MerchantStatus
+from tests.conftest import proof_for
 
 STATS = "/stats/"
 
@@ -31,12 +32,20 @@ def closed_cases(file_complaint, owner, wang):
     """One resolved case, one closed without confirmation, one without the consumer's reply, one still open."""
     resolved = _respond(owner, file_complaint(title="Resolved"))
     workflow.perform(actor=wang, complaint_id=resolved.pk, action="accept")
-    workflow.perform(actor=owner, complaint_id=resolved.pk, action="fulfil", message="Refunded, receipt 1")
+    workflow.perform(
+        actor=owner, complaint_id=resolved.pk, action="fulfil", message="Refunded, receipt 1", **proof_for(resolved)
+    )
     workflow.perform(actor=wang, complaint_id=resolved.pk, action="confirm")
 
     unconfirmed = _respond(owner, file_complaint(title="Unconfirmed", category="delivery"))
     workflow.perform(actor=wang, complaint_id=unconfirmed.pk, action="accept")
-    workflow.perform(actor=owner, complaint_id=unconfirmed.pk, action="fulfil", message="Sent again, tracking 2")
+    workflow.perform(
+        actor=owner,
+        complaint_id=unconfirmed.pk,
+        action="fulfil",
+        message="Sent again, tracking 2",
+        **proof_for(unconfirmed),
+    )
     no_reply = _respond(owner, file_complaint(title="No reply", category="safety"))
     file_complaint(title="Still open")
     past = timezone.now() - datetime.timedelta(minutes=5)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from complaints import workflow
 from complaints.models import Complaint
 from merchants.models import Merchant, MerchantStatus
+from tests.conftest import proof_for
 
 QUEUE = "/council/"
 DASHBOARD = "/council/dashboard/"
@@ -338,7 +339,9 @@ def wuhan_cases(file_complaint, owner, wang, unlisted_shop, li, other_shop):
     cases["settled"] = workflow.perform(actor=wang, complaint_id=settled.pk, action="accept")
     resolved = _respond(owner, file_complaint(title="Resolved"))
     workflow.perform(actor=wang, complaint_id=resolved.pk, action="accept")
-    workflow.perform(actor=owner, complaint_id=resolved.pk, action="fulfil", message="Refunded, receipt 1")
+    workflow.perform(
+        actor=owner, complaint_id=resolved.pk, action="fulfil", message="Refunded, receipt 1", **proof_for(resolved)
+    )
     cases["resolved"] = workflow.perform(actor=wang, complaint_id=resolved.pk, action="confirm")
     cases["withdrawn"] = workflow.perform(actor=wang, complaint_id=file_complaint(title="W").pk, action="withdraw")
     _make_overdue(cases["late"])

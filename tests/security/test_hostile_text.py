@@ -31,6 +31,7 @@ from complaints import workflow
 from complaints.models import Complaint
 from merchants.models import Merchant, Violation
 from tests.api.conftest import last_sms_code, make_uscc
+from tests.conftest import proof_for
 
 # One of each kind: a C0 control, a right-to-left override, a zero-width space.
 SINGLE = "Tao\u0001ba\u202eo\u200b"
@@ -85,6 +86,8 @@ OUTPUT_ONLY = {
     "ContactPreviewSerializer",
     "InvitationSerializer",
     "MyInvitationSerializer",
+    "DecisionSerializer",
+    "MyApplicationSerializer",
 }
 MODULES = [
     accounts.api,
@@ -164,7 +167,7 @@ def test_offer_agreement_rating_and_messages_through_the_api_are_stored_clean(ap
     assert case.events.latest("created_at").message == MULTI_CLEAN
     case = act(api, wang, case, "accept", {})
     assert case.agreement["message"] == MULTI_CLEAN
-    case = act(api, owner, case, "fulfil", {"message": MULTI})
+    case = act(api, owner, case, "fulfil", {"message": MULTI, **proof_for(case)})
     case = act(api, wang, case, "confirm", {"message": MULTI})
     case = act(api, wang, case, "rate", {"score": 4, "comment": MULTI})
     assert case.satisfaction_comment == MULTI_CLEAN

@@ -61,6 +61,7 @@ from mediation.errors import DomainError
 from merchants.models import Merchant, MerchantStatus
 from notifications.models import Channel, NoticeStatus, Notification
 from notifications.tasks import send_notification
+from tests.conftest import PROOF
 
 S = Status
 CST = datetime.timezone(datetime.timedelta(hours=8), "CST")
@@ -649,10 +650,12 @@ class Simulation:
             if memo.merchant and memo.merchant.status == MerchantStatus.ENROLLED:
                 if "merchant" in self.acting:
                     delay = _delay(rng, MERCHANT_FULFIL[memo.merchant.habit])
-                    plan(delay, self.owners[memo.merchant.key], "fulfil", message="Done, receipt attached.")
+                    proof = PROOF.get((complaint.agreement or {}).get("remedy"), {})
+                    plan(delay, self.owners[memo.merchant.key], "fulfil", message="Done, receipt attached.", **proof)
             elif "staff" in self.acting and complaint.mediator_id:
                 delay = self._staff_delay(MEDIATOR_FULFILS)
-                plan(delay, self.users[complaint.mediator_id], "fulfil", message="The shop refunded in cash.")
+                proof = PROOF.get((complaint.agreement or {}).get("remedy"), {})
+                plan(delay, self.users[complaint.mediator_id], "fulfil", message="The shop refunded in cash.", **proof)
         elif status == S.UNDER_REVIEW and "staff" in self.acting:
             supervisor = self.supervisors[self.council_codes[complaint.council_id]]
             clearing = "consumer" not in self.acting

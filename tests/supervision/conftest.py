@@ -15,6 +15,7 @@ from django.utils import timezone
 from complaints import deadlines, workflow
 from complaints.models import Complaint
 from merchants.models import Merchant, MerchantStatus
+from tests.conftest import proof_for
 
 CST = timezone.get_fixed_timezone(480)
 NOW = datetime.datetime(2026, 3, 18, 10, 0, tzinfo=CST)  # a Wednesday
@@ -62,7 +63,7 @@ def month(clock, file_complaint, wang, li, owner, supervisor, mediator, unlisted
     clock(at(4, 9))
     c["c3"] = file_complaint(title="c3 not settled", category="safety", amount=Decimal("8000.00"))
     clock(at(4, 10))
-    act(owner, c["c1"], "fulfil", message="Refunded, receipt 1")
+    act(owner, c["c1"], "fulfil", message="Refunded, receipt 1", **proof_for(c["c1"]))
     clock(at(5, 9))
     offer(c["c2"])  # 48 h
     clock(at(5, 10))
@@ -71,7 +72,7 @@ def month(clock, file_complaint, wang, li, owner, supervisor, mediator, unlisted
     clock(at(5, 11))
     act(wang, c["c2"], "accept")
     clock(at(6, 9))
-    act(owner, c["c2"], "fulfil", message="Sent again, tracking 2")
+    act(owner, c["c2"], "fulfil", message="Sent again, tracking 2", **proof_for(c["c2"]))
     clock(at(9, 9))
     c["c4"] = file_complaint(title="c4 no reply")
     clock(at(10, 9))

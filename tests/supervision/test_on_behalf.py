@@ -13,6 +13,7 @@ from complaints.models import Complaint, EventKind, IntakeChannel, Status
 from complaints.presenters import timeline_entries
 from mediation.errors import NotAllowed
 from tests.api.conftest import png_bytes, upload
+from tests.conftest import proof_for
 
 CALLER = "13700137000"
 
@@ -154,7 +155,7 @@ def test_the_clerks_own_message_is_hers_not_the_consumers(clerk, case):
 def test_the_clerk_does_not_rate_for_the_consumer(clerk, case, owner):
     offer(owner, case)
     workflow.perform(actor=clerk, complaint_id=case.pk, action="accept")
-    workflow.perform(actor=owner, complaint_id=case.pk, action="fulfil", message="Refunded.")
+    workflow.perform(actor=owner, complaint_id=case.pk, action="fulfil", message="Refunded.", **proof_for(case))
     workflow.perform(actor=clerk, complaint_id=case.pk, action="confirm")
     case.refresh_from_db()
 

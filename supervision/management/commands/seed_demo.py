@@ -15,6 +15,7 @@ import contextlib
 import datetime
 import io
 import logging
+import re
 from decimal import Decimal
 
 import time_machine
@@ -223,9 +224,31 @@ class Command(BaseCommand):
             payload["due_date"] = timezone.localdate() + datetime.timedelta(days=payload.pop("due_in_days"))
         if step.action == "assign":
             payload["mediator"] = users[payload["mediator"]]
+        if step.action == "fulfil":
+            payload = {**self._proof(complaint_id, payload["message"]), **payload}
         workflow.perform(
             actor=self._actor(story, step.actor, users), complaint_id=complaint_id, action=step.action, **payload
         )
+
+    @staticmethod
+    def _proof(complaint_id: int, message: str) -> dict:
+        """The proof the agreed remedy needs (complaints.proof), with the reference or tracking
+        number the story's message names."""
+        complaint = Complaint.objects.get(pk=complaint_id)
+        agreement = complaint.agreement or {}
+        remedy = agreement.get("remedy") or ""
+        number = re.search(r"[A-Z]{2}-?\d{4,}", message)
+        reference = number.group(0) if number else f"RF{complaint.case_number[-6:]}"
+        today = timezone.localdate()
+        amount = Decimal(agreement.get("amount") or complaint.amount or "1")
+        fields = {
+            "refund": {"amount": amount, "paid_on": today, "reference": reference},
+            "compensation": {"amount": amount, "paid_on": today},
+            "return": {"courier": "顺丰速运", "tracking_number": reference},
+            "exchange": {"courier": "顺丰速运", "tracking_number": reference},
+            "repair": {"repaired_on": today},
+        }
+        return fields.get(remedy, {})
 
     def _actor(self, story: Story, actor: str, users) -> User:
         if actor == "consumer":
