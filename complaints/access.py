@@ -4,10 +4,13 @@ Pages, API, evidence downloads and exports all come through these functions.
 Anything not visible answers 404, so the existence of a case is never leaked.
 """
 
+import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
@@ -31,7 +34,9 @@ def complaints_visible_to(user) -> QuerySet[Complaint]:
 
 
 def get_complaint_for(user, pk, *, for_update: bool = False) -> Complaint:
-    qs = complaints_visible_to(user).select_related("merchant", "council", "consumer", "mediator", "agent")
+    qs = complaints_visible_to(user).select_related(
+        "merchant", "council", "consumer", "mediator", "agent", "delivery_address"
+    )
     if for_update:
         qs = qs.select_for_update(of=("self",))
     try:
@@ -163,6 +168,35 @@ def phone_reveal_refusal(user, complaint: Complaint) -> str:
     if not complaint.consumer.phone:
         return _("The consumer has no phone number on the platform.")
     return ""
+
+
+def address_refusal(user, complaint: Complaint) -> str:
+    """Why this merchant user may not see the consumer's full delivery address on this case
+    ("" when they may: each view is then logged, complaints.addresses.reveal_address)."""
+    address = getattr(complaint, "delivery_address", None)
+    if address is None:
+        return _("The consumer has not shared a delivery address.")
+    if not (user.is_merchant_user and complaint.merchant_id and complaint.merchant_id == user.merchant_id):
+        return _("Only the merchant's staff reveal a consumer's address.")
+    if not address.grant:
+        return _("The consumer withdrew the merchant's access to the address.")
+    if address.grant == "owner" and user.role != Role.MERCHANT_OWNER:
+        return _("The consumer shares the address with the merchant's owner only.")
+    if complaint.closed_at and timezone.now() > complaint.closed_at + datetime.timedelta(
+        days=settings.ADDRESS_RETENTION_DAYS
+    ):
+        return _("The case closed more than %(n)d days ago: the address is no longer shown.") % {
+            "n": settings.ADDRESS_RETENTION_DAYS
+        }
+    return ""
+
+
+def sees_full_address(user, complaint: Complaint) -> bool:
+    """The consumer, staff acting for them and council staff see the address in full; merchant
+    staff see its district until they reveal it (address_refusal)."""
+    if is_consumer_in_person(user, complaint) or acts_for_consumer(user, complaint):
+        return True
+    return user.is_council_staff
 
 
 def consumer_contact_for(user, complaint: Complaint) -> ConsumerContact:

@@ -27,12 +27,14 @@ from rest_framework.views import APIView
 from accounts.gates import IsConsumer, IsFiler
 from mediation.api import AnyAccept, CaseListPagination
 from mediation.errors import InvalidInput
-from mediation.web import file_response
+from mediation.text import TextSerializerField
+from mediation.web import client_ip, file_response
 
-from . import access, filing, services, workflow
+from . import access, addresses, filing, services, workflow
 from .actions import ACTIONS
 from .filters import ComplaintFilter
 from .intake import file_for_consumer
+from .models import AddressGrant
 from .serializers import (
     ComplaintCreateSerializer,
     ComplaintDetailSerializer,
@@ -298,3 +300,89 @@ class EvidenceFileView(APIView):
         if evidence is None:
             raise Http404(_("No such file."))
         return file_response(evidence.file, filename=evidence.original_name, content_type=evidence.content_type)
+
+
+# --- the delivery address ----------------------------------------------------------------------
+
+
+class AddressInputSerializer(serializers.Serializer):
+    recipient = TextSerializerField(max_length=100)
+    district = TextSerializerField(max_length=100, help_text=_("Province, city and district."))
+    street = TextSerializerField(max_length=200)
+    postcode = TextSerializerField(max_length=10, required=False, allow_blank=True, default="")
+    grant = serializers.ChoiceField(
+        choices=AddressGrant.choices, help_text=_("Who at the merchant may see the full address.")
+    )
+
+
+class AddressSerializer(serializers.Serializer):
+    recipient = serializers.CharField(help_text=_("Masked for merchant staff until they reveal it."))
+    district = serializers.CharField()
+    street = serializers.CharField(help_text=_("Empty for merchant staff until they reveal it."))
+    postcode = serializers.CharField()
+    grant = serializers.CharField(help_text=_("owner, team, or empty once the consumer withdrew it."))
+    grant_display = serializers.CharField()
+    masked = serializers.BooleanField()
+    may_reveal = serializers.BooleanField(required=False)
+    refusal = serializers.CharField(required=False, help_text=_("Why the caller may not reveal it."))
+    updated_at = serializers.DateTimeField()
+
+
+_ADDRESS_ERRORS = {
+    403: OpenApiResponse(description="Not the consumer of the case (or staff acting for them), or the case is closed"),
+    404: OpenApiResponse(description="No such case, or no address on it"),
+}
+
+
+class AddressView(APIView):
+    """The case's delivery address as the caller may see it; the consumer shares or changes it."""
+
+    @extend_schema(operation_id="complaints_address_retrieve", responses={200: AddressSerializer, **_ADDRESS_ERRORS})
+    def get(self, request, pk: int):
+        complaint = access.get_complaint_for(request.user, pk)
+        address = addresses.address_for(request.user, complaint)
+        if address is None:
+            raise Http404(_("There is no delivery address on this case."))
+        return Response(AddressSerializer(address).data)
+
+    @extend_schema(
+        operation_id="complaints_address_update",
+        request=AddressInputSerializer,
+        responses={200: AddressSerializer, 400: OpenApiResponse(description="Invalid address"), **_ADDRESS_ERRORS},
+    )
+    def put(self, request, pk: int):
+        serializer = AddressInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        addresses.share_address(actor=request.user, complaint_id=pk, **serializer.validated_data)
+        complaint = access.get_complaint_for(request.user, pk)
+        return Response(AddressSerializer(addresses.address_for(request.user, complaint)).data)
+
+
+class AddressWithdrawView(APIView):
+    @extend_schema(
+        operation_id="complaints_address_withdraw", request=None, responses={200: AddressSerializer, **_ADDRESS_ERRORS}
+    )
+    def post(self, request, pk: int):
+        """The merchant no longer sees the full address (the district only)."""
+        addresses.withdraw_grant(actor=request.user, complaint_id=pk)
+        complaint = access.get_complaint_for(request.user, pk)
+        return Response(AddressSerializer(addresses.address_for(request.user, complaint)).data)
+
+
+class AddressRevealView(APIView):
+    @extend_schema(
+        operation_id="complaints_address_reveal",
+        request=None,
+        responses={
+            200: AddressInputSerializer,
+            403: OpenApiResponse(description="Not granted to the caller (the reason), or the case closed too long ago"),
+            404: OpenApiResponse(description="No such case"),
+        },
+    )
+    def post(self, request, pk: int):
+        """The full address for merchant staff the consumer granted it to; each reveal is logged."""
+        address = addresses.reveal_address(actor=request.user, complaint_id=pk, ip=client_ip(request))
+        fields = ("recipient", "district", "street", "postcode", "grant")
+        response = Response({name: getattr(address, name) for name in fields})
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -14,7 +14,7 @@ from mediation.forms import DomainErrorsMixin
 from mediation.text import TextField
 from merchants.models import Merchant, MerchantStatus
 
-from .models import Category, Channel, EvidenceKind, Remedy
+from .models import AddressGrant, Category, Channel, EvidenceKind, Remedy
 
 # --- evidence files -------------------------------------------------------------------
 
@@ -221,3 +221,22 @@ class ComplaintForm(DomainErrorsMixin, forms.Form):
             filing_token=data.get("filing_token", ""),
             confirm_duplicate=bool(data.get("confirm_duplicate")),
         )
+
+
+# --- a delivery address on a case -------------------------------------------------------------
+
+
+class AddressForm(DomainErrorsMixin, forms.Form):
+    recipient = TextField(label=_("Recipient"), max_length=100)
+    district = TextField(
+        label=_("Province, city and district"), max_length=100, help_text=_("For example 湖北省武汉市江岸区.")
+    )
+    street = TextField(label=_("Street, building and room"), max_length=200)
+    postcode = TextField(label=_("Postcode (optional)"), max_length=10, required=False)
+    grant = forms.ChoiceField(
+        label=_("Who at the merchant may see the full address?"),
+        choices=AddressGrant.choices,
+        initial=AddressGrant.OWNER,
+        widget=forms.RadioSelect,
+        help_text=_("Others at the merchant see only the district. Every look is recorded, and you can withdraw it."),
+    )

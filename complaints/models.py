@@ -281,6 +281,37 @@ class Complaint(models.Model):
         return self.due_at if self.waiting_on == Party.CONSUMER else None
 
 
+class AddressGrant(models.TextChoices):
+    """Who at the merchant may see the consumer's full delivery address."""
+
+    OWNER = "owner", _("The merchant's owner only")
+    TEAM = "team", _("The merchant's owner and its agents")
+
+
+class CaseAddress(models.Model):
+    """A delivery address the consumer shares on one case, for a return or an exchange. The
+    merchant sees it in full only as the consumer granted (complaints.access.address_refusal),
+    each full view logged; otherwise only the district."""
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="delivery_address")
+    recipient = models.CharField(_("recipient"), max_length=100)
+    district = models.CharField(_("province, city and district"), max_length=100)
+    street = models.CharField(_("street, building and room"), max_length=200)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    # Empty once the consumer withdrew the grant: the merchant sees the district only.
+    grant = models.CharField(
+        _("who at the merchant may see it"), max_length=10, choices=AddressGrant.choices, blank=True
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("delivery address")
+        verbose_name_plural = _("delivery addresses")
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}: {self.district}"
+
+
 class CaseSequence(models.Model):
     """The last case number issued per prefix and year."""
 
@@ -348,6 +379,8 @@ class EventKind(models.TextChoices):
     VIOLATION_DISMISSED = "violation_dismissed", _("The council dismissed the reported violation")
     CONSUMER_DATA_REMOVED = "consumer_data_removed", _("Consumer data removed")
     CLAIMED = "claimed", _("The consumer took over the case")
+    ADDRESS_SHARED = "address_shared", _("The consumer shared a delivery address")
+    ADDRESS_WITHDRAWN = "address_withdrawn", _("The consumer withdrew the merchant's access to the address")
 
 
 class ComplaintEvent(models.Model):

@@ -373,6 +373,10 @@ PRIORITY_AMOUNT_THRESHOLD = "5000.00"
 # given to answer in the last 12 months; below it the record says "not enough cases yet".
 RECORD_MIN_CASES = 5
 
+# A consumer's delivery address is shown to the merchant (as the consumer granted) until this
+# many days after the case closed; then only its district again.
+ADDRESS_RETENTION_DAYS = int(env("ADDRESS_RETENTION_DAYS", "30"))
+
 # The staff dashboard's figures are computed at most this often per region and period (0: always).
 DASHBOARD_CACHE_SECONDS = int(env("DASHBOARD_CACHE_SECONDS", "60"))
 

@@ -124,7 +124,12 @@ class MerchantDecision(models.Model):
 
 
 class ContactReveal(models.Model):
-    """One look at a consumer's full phone number by merchant staff: the access log council staff read."""
+    """One look at a consumer's full phone number or delivery address by merchant staff: the
+    access log council staff read."""
+
+    class What(models.TextChoices):
+        PHONE = "phone", _("Phone number")
+        ADDRESS = "address", _("Delivery address")
 
     complaint = models.ForeignKey("complaints.Complaint", on_delete=models.CASCADE, related_name="contact_reveals")
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="contact_reveals")
@@ -133,6 +138,7 @@ class ContactReveal(models.Model):
     )
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    what = models.CharField(_("what"), max_length=10, choices=What.choices, default=What.PHONE, db_default=What.PHONE)
 
     class Meta:
         verbose_name = _("contact reveal")

@@ -237,7 +237,7 @@ class ContactRevealSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ContactReveal
-        fields = ["id", "complaint", "case_number", "merchant", "user", "user_role", "ip", "created_at"]
+        fields = ["id", "complaint", "case_number", "merchant", "user", "user_role", "what", "ip", "created_at"]
         read_only_fields = fields
 
 

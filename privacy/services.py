@@ -12,7 +12,8 @@ names or reaches the person:
   event marked `redacted`, keeping its original hash; a "consumer_data_removed" event
   appended to each case names the redacted events, so complaints.integrity reports them as
   redacted, not altered;
-- the recipient address of notices sent to the consumer is cleared.
+- the recipient address of notices sent to the consumer is cleared;
+- the delivery addresses the consumer shared on their cases are deleted.
 Each deletion and each download is recorded in the audit log.
 """
 
@@ -27,7 +28,7 @@ from audit.services import record
 from complaints.access import actor_name_for, timeline_for
 from complaints.evidence_thumbnails import thumbnail_name
 from complaints.integrity import REDACTED_MESSAGE, REDACTION_KIND
-from complaints.models import OPEN_STATUSES, Complaint, ComplaintEvent
+from complaints.models import OPEN_STATUSES, CaseAddress, Complaint, ComplaintEvent
 from complaints.timeline import append_event
 from mediation.errors import InvalidInput, NotAllowed, WrongState
 from notifications.models import Notification
@@ -43,6 +44,14 @@ def _require_consumer(user: User) -> None:
 
 def _iso(value) -> str | None:
     return value.isoformat() if value else None
+
+
+def _address_data(complaint: Complaint) -> dict | None:
+    address = CaseAddress.objects.filter(complaint=complaint).first()
+    if address is None:
+        return None
+    fields = ("recipient", "district", "street", "postcode", "grant")
+    return {**{name: getattr(address, name) for name in fields}, "updated_at": _iso(address.updated_at)}
 
 
 def _complaint_data(user: User, complaint: Complaint) -> dict:
@@ -63,6 +72,8 @@ def _complaint_data(user: User, complaint: Complaint) -> dict:
         "status": complaint.status,
         "outcome": complaint.outcome,
         "agreement": complaint.agreement,
+        "proof_of_fulfilment": complaint.fulfilment,
+        "delivery_address": _address_data(complaint),
         "filed_at": _iso(complaint.filed_at),
         "closed_at": _iso(complaint.closed_at),
         "rating": {"satisfaction": complaint.satisfaction, "comment": complaint.satisfaction_comment},
@@ -179,6 +190,8 @@ def delete_account(*, user: User, password: str) -> None:
         events_redacted += len(redacted)
         append_event(complaint, kind=REDACTION_KIND, actor=user, data={"redacted_events": redacted})
 
+    # The delivery addresses the consumer shared go with the account.
+    addresses_deleted = CaseAddress.objects.filter(complaint__in=complaints).delete()[0]
     Notification.objects.filter(recipient=user).update(address="")
     Token.objects.filter(user=user).delete()
     token = secrets.token_hex(8)
@@ -195,5 +208,10 @@ def delete_account(*, user: User, password: str) -> None:
         actor=user,
         object_type="user",
         object_id=user.pk,
-        extra={"cases": len(complaints), "evidence_files_deleted": files_deleted, "events_redacted": events_redacted},
+        extra={
+            "cases": len(complaints),
+            "evidence_files_deleted": files_deleted,
+            "events_redacted": events_redacted,
+            "addresses_deleted": addresses_deleted,
+        },
     )

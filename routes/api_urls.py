@@ -88,6 +88,17 @@ urlpatterns = [
     path("complaints/<int:pk>/", complaints_api.ComplaintDetailView.as_view(), name="complaint-detail"),
     path("complaints/<int:pk>/bundle.pdf", complaints_bundle.BundleView.as_view(), name="complaint-bundle"),
     path("complaints/<int:pk>/evidence/", complaints_api.EvidenceUploadView.as_view(), name="complaint-evidence"),
+    path("complaints/<int:pk>/address/", complaints_api.AddressView.as_view(), name="complaint-address"),
+    path(
+        "complaints/<int:pk>/address/withdraw/",
+        complaints_api.AddressWithdrawView.as_view(),
+        name="complaint-address-withdraw",
+    ),
+    path(
+        "complaints/<int:pk>/address/reveal/",
+        complaints_api.AddressRevealView.as_view(),
+        name="complaint-address-reveal",
+    ),
     path(
         "complaints/<int:pk>/evidence/<int:eid>/",
         complaints_api.EvidenceFileView.as_view(),

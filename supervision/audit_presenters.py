@@ -24,6 +24,9 @@ ACTION_LABELS = {
     "account.anonymised": gettext_lazy("Account deleted, data anonymised"),
     "account.password_set": gettext_lazy("First password chosen"),
     "council.targets": gettext_lazy("Council targets changed"),
+    "address.share": gettext_lazy("Delivery address shared"),
+    "address.withdraw": gettext_lazy("Delivery address access withdrawn"),
+    "address.reveal": gettext_lazy("Consumer's delivery address revealed"),
 }
 OBJECT_LABELS = {
     "complaint": gettext_lazy("Case"),
@@ -43,6 +46,8 @@ DETAIL_LABELS = {
     "satisfaction": gettext_lazy("Target: satisfaction (%)"),
     "first_response_hours": gettext_lazy("Target: first response within (hours)"),
     "on_behalf_of_consumer": gettext_lazy("On behalf of the consumer"),
+    "grant": gettext_lazy("Who at the merchant sees it"),
+    "addresses_deleted": gettext_lazy("Delivery addresses deleted"),
 }
 # Fields whose values are codes of a choices type (a corrected category, say).
 CODED_VALUES = {

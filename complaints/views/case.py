@@ -20,9 +20,9 @@ from mediation.errors import DomainError, NotAllowed, Throttled, WrongState
 from mediation.kept_forms import keep_form, take_form, with_kept_errors
 from mediation.web import file_response
 
-from .. import access, rules, services, workflow
+from .. import access, addresses, rules, services, workflow
 from ..actions import ACTIONS, action_form
-from ..forms import EvidenceForm
+from ..forms import AddressForm, EvidenceForm
 from ..integrity import verify_chain
 from ..merchant_panels import case_panels
 from ..models import Status
@@ -85,7 +85,23 @@ def _priority_reasons(complaint) -> list[str]:
     return [_(RULES[code][1]) if code in RULES else code for code in complaint.priority_reasons or []]
 
 
-def case_context(request, complaint, *, bound=None, upload_form=None, unsent=None) -> dict:
+def _address_form(user, complaint, bound):
+    """The consumer (or staff acting for them) shares or changes the address while the case is open."""
+    if not complaint.is_open:
+        return None
+    if not (access.is_consumer_in_person(user, complaint) or access.acts_for_consumer(user, complaint)):
+        return None
+    if bound is not None:
+        return bound
+    current = getattr(complaint, "delivery_address", None)
+    initial = {"recipient": complaint.consumer.display_name}
+    if current is not None:
+        initial = {f: getattr(current, f) for f in ("recipient", "district", "street", "postcode")}
+        initial["grant"] = current.grant or "owner"
+    return AddressForm(prefix="address", initial=initial)
+
+
+def case_context(request, complaint, *, bound=None, upload_form=None, unsent=None, address_form=None) -> dict:
     user = request.user
     your_move = complaint.is_open and is_your_move(user, complaint)
     is_owner = user.is_consumer and complaint.consumer_id == user.pk
@@ -103,6 +119,8 @@ def case_context(request, complaint, *, bound=None, upload_form=None, unsent=Non
         "offer": settlement(complaint.offer) if complaint.status == Status.AWAITING_CONSUMER else None,
         "agreement": settlement(complaint.agreement),
         "proof": fulfilment_proof(complaint),
+        "address": addresses.address_for(user, complaint),
+        "address_form": _address_form(user, complaint, address_form),
         "evidence": list(complaint.evidence.all()),
         "timeline": timeline,
         "actions": [a for a in actions if not a["careful"]],

@@ -75,6 +75,18 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": "401 405 405 405 405 405 405 405 405",
         "POST": "401 409 404 403 403 404 403 404 403",
     },
+    "api:complaint-address": {
+        "GET": "401 404 404 404 404 404 404 404 404",
+        "POST": "401 405 405 405 405 405 405 405 405",
+    },
+    "api:complaint-address-reveal": {
+        "GET": "401 405 405 405 405 405 405 405 405",
+        "POST": "401 403 404 403 403 404 403 404 403",
+    },
+    "api:complaint-address-withdraw": {
+        "GET": "401 405 405 405 405 405 405 405 405",
+        "POST": "401 400 404 403 403 404 403 404 403",
+    },
     "api:complaint-assign": {
         "GET": "401 405 405 405 405 405 405 405 405",
         "POST": "401 403 404 403 403 404 409 404 403",
@@ -265,6 +277,18 @@ MATRIX: dict[str, dict[str, str]] = {
     "api:violation-list": {"GET": "401 403 403 403 403 403 200 200 403"},
     # Every outcome of an action is the case page (a redirect); opening its address shows the case.
     "complaints:act": {"GET": "302 302 404 302 302 404 302 404 302", "POST": "302 302 404 302 302 404 302 404 302"},
+    "complaints:address_reveal": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 403 404 403 403 404 403 404 403",
+    },
+    "complaints:address_share": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 400 404 302 302 404 302 404 302",
+    },
+    "complaints:address_withdraw": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 302 404 302 302 404 302 404 302",
+    },
     "complaints:bundle": {"GET": "302 200 404 200 200 404 200 404 200"},
     "complaints:detail": {"GET": "302 200 404 200 200 404 200 404 200"},
     "complaints:evidence": {
