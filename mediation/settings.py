@@ -203,8 +203,10 @@ EVIDENCE_UPLOADS_PER_HOUR = int(env("EVIDENCE_UPLOADS_PER_HOUR", "60"))
 # Any request body above this answers 413 before it is read (one evidence file and its envelope).
 REQUEST_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 # The pages that take evidence files accept every file a complaint may have at the size limit,
-# and the form around them (mediation.security.RequestSizeLimitMiddleware).
-UPLOAD_VIEWS = frozenset({"complaints:new", "complaints:evidence_upload"})
+# and the form around them (mediation.security.RequestSizeLimitMiddleware): filing (the
+# consumer's and the council's intake), adding evidence, and the case actions (the proof of
+# fulfilment takes files).
+UPLOAD_VIEWS = frozenset({"complaints:new", "supervision:intake", "complaints:evidence_upload", "complaints:act"})
 UPLOAD_REQUEST_MAX_BYTES = EVIDENCE_MAX_FILES * EVIDENCE_MAX_BYTES + 2 * 1024 * 1024
 
 # Redis is the Celery broker and the cache; without it, tasks run eagerly after commit.
