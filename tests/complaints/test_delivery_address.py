@@ -192,3 +192,21 @@ def test_export_has_it_and_deletion_deletes_it(case, wang):
     delete_account(user=wang, password=PASSWORD)
 
     assert not CaseAddress.objects.exists()
+
+
+def test_an_agent_never_receives_the_street_in_a_file_or_a_notice(client, case, wang, owner, agent):
+    import io
+
+    from pypdf import PdfReader
+
+    from notifications.models import Notification
+
+    share(case, wang, grant="owner")
+    addresses.reveal_address(actor=owner, complaint_id=case.pk)  # the owner looked; the agent did not
+    client.force_login(agent)
+
+    pdf = client.get(f"/cases/{case.pk}/bundle.pdf").content
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+    assert "湖北省武汉市江岸区" not in text and STREET not in text
+    assert not Notification.objects.filter(body__contains="解放大道").exists()
