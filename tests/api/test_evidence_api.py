@@ -94,10 +94,11 @@ def test_an_upload_as_json_is_415(api, wang, file_complaint):
 
 
 @pytest.mark.parametrize("person", ["owner", "agent", "supervisor"])
-def test_only_the_consumer_who_filed_adds_evidence(api, file_complaint, request, person):
+def test_everyone_on_an_open_case_gives_evidence_marked_with_who_gave_it(api, file_complaint, request, person):
     case = file_complaint()
     response = send(api, request.getfixturevalue(person), case, "a.png", png_bytes())
-    assert response.status_code == 403
+    assert response.status_code == 201, response.json()
+    assert case.evidence.get().uploader_role == request.getfixturevalue(person).role
 
 
 @pytest.mark.parametrize("person", ["li", "other_agent", "sibling_supervisor"])

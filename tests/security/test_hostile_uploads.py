@@ -361,7 +361,8 @@ def test_the_case_page_neither_offers_nor_takes_evidence_on_a_closed_case(wang, 
 def test_the_merchant_cannot_add_evidence_to_a_closed_case(api, request, rated_case, person):
     response = send(api, request.getfixturevalue(person), rated_case, "late.pdf", pdf_with_marker())
 
-    assert response.status_code == 403
+    assert response.status_code == 409
+    assert response.json()["detail"] == "The case is closed: no more evidence can be added."
     assert not Evidence.objects.exists()
 
 
@@ -392,10 +393,11 @@ def test_council_staff_attach_on_the_case_page_of_a_closed_case(supervisor, rate
     assert Evidence.objects.get(complaint=rated_case).uploaded_by == supervisor
 
 
-def test_an_open_case_still_takes_evidence_from_its_consumer_only(
-    api, wang, supervisor, sibling_supervisor, file_complaint
+def test_an_open_case_takes_evidence_from_those_on_it_only(
+    api, wang, supervisor, sibling_supervisor, other_agent, file_complaint
 ):
     case = file_complaint()
-    assert send(api, supervisor, case, "a.pdf", pdf_with_marker()).status_code == 403
     assert send(api, sibling_supervisor, case, "a.pdf", pdf_with_marker()).status_code == 404
+    assert send(api, other_agent, case, "a.pdf", pdf_with_marker()).status_code == 404
+    assert send(api, supervisor, case, "a.pdf", pdf_with_marker()).status_code == 201
     assert send(api, wang, case, "a.pdf", pdf_with_marker()).status_code == 201
