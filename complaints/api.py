@@ -26,6 +26,7 @@ from mediation.web import file_response
 from . import access, filing, services, workflow
 from .actions import ACTIONS
 from .filters import ComplaintFilter
+from .presenters import session_entries
 from .serializers import (
     ComplaintCreateSerializer,
     ComplaintDetailSerializer,
@@ -46,6 +47,7 @@ def detail_response(request, complaint, status_code: int = status.HTTP_200_OK) -
         "request": request,
         "timeline": list(access.timeline_for(user, complaint)),
         "allowed_actions": workflow.allowed_actions(user, complaint),
+        "sessions": session_entries(user, complaint),
         "notices": list(complaint.notices.select_related("recipient").order_by("created_at", "id"))
         if user.is_council_staff
         else None,

@@ -31,6 +31,7 @@ from ..presenters import (
     STATUS_LABELS,
     deadline_notice,
     notice_rows,
+    session_entries,
     settlement,
     timeline_entries,
 )
@@ -100,6 +101,7 @@ def case_context(request, complaint, *, bound=None, upload_form=None, unsent=Non
         "agreement": settlement(complaint.agreement),
         "evidence": list(complaint.evidence.all()),
         "timeline": timeline,
+        "sessions": session_entries(user, complaint),
         "actions": [a for a in actions if not a["careful"]],
         "careful_actions": [a for a in actions if a["careful"]],
         "your_move": your_move,
