@@ -62,6 +62,8 @@ def session_time(at: datetime.datetime) -> str:
 
 def sessions_of(complaint: Complaint) -> list[MediationSession]:
     """The case's sessions, first first, with their participants and invitees."""
+    if not complaint.mediator_id:
+        return []  # only the case's mediator schedules one: no query for most cases
     return list(
         complaint.sessions.select_related("mediator").prefetch_related("participants__invitee").order_by("number")
     )
