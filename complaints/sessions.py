@@ -521,6 +521,19 @@ def close_after_failed_session(complaint: Complaint, now: datetime.datetime) -> 
     return True
 
 
+# --- privacy ---------------------------------------------------------------------------------
+
+
+def redact_consumer_words(complaint: Complaint, *, replacement: str) -> int:
+    """What the consumer wrote in the case's sessions (a request to move one, a dispute of the
+    minutes), replaced when the consumer deletes their account; the timeline's copies of the
+    same words are redacted with the consumer's events (privacy.services). Returns how many."""
+    rows = SessionParticipant.objects.filter(session__complaint=complaint, party=SessionParty.CONSUMER)
+    moved = rows.exclude(reschedule_reason="").update(reschedule_reason=replacement)
+    disputed = rows.exclude(dispute_reason="").update(dispute_reason=replacement)
+    return moved + disputed
+
+
 # --- the deadline job's part ----------------------------------------------------------------
 
 

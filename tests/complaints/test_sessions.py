@@ -426,3 +426,22 @@ def test_the_agent_on_the_case_is_invited_answers_for_the_merchant_and_sees_the_
     assert parties["merchant"]["invitee"] == "Chen Agent"
     assert parties["merchant"]["acknowledgement"] == "acknowledged"
     assert "13800138000" not in str(entry)
+
+
+def test_the_consumers_words_in_a_session_go_with_their_account(case, mediator, time_machine, wang):
+    from privacy.services import delete_account
+    from tests.conftest import PASSWORD
+
+    schedule(mediator, case)
+    act(wang, case, "request_reschedule", message="I live at 12 Jiefang Road, call me.")
+    held(time_machine, session_of(case))
+    minutes(mediator, case, agreed=False)
+    act(wang, case, "dispute_minutes", message="My neighbour Li saw it all.")
+    act(mediator, case, "record_failure", message="No agreement.", advice="court")
+
+    delete_account(user=wang, password=PASSWORD)
+
+    consumer = session_of(case).participants.get(party=SessionParty.CONSUMER)
+    assert "Jiefang" not in consumer.reschedule_reason
+    assert "neighbour" not in consumer.dispute_reason
+    assert not case.events.filter(message__contains="Jiefang").exists()
