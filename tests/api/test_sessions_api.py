@@ -185,3 +185,48 @@ def test_the_bundle_holds_every_session_with_its_minutes_and_answers(api, time_m
     assert "Refund in full." in text
     assert "A second session." in text
     assert "Acknowledged" in text and "Not yet answered" in text
+
+
+@pytest.mark.parametrize(
+    ("action", "body"),
+    [
+        ("schedule_session", {"starts_at": ["2026-12-09T14:00:00+08:00"], "mode": "online"}),
+        ("schedule_session", {"starts_at": "9999-12-31T23:59:59+14:00", "mode": "online", "link": "https://a.cn"}),
+        ("schedule_session", {"starts_at": WEDNESDAY_2PM, "mode": "online", "link": "https://a.cn/ x\u202e"}),
+        ("schedule_session", {"starts_at": WEDNESDAY_2PM, "mode": "in_person", "address": "x" * 301}),
+        (
+            "schedule_session",
+            {"starts_at": WEDNESDAY_2PM, "mode": "in_person", "address": "R", "merchant_attendee": -1},
+        ),
+        ("schedule_session", {"starts_at": WEDNESDAY_2PM, "mode": "in_person", "address": "\u200b\u200b"}),
+        ("schedule_session", {"starts_at": WEDNESDAY_2PM, "mode": "online", "link": "https://" + "a" * 600}),
+        ("schedule_session", {"starts_at": WEDNESDAY_2PM, "mode": None, "invite_consumer": "maybe"}),
+        ("schedule_session", []),
+        ("schedule_session", "text"),
+    ],
+)
+def test_hostile_session_bodies_are_400_never_500(api, case, mediator, action, body):
+    response = act(api, mediator, case, action, body)
+    assert response.status_code == 400, response.content
+    assert not Complaint.objects.get(pk=case.pk).sessions.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"agreed": "maybe", "next_step": "x"},
+        {"agreed": True, "remedy": "cash", "terms": "t", "next_step": "x"},
+        {"agreed": True, "remedy": "refund", "terms": "t", "amount": "-5", "next_step": "x"},
+        {"agreed": True, "remedy": "refund", "terms": "t", "amount": "1e400", "next_step": "x"},
+        {"agreed": True, "remedy": "refund", "terms": "t", "due_date": "2099-01-01", "next_step": "x"},
+        {"agreed": False, "advice": "prayer", "next_step": "x"},
+        {"agreed": False, "advice": "court", "next_step": "\u200b"},
+        {"agreed": False, "advice": "court", "next_step": "x", "consumer_position": {"a": 1}},
+    ],
+)
+def test_hostile_minutes_are_400_never_500(api, time_machine, case, mediator, owner, body):
+    scheduled(api, mediator, case, owner)
+    time_machine.move_to(datetime.datetime(2026, 12, 9, 16, 0, tzinfo=SHANGHAI), tick=False)
+    response = act(api, mediator, case, "record_minutes", body)
+    assert response.status_code == 400, response.content
+    assert Complaint.objects.get(pk=case.pk).sessions.get().minutes_at is None
