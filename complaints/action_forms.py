@@ -4,6 +4,8 @@ validate shape only; `payload()` is what complaints.workflow.perform takes."""
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import URLValidator
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -15,10 +17,11 @@ from mediation.text import TextField
 from merchants.selectors import active_agents
 
 from .forms import EVIDENCE_HELP, MultipleFileField
-from .models import EvidenceKind, Remedy
+from .models import EvidenceKind, Remedy, SessionMode
 from .presenters import terms_summary
 from .proof import PROOF_FIELDS, UNMET_TERMS, required_for
 from .rules import MEDIATION_ADVICE, promised_date_error
+from .sessions import merchant_invitees, upcoming_session
 
 MESSAGE_ATTRS = {"rows": 3}
 
@@ -346,3 +349,199 @@ class AssignAgentForm(ActionForm):
 
     def payload(self) -> dict:
         return {"agent": self.cleaned_data.get("agent")}  # None gives the case back to the owner
+
+
+# --- mediation sessions (complaints/sessions.py) ----------------------------------------
+
+
+def _session_time():
+    return forms.DateTimeField(
+        label=_("Date and time"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Both parties are told by SMS and in the app, and reminded the day before."),
+    )
+
+
+class SessionPlaceForm(ActionForm):
+    """Where a session is held: a link to join online, or an address."""
+
+    mode = forms.ChoiceField(
+        label=_("Where"), choices=SessionMode.choices, widget=forms.RadioSelect, initial=SessionMode.ONLINE
+    )
+    link = TextField(
+        label=_("Link to join (online)"),
+        max_length=500,
+        required=False,
+        validators=[URLValidator(schemes=["https", "http"])],
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+    address = TextField(label=_("Address (in person)"), max_length=300, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("mode") == SessionMode.ONLINE and not data.get("link") and "link" not in self.errors:
+            self.add_error("link", _("Give the link the parties open to join the session."))
+        if data.get("mode") == SessionMode.IN_PERSON and not data.get("address"):
+            self.add_error("address", _("Give the address where the session is held."))
+        return data
+
+
+class ScheduleSessionForm(SessionPlaceForm):
+    submit_label = _("Schedule the session")
+    starts_at = _session_time()
+    invite_consumer = forms.BooleanField(label=_("Invite the consumer"), required=False, initial=True)
+    merchant_attendee = forms.ModelChoiceField(
+        label=_("For the merchant, invite"),
+        queryset=None,
+        required=False,
+        empty_label=_("Nobody from the merchant"),
+    )
+    message = _message(_("Note to the parties (optional)"), required=False)
+    field_order = ["starts_at", "mode", "link", "address", "invite_consumer", "merchant_attendee", "message"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["merchant_attendee"]
+        if self.complaint is None or not self.complaint.merchant_id:
+            del self.fields["merchant_attendee"]
+            return
+        field.queryset = merchant_invitees(self.complaint)
+        field.label_from_instance = lambda u: f"{u.display_name} · {u.get_role_display()}"
+        field.initial = self.complaint.agent_id or field.queryset.values_list("pk", flat=True).first()
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("invite_consumer") and not data.get("merchant_attendee"):
+            self.add_error("invite_consumer", _("Invite at least one party."))
+        return data
+
+    def payload(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "starts_at": data["starts_at"],
+            "mode": data["mode"],
+            "link": data.get("link") or "",
+            "address": data.get("address") or "",
+            "invite_consumer": bool(data.get("invite_consumer")),
+            "merchant_attendee": data.get("merchant_attendee"),
+            "message": data.get("message") or "",
+        }
+
+
+class RequestRescheduleForm(ActionForm):
+    submit_label = _("Ask to move the session")
+    message = _message(
+        _("Why the session should move"), help_text=_("You can ask once for this session; the mediator decides.")
+    )
+
+
+class RescheduleSessionForm(SessionPlaceForm):
+    submit_label = _("Move the session")
+    starts_at = _session_time()
+    message = _message(_("Note to the parties (optional)"), required=False)
+    field_order = ["starts_at", "mode", "link", "address", "message"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        session = upcoming_session(self.complaint) if self.complaint is not None else None
+        if session is not None and not self.is_bound:
+            self.fields["mode"].initial = session.mode
+            self.fields["link"].initial = session.link
+            self.fields["address"].initial = session.address
+            self.fields["starts_at"].initial = timezone.localtime(session.starts_at)
+
+    def payload(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "starts_at": data["starts_at"],
+            "mode": data["mode"],
+            "link": data.get("link") or "",
+            "address": data.get("address") or "",
+            "message": data.get("message") or "",
+        }
+
+
+class KeepSessionTimeForm(ActionForm):
+    submit_label = _("Keep the time")
+    message = _message(_("Why the time stays"), help_text=_("The party who asked is told this reason."))
+
+
+class RecordMinutesForm(ActionForm):
+    """The minutes: attendance, positions, the terms (as a recorded agreement takes them) or the
+    advice when none were agreed, and the next step."""
+
+    submit_label = _("Record the minutes")
+    consumer_attended = forms.BooleanField(label=_("The consumer attended"), required=False)
+    merchant_attended = forms.BooleanField(label=_("The merchant attended"), required=False)
+    consumer_position = _message(_("The consumer's position"), required=False)
+    merchant_position = _message(_("The merchant's position"), required=False)
+    agreed = forms.TypedChoiceField(
+        label=_("Outcome of the session"),
+        choices=[("yes", _("Terms were agreed")), ("no", _("No agreement was reached"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    remedy = _remedy(_("Agreed remedy"))
+    amount = _amount()
+    due_date = _carried_out_by()
+    terms = _message(
+        _("What was agreed"),
+        required=False,
+        help_text=_("Once both parties acknowledge the minutes, these terms are the case's agreement."),
+    )
+    advice = forms.ChoiceField(
+        label=_("Advice to the consumer if no agreement"),
+        choices=[("", "—"), *MEDIATION_ADVICE.items()],
+        required=False,
+        help_text=_("If no further session is held before the mediation deadline, the case closes with this advice."),
+    )
+    next_step = _message(_("Next step"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.complaint is not None and not self.complaint.merchant_id:
+            del self.fields["merchant_attended"]
+            del self.fields["merchant_position"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("agreed") is True:
+            if not data.get("remedy"):
+                self.add_error("remedy", _("The agreed terms name their remedy."))
+            if not data.get("terms"):
+                self.add_error("terms", _("Write down what was agreed."))
+            date_error = promised_date_error(data.get("due_date"))
+            if date_error:
+                self.add_error("due_date", date_error)
+        elif data.get("agreed") is False and not data.get("advice"):
+            self.add_error("advice", _("Choose the advice to the consumer."))
+        return data
+
+    def payload(self) -> dict:
+        data = self.cleaned_data
+        payload = {
+            "agreed": data["agreed"],
+            "next_step": data["next_step"],
+            "consumer_attended": bool(data.get("consumer_attended")),
+            "merchant_attended": bool(data.get("merchant_attended")),
+            "consumer_position": data.get("consumer_position") or "",
+            "merchant_position": data.get("merchant_position") or "",
+        }
+        if data["agreed"]:
+            payload.update(
+                terms=data["terms"], remedy=data["remedy"], amount=data.get("amount"), due_date=data.get("due_date")
+            )
+        else:
+            payload["advice"] = data["advice"]
+        return payload
+
+
+class AcknowledgeMinutesForm(ActionForm):
+    submit_label = _("Acknowledge the minutes")
+    message = _message(_("Comment (optional)"), required=False)
+
+
+class DisputeMinutesForm(ActionForm):
+    submit_label = _("Dispute the minutes")
+    message = _message(_("What the minutes get wrong"))

@@ -16,6 +16,7 @@ from rest_framework.serializers import Serializer
 from . import action_forms as f
 from . import rules
 from . import serializers as s
+from . import sessions as ms
 from . import transitions as t
 from .models import OPEN_STATUSES, Complaint, EventKind, Status
 from .team import assign_agent
@@ -23,6 +24,7 @@ from .violations import report_violation
 
 S = Status
 CARRIED_OUT = _("Was it carried out?")
+MINUTES_RIGHT = _("Are these minutes right?")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +43,8 @@ class Action:
     notices: tuple[str, ...] = ()  # the case notices it may send (complaints/notices.py)
     careful: bool = False  # it ends or gives up something: the page shows it apart, below the others
     when: Callable[[Complaint], bool] | None = None  # a condition on the case beyond its status
+    # A condition on this person's side of the case (a party that already asked, or answered).
+    who: Callable[[object, Complaint], bool] | None = None
     # The question it answers when it is one of several equal answers (confirm or dispute):
     # the page shows those side by side under the question, none above the other.
     choice: Promise | None = None
@@ -173,6 +177,94 @@ _DECLARED = [
         event=EventKind.MEDIATION_FAILED,
         notices=("closed",),
         careful=True,
+    ),
+    # Mediation as a meeting (complaints/sessions.py).
+    Action(
+        name="schedule_session",
+        label=_("Schedule a mediation session"),
+        sources=frozenset({S.IN_MEDIATION}),
+        actors=("mediator",),
+        function=ms.schedule_session,
+        form=f.ScheduleSessionForm,
+        serializer=s.ScheduleSessionSerializer,
+        event=EventKind.SESSION_SCHEDULED,
+        notices=("session_scheduled",),
+        when=ms.may_schedule,
+    ),
+    Action(
+        name="request_reschedule",
+        label=_("Ask to move the session"),
+        sources=frozenset({S.IN_MEDIATION}),
+        actors=("consumer", "merchant"),
+        function=ms.request_move,
+        form=f.RequestRescheduleForm,
+        serializer=s.MessageRequiredSerializer,
+        event=EventKind.SESSION_MOVE_REQUESTED,
+        notices=("session_move_requested",),
+        when=ms.has_upcoming,
+        who=ms.may_ask_to_move,
+    ),
+    Action(
+        name="reschedule_session",
+        label=_("Move the session"),
+        sources=frozenset({S.IN_MEDIATION}),
+        actors=("mediator",),
+        function=ms.move_session,
+        form=f.RescheduleSessionForm,
+        serializer=s.RescheduleSessionSerializer,
+        event=EventKind.SESSION_MOVED,
+        notices=("session_moved",),
+        when=ms.has_upcoming,
+    ),
+    Action(
+        name="keep_session_time",
+        label=_("Keep the session's time"),
+        sources=frozenset({S.IN_MEDIATION}),
+        actors=("mediator",),
+        function=ms.keep_session_time,
+        form=f.KeepSessionTimeForm,
+        serializer=s.MessageRequiredSerializer,
+        event=EventKind.SESSION_TIME_KEPT,
+        notices=("session_time_kept",),
+        when=ms.move_asked,
+    ),
+    Action(
+        name="record_minutes",
+        label=_("Record the session's minutes"),
+        sources=frozenset({S.IN_MEDIATION}),
+        actors=("mediator",),
+        function=ms.record_minutes,
+        form=f.RecordMinutesForm,
+        serializer=s.RecordMinutesSerializer,
+        event=EventKind.MINUTES_RECORDED,
+        notices=("minutes_recorded",),
+        when=ms.session_begun,
+    ),
+    Action(
+        name="acknowledge_minutes",
+        label=_("Acknowledge the minutes"),
+        sources=frozenset({S.IN_MEDIATION}),
+        actors=("consumer", "merchant"),
+        function=ms.acknowledge_minutes,
+        form=f.AcknowledgeMinutesForm,
+        serializer=s.MessageOptionalSerializer,
+        event=EventKind.MINUTES_ACKNOWLEDGED,
+        notices=("settled",),  # when the last acknowledgement makes agreed terms the agreement
+        who=ms.minutes_await,
+        choice=MINUTES_RIGHT,
+    ),
+    Action(
+        name="dispute_minutes",
+        label=_("Dispute the minutes"),
+        sources=frozenset({S.IN_MEDIATION}),
+        actors=("consumer", "merchant"),
+        function=ms.dispute_minutes,
+        form=f.DisputeMinutesForm,
+        serializer=s.MessageRequiredSerializer,
+        event=EventKind.MINUTES_DISPUTED,
+        notices=("minutes_disputed",),
+        who=ms.minutes_await,
+        choice=MINUTES_RIGHT,
     ),
     Action(
         name="fulfil",

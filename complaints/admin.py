@@ -8,7 +8,7 @@ consumer typed into the description)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import CaseSequence, Complaint, ComplaintEvent, Evidence
+from .models import CaseSequence, Complaint, ComplaintEvent, Evidence, MediationSession
 from .services import CORRECTABLE_FIELDS, correct_complaint
 
 EDITABLE = list(CORRECTABLE_FIELDS)
@@ -40,6 +40,15 @@ class EvidenceInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class SessionInline(ReadOnlyInline):
+    """Mediation sessions change only through the case's actions (complaints.sessions)."""
+
+    model = MediationSession
+    fields = ["number", "starts_at", "mode", "link", "address", "mediator", "minutes_at", "agreed", "acknowledge_by"]
+    readonly_fields = fields
+    ordering = ["number"]
+
+
 @admin.register(Complaint)
 class ComplaintAdmin(admin.ModelAdmin):
     list_display = [
@@ -68,7 +77,7 @@ class ComplaintAdmin(admin.ModelAdmin):
     list_select_related = ["merchant", "council"]
     date_hierarchy = "filed_at"
     ordering = ["-filed_at"]
-    inlines = [EventInline, EvidenceInline]
+    inlines = [EventInline, EvidenceInline, SessionInline]
     fieldsets = [
         (None, {"fields": ["case_number", "status", "outcome", "waiting_on", "due_at", "settle_by", "is_overdue"]}),
         (

@@ -35,6 +35,7 @@ from .actions import ACTIONS
 from .filters import ComplaintFilter
 from .intake import file_for_consumer
 from .models import AddressGrant
+from .presenters import session_entries
 from .serializers import (
     ComplaintCreateSerializer,
     ComplaintDetailSerializer,
@@ -56,6 +57,7 @@ def detail_response(request, complaint, status_code: int = status.HTTP_200_OK) -
         "request": request,
         "timeline": list(access.timeline_for(user, complaint)),
         "allowed_actions": workflow.allowed_actions(user, complaint),
+        "sessions": session_entries(user, complaint),
         "notices": list(complaint.notices.select_related("recipient").order_by("created_at", "id"))
         if user.is_council_staff
         else None,

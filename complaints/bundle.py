@@ -43,7 +43,7 @@ from mediation.api import AnyAccept
 from . import access
 from .integrity import verify_chain
 from .models import Category, Channel, Complaint, Outcome, Remedy, Status
-from .presenters import timeline_entries
+from .presenters import session_entries, timeline_entries
 from .proof import proof_rows
 
 logger = logging.getLogger(__name__)
@@ -216,6 +216,58 @@ def _proof(complaint: Complaint) -> list:
     ]
 
 
+def _sessions(viewer, complaint: Complaint) -> list:
+    """Every mediation session with its minutes and each party's acknowledgement, first first."""
+    entries = list(reversed(session_entries(viewer, complaint)))
+    if not entries:
+        return []
+    flow = [_p(_("Mediation sessions"), "h2")]
+    for session in entries:
+        place = session["link"] if session["mode"] == "online" else session["address"]
+        invited = ", ".join(
+            f"{p['party_display']} ({p['invitee']})" if p["invitee"] else p["party_display"]
+            for p in session["participants"]
+            if p["invited"]
+        )
+        rows = [
+            (_("Date and time"), _when(session["starts_at"])),
+            (_("Where"), f"{session['mode_display']}: {place}"),
+            (_("Mediator"), session["mediator"]),
+            (_("Invited"), invited),
+            (_("State"), session["state_display"]),
+        ]
+        for p in session["participants"]:
+            if p["move_requested"]:
+                answer = p["move_answer_display"] + (f": {p['move_reply']}" if p["move_reply"] else "")
+                rows.append((_("%(party)s asked to move it") % {"party": p["party_display"]}, p["move_reason"]))
+                rows.append((_("Answer"), answer or _("Waiting for the mediator's answer.")))
+        minutes = session["minutes"]
+        if minutes:
+            rows.append((_("Minutes recorded at"), _when(minutes["recorded_at"])))
+            for p in session["participants"]:
+                rows.append(
+                    (_("%(party)s attended") % {"party": p["party_display"]}, _("yes") if p["attended"] else _("no"))
+                )
+                if p["position"]:
+                    rows.append((_("%(party)s's position") % {"party": p["party_display"]}, p["position"]))
+            if minutes["agreed"]:
+                rows.append((_("Agreed terms"), f"{minutes['terms_summary']}\n{minutes['terms_text']}"))
+            else:
+                rows.append((_("Outcome"), _("No agreement was reached")))
+                rows.append((_("Advice"), minutes["advice_display"]))
+            rows.append((_("Next step"), minutes["next_step"]))
+            rows.append((_("Acknowledge by"), _when(minutes["acknowledge_by"])))
+            for p in session["participants"]:
+                answer = p["acknowledgement_display"] + (f": {p['dispute_reason']}" if p["dispute_reason"] else "")
+                rows.append((_("%(party)s's answer") % {"party": p["party_display"]}, answer))
+        flow += [
+            _p(_("Session %(number)d") % {"number": session["number"]}, "body"),
+            _facts_table(rows),
+            Spacer(1, 2 * mm),
+        ]
+    return flow
+
+
 def _verification(complaint: Complaint) -> list:
     problems = verify_chain(complaint)
     count = complaint.events.count()
@@ -257,6 +309,7 @@ def build_pdf(viewer, complaint: Complaint) -> bytes:
         *_agreement(complaint),
         *_proof(complaint),
         *_evidence(complaint),
+        *_sessions(viewer, complaint),
         *_timeline(viewer, complaint),
         *_verification(complaint),
     ]

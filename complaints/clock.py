@@ -19,6 +19,12 @@ def add_days(council, start: datetime.datetime, days: int) -> datetime.datetime:
     """The moment `days` days after `start` in the council's way of counting."""
     if not council.working_days:
         return start + datetime.timedelta(days=days)
+    return add_working_days(start, days)
+
+
+def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
+    """The moment `days` working days after `start` on the official calendar, whatever the
+    council counts its own deadlines in (a rule that names working days)."""
     moment = start
     remaining = days
     while remaining > 0:

@@ -17,6 +17,7 @@ from .clock import add_days, is_working_day
 from .models import OPEN_STATUSES, Complaint, EventKind, Outcome, Status, Visibility
 from .notices import queue_case_notices
 from .priority import refresh_priority
+from .sessions import apply_session_deadlines, close_after_failed_session
 from .timeline import append_event
 from .transitions import close, notify, to_mediation
 
@@ -44,7 +45,9 @@ def apply_deadlines(now: datetime.datetime | None = None) -> dict[str, int]:
     holds is skipped (that run handles it), and the state is re-checked after locking.
     """
     now = now or timezone.now()
-    counts: dict[str, int] = {}
+    # Mediation sessions first: a failed session's acknowledged minutes decide how a passed
+    # mediation deadline closes the case.
+    counts: dict[str, int] = apply_session_deadlines(now)
     for pk in _deadline_candidates(now):
         with transaction.atomic():
             complaint = (
@@ -100,6 +103,8 @@ def _apply_deadline(complaint: Complaint, now: datetime.datetime) -> str:
     if status == S.AWAITING_CONFIRMATION:
         close(complaint, outcome=Outcome.UNCONFIRMED, kind=EventKind.CONFIRMATION_DEADLINE_PASSED)
         return "unconfirmed"
+    if status == S.IN_MEDIATION and close_after_failed_session(complaint, now):
+        return "session_failed"
     if status in STAFF_STATES and not complaint.is_overdue:
         complaint.is_overdue = True
         refresh_priority(complaint)

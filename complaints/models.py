@@ -381,6 +381,21 @@ class EventKind(models.TextChoices):
     CLAIMED = "claimed", _("The consumer took over the case")
     ADDRESS_SHARED = "address_shared", _("The consumer shared a delivery address")
     ADDRESS_WITHDRAWN = "address_withdrawn", _("The consumer withdrew the merchant's access to the address")
+    # Mediation sessions (complaints/sessions.py).
+    SESSION_SCHEDULED = "session_scheduled", _("A mediation session was scheduled")
+    SESSION_MOVE_REQUESTED = "session_move_requested", _("A party asked to move the mediation session")
+    SESSION_MOVED = "session_moved", _("The mediation session was moved")
+    SESSION_TIME_KEPT = "session_time_kept", _("The mediator kept the session's time")
+    SESSION_REMINDER_SENT = "session_reminder_sent", _("The parties were reminded of the session")
+    MINUTES_RECORDED = "minutes_recorded", _("The mediator recorded the session's minutes")
+    MINUTES_ACKNOWLEDGED = "minutes_acknowledged", _("The minutes were acknowledged")
+    MINUTES_DISPUTED = "minutes_disputed", _("The minutes were disputed")
+    MINUTES_SILENCE = "minutes_silence", _("The minutes count as acknowledged by silence")
+    MINUTES_AGREED = "minutes_agreed", _("The acknowledged minutes became the agreement")
+    SESSION_FAILED_CLOSED = (
+        "session_failed_closed",
+        _("No agreement in mediation and no further session by its deadline: case closed"),
+    )
 
 
 class ComplaintEvent(models.Model):
@@ -448,3 +463,14 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# Mediation sessions live in their own module; imported here so Django registers them.
+from .session_models import (  # noqa: E402, F401
+    Acknowledgement,
+    MediationSession,
+    RescheduleAnswer,
+    SessionMode,
+    SessionParticipant,
+    SessionParty,
+)

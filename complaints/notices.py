@@ -186,6 +186,66 @@ declare(
         body=gettext_lazy("[315] The council dismissed the violation reported on complaint {case}: {link}"),
         audiences=(("consumer", (IN_APP,)), MERCHANT_USERS),
     ),
+    # Mediation sessions (complaints.sessions): both parties are told of the time, a move and the
+    # minutes; the mediator of a request to move it and of a dispute of the minutes.
+    NoticeType(
+        name="session_scheduled",
+        label=gettext_lazy("Mediation session scheduled"),
+        subject=gettext_lazy("Complaint {case}: mediation session on {session_at}"),
+        body=gettext_lazy(
+            "[315] The council scheduled a mediation session on complaint {case} for {session_at}. Details: {link}"
+        ),
+        audiences=(CONSUMER, MERCHANT_PHONES, MERCHANT_USERS),
+    ),
+    NoticeType(
+        name="session_reminder",
+        label=gettext_lazy("Mediation session reminder"),
+        subject=gettext_lazy("Complaint {case}: mediation session tomorrow"),
+        body=gettext_lazy("[315] Reminder: the mediation session on complaint {case} is on {session_at}: {link}"),
+        audiences=(CONSUMER, MERCHANT_PHONES, MERCHANT_USERS),
+    ),
+    NoticeType(
+        name="session_moved",
+        label=gettext_lazy("Mediation session moved"),
+        subject=gettext_lazy("Complaint {case}: mediation session moved to {session_at}"),
+        body=gettext_lazy("[315] The mediation session on complaint {case} was moved to {session_at}. Details: {link}"),
+        audiences=(CONSUMER, MERCHANT_PHONES, MERCHANT_USERS),
+    ),
+    NoticeType(
+        name="session_move_requested",
+        label=gettext_lazy("A party asks to move the session"),
+        subject=gettext_lazy("Complaint {case}: a party asks to move the mediation session"),
+        body=gettext_lazy("[315] A party asks to move the mediation session of complaint {case}: {link}"),
+        audiences=(("mediator", (IN_APP, EMAIL)),),
+    ),
+    # To the party who asked to move the session (queue_case_notices `only`).
+    NoticeType(
+        name="session_time_kept",
+        label=gettext_lazy("Session time kept"),
+        subject=gettext_lazy("Complaint {case}: the mediation session stays on {session_at}"),
+        body=gettext_lazy(
+            "[315] The mediator keeps the mediation session of complaint {case} on {session_at}; "
+            "the reason is on the case: {link}"
+        ),
+        audiences=(CONSUMER, MERCHANT_PHONES, MERCHANT_USERS),
+    ),
+    NoticeType(
+        name="minutes_recorded",
+        label=gettext_lazy("Minutes to acknowledge"),
+        subject=gettext_lazy("Complaint {case}: minutes of the mediation session"),
+        body=gettext_lazy(
+            "[315] The minutes of the mediation session on complaint {case} are ready. "
+            "Acknowledge or dispute them by {acknowledge_by}; after that they count as acknowledged: {link}"
+        ),
+        audiences=(CONSUMER, MERCHANT_PHONES, MERCHANT_USERS),
+    ),
+    NoticeType(
+        name="minutes_disputed",
+        label=gettext_lazy("Minutes disputed"),
+        subject=gettext_lazy("Complaint {case}: the minutes were disputed"),
+        body=gettext_lazy("[315] A party disputed the minutes of the mediation session on complaint {case}: {link}"),
+        audiences=(("mediator", (IN_APP, EMAIL)),),
+    ),
     # To the one agent a case is given to (complaints.team, through queue_user_notice), so it
     # has no audiences.
     NoticeType(
@@ -254,12 +314,19 @@ def _values(complaint: Complaint, language: str, extra: dict) -> dict:
 
 
 def queue_case_notices(
-    *, complaint: Complaint, event: str, key: str, actor=None, extra: dict | None = None
+    *,
+    complaint: Complaint,
+    event: str,
+    key: str,
+    actor=None,
+    extra: dict | None = None,
+    only: frozenset[str] | None = None,
 ) -> list[Notification]:
     """Write the notices owed for a case event. Call inside the event's transaction, with the
     case's row locked (it keeps two writers of one event apart).
 
-    `key` makes the rows idempotent: writing the same event twice adds nothing.
+    `key` makes the rows idempotent: writing the same event twice adds nothing. `only` keeps
+    those of the type's audiences (a reply to the one party who asked).
     """
     notice = notice_type(event)
     if not notice.audiences:
@@ -267,6 +334,8 @@ def queue_case_notices(
     link = reverse("complaints:detail", args=[complaint.pk])
     rows = []
     for audience, channels in notice.audiences:
+        if only is not None and audience not in only:
+            continue
         for recipient in _audience(complaint, audience, channels, actor):
             values = _values(complaint, recipient.language or settings.LANGUAGE_CODE, extra or {})
             rows.append(outbox_row(notice, recipient, key=key, values=values, link=link, complaint=complaint))

@@ -5,6 +5,8 @@ Labels come from the choices types (an event's label is its EventKind's) and are
 page and PDF shows them in its reader's language.
 """
 
+import datetime
+
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -15,9 +17,21 @@ from merchants.models import ViolationKind
 from notifications.types import label_of
 
 from . import access
-from .models import Complaint, ComplaintEvent, EventKind, IntakeChannel, Remedy, Status, Visibility
+from .models import (
+    Acknowledgement,
+    Complaint,
+    ComplaintEvent,
+    EventKind,
+    IntakeChannel,
+    Remedy,
+    SessionMode,
+    SessionParty,
+    Status,
+    Visibility,
+)
 from .proof import UNMET_TERMS, proof_rows
 from .rules import MEDIATION_ADVICE
+from .sessions import sessions_of
 from .templatetags.cases import cny
 
 ROLE_LABELS = {**dict(Role.choices), "system": gettext_lazy("Platform")}
@@ -26,6 +40,42 @@ STATUS_LABELS = dict(Status.choices)
 INTAKE_CHANNEL_LABELS = dict(IntakeChannel.choices)
 OFFER_KIND_LABELS = {"offer": gettext_lazy("Offer"), "decline": gettext_lazy("Declined")}
 VIOLATION_KINDS = dict(ViolationKind.choices)
+SESSION_MODES = dict(SessionMode.choices)
+SESSION_PARTIES = dict(SessionParty.choices)
+AGREEMENT_KINDS = (EventKind.RESPONDED, EventKind.ACCEPTED, EventKind.AGREEMENT_RECORDED, EventKind.MINUTES_AGREED)
+SESSION_KINDS = frozenset(
+    {
+        EventKind.SESSION_SCHEDULED,
+        EventKind.SESSION_MOVE_REQUESTED,
+        EventKind.SESSION_MOVED,
+        EventKind.SESSION_TIME_KEPT,
+        EventKind.SESSION_REMINDER_SENT,
+        EventKind.MINUTES_RECORDED,
+        EventKind.MINUTES_ACKNOWLEDGED,
+        EventKind.MINUTES_DISPUTED,
+        EventKind.MINUTES_SILENCE,
+        EventKind.SESSION_FAILED_CLOSED,
+    }
+)
+# Session events that name the party who acted (or kept silent).
+PARTY_LABELS = {
+    EventKind.SESSION_MOVE_REQUESTED: {
+        SessionParty.CONSUMER: gettext_lazy("The consumer asked to move the mediation session"),
+        SessionParty.MERCHANT: gettext_lazy("The merchant asked to move the mediation session"),
+    },
+    EventKind.MINUTES_ACKNOWLEDGED: {
+        SessionParty.CONSUMER: gettext_lazy("The consumer acknowledged the minutes"),
+        SessionParty.MERCHANT: gettext_lazy("The merchant acknowledged the minutes"),
+    },
+    EventKind.MINUTES_DISPUTED: {
+        SessionParty.CONSUMER: gettext_lazy("The consumer disputed the minutes"),
+        SessionParty.MERCHANT: gettext_lazy("The merchant disputed the minutes"),
+    },
+    EventKind.MINUTES_SILENCE: {
+        SessionParty.CONSUMER: gettext_lazy("The consumer did not answer: the minutes count as acknowledged"),
+        SessionParty.MERCHANT: gettext_lazy("The merchant did not answer: the minutes count as acknowledged"),
+    },
+}
 NOTICE_EVENTS = frozenset({EventKind.NOTICE_DELIVERED, EventKind.NOTICE_UNDELIVERED, EventKind.NOTICE_RETRIED})
 
 
@@ -163,7 +213,9 @@ def _event_details(event: ComplaintEvent) -> list[tuple[str, str]]:
     data = event.data or {}
     kind = event.kind
     details = []
-    if kind in (EventKind.RESPONDED, EventKind.ACCEPTED, EventKind.AGREEMENT_RECORDED):
+    if kind in AGREEMENT_KINDS:
+        if data.get("session"):
+            details.append((_("Session"), f"#{data['session']}"))
         offer = settlement(data) or {}
         if offer.get("remedy"):
             details.append((_("Remedy"), str(offer["remedy"])))
@@ -177,6 +229,8 @@ def _event_details(event: ComplaintEvent) -> list[tuple[str, str]]:
         details.append((_("Term not met"), str(UNMET_TERMS[data["unmet_term"]])))
     elif kind == EventKind.MEDIATOR_ASSIGNED and data.get("mediator_name"):
         details.append((_("Mediator"), data["mediator_name"]))
+    elif kind in SESSION_KINDS:
+        details += _session_details(data)
     elif kind == EventKind.MEDIATION_FAILED and data.get("advice") in MEDIATION_ADVICE:
         details.append((_("Advice"), str(MEDIATION_ADVICE[data["advice"]])))
     elif kind == EventKind.RATED and data.get("score"):
@@ -196,6 +250,73 @@ def _event_details(event: ComplaintEvent) -> list[tuple[str, str]]:
     return details
 
 
+def _when_text(value: str) -> str:
+    """A stored ISO time as the timeline shows it."""
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value or ""
+    return date_format(timezone.localtime(moment), "Y-m-d H:i")
+
+
+def session_place(mode: str, link: str, address: str) -> str:
+    if mode == SessionMode.ONLINE:
+        return f"{_('Online')}: {link}"
+    return f"{_('In person')}: {address}"
+
+
+def _session_details(data: dict) -> list[tuple[str, str]]:
+    """The details of a session's event in the timeline: which session, when, where, who, the minutes."""
+    details = []
+    if data.get("session"):
+        details.append((_("Session"), f"#{data['session']}"))
+    if data.get("from"):
+        details.append((_("Was"), _when_text(data["from"])))
+    if data.get("starts_at"):
+        details.append((_("Date and time"), _when_text(data["starts_at"])))
+    if data.get("mode"):
+        details.append((_("Where"), session_place(data["mode"], data.get("link", ""), data.get("address", ""))))
+    if "invited" in data:
+        invited = [str(SESSION_PARTIES.get(p, p)) for p in data["invited"]]
+        if data.get("merchant_attendee"):
+            invited = [
+                f"{name} ({data['merchant_attendee']})" if p == SessionParty.MERCHANT else name
+                for p, name in zip(data["invited"], invited, strict=True)
+            ]
+        details.append((_("Invited"), ", ".join(invited)))
+    if data.get("party"):
+        details.append((_("Party"), str(SESSION_PARTIES.get(data["party"], data["party"]))))
+    if data.get("asked_by"):
+        details.append((_("Asked by"), ", ".join(str(SESSION_PARTIES.get(p, p)) for p in data["asked_by"])))
+    if "agreed" in data:
+        details += _minutes_details(data)
+    elif data.get("advice") in MEDIATION_ADVICE:
+        details.append((_("Advice"), str(MEDIATION_ADVICE[data["advice"]])))
+    if data.get("on"):
+        details.append((_("On"), data["on"]))
+    return details
+
+
+def _minutes_details(data: dict) -> list[tuple[str, str]]:
+    attended = [str(SESSION_PARTIES.get(p, p)) for p, there in (data.get("attended") or {}).items() if there]
+    details = [(_("Attended"), ", ".join(attended) or _("Neither party"))]
+    for party, position in (data.get("positions") or {}).items():
+        if position:
+            label = _("Consumer's position") if party == SessionParty.CONSUMER else _("Merchant's position")
+            details.append((label, position))
+    if data.get("agreed"):
+        details.append((_("Agreed terms"), terms_summary(data.get("terms"))))
+        details.append((_("Terms"), (data.get("terms") or {}).get("message", "")))
+    else:
+        details.append((_("Outcome"), _("No agreement was reached")))
+        if data.get("advice") in MEDIATION_ADVICE:
+            details.append((_("Advice"), str(MEDIATION_ADVICE[data["advice"]])))
+    details.append((_("Next step"), data.get("next_step", "")))
+    if data.get("acknowledge_by"):
+        details.append((_("Acknowledge by"), _when_text(data["acknowledge_by"])))
+    return details
+
+
 def filed_for_label(staff_name: str, intake_channel: str) -> str:
     """A case staff filed for the consumer, as the timeline and the case bundle name it."""
     channel = INTAKE_CHANNEL_LABELS.get(intake_channel, intake_channel)
@@ -210,6 +331,8 @@ def event_label(event: ComplaintEvent) -> str:
         return filed_for_label(data["filed_by_name"], data.get("intake_channel", ""))
     if event.kind == EventKind.EVIDENCE_ADDED and data.get("after_closing"):
         return _("The council added evidence after the case was closed")
+    if event.kind in PARTY_LABELS and data.get("party") in PARTY_LABELS[event.kind]:
+        return str(PARTY_LABELS[event.kind][data["party"]])
     if event.kind in EventKind.values:
         return str(EventKind(event.kind).label)
     return event.kind.replace("_", " ").capitalize()  # a kind no longer written
@@ -265,3 +388,98 @@ def notice_rows(complaint) -> list[dict]:
             }
         )
     return rows
+
+
+# --- mediation sessions ---------------------------------------------------------------------
+
+
+def _acknowledgement_text(p) -> str:
+    """Each party's answer to the minutes, as every reader sees it."""
+    if p.acknowledgement == Acknowledgement.SILENCE:
+        on = date_format(timezone.localtime(p.acknowledged_at), "Y-m-d")
+        return _("Acknowledged by silence on %(date)s") % {"date": on}
+    if p.acknowledgement:
+        when = date_format(timezone.localtime(p.acknowledged_at), "Y-m-d H:i")
+        return f"{Acknowledgement(p.acknowledgement).label} · {when}"
+    return _("Not yet answered")
+
+
+def _session_state(session, now) -> tuple[str, str]:
+    if not session.has_minutes:
+        if session.starts_at > now:
+            return "scheduled", _("Scheduled")
+        return "awaiting_minutes", _("Held: minutes to be recorded")
+    answers = [p.acknowledgement for p in session.participants.all()]
+    if Acknowledgement.DISPUTED in answers:
+        return "disputed", _("Minutes disputed")
+    if all(answers):
+        return "acknowledged", _("Minutes acknowledged")
+    return "awaiting_acknowledgement", _("Minutes awaiting acknowledgement")
+
+
+def session_entries(user, complaint) -> list[dict]:
+    """The case's sessions with their minutes and each party's answers, newest first, as `user`
+    may see them: the same for both parties and the council (the consumer's name masked for the
+    merchant's staff as everywhere)."""
+    now = timezone.now()
+    consumer_name = access.consumer_contact_for(user, complaint).name
+    entries = []
+    for session in reversed(sessions_of(complaint)):
+        state, state_label = _session_state(session, now)
+        participants = []
+        for p in session.participants.all():
+            invitee = ""
+            if p.invited:
+                invitee = (
+                    consumer_name if p.party == SessionParty.CONSUMER else p.invitee.display_name if p.invitee else ""
+                )
+            participants.append(
+                {
+                    "party": p.party,
+                    "party_display": str(SESSION_PARTIES.get(p.party, p.party)),
+                    "invited": p.invited,
+                    "invitee": invitee,
+                    "move_requested": p.asked_to_move,
+                    "move_reason": p.reschedule_reason,
+                    "move_answer": p.reschedule_answer,
+                    "move_answer_display": p.get_reschedule_answer_display() if p.reschedule_answer else "",
+                    "move_reply": p.reschedule_reply,
+                    "attended": p.attended,
+                    "position": p.position,
+                    "acknowledgement": p.acknowledgement,
+                    "acknowledgement_display": _acknowledgement_text(p) if session.has_minutes else "",
+                    "acknowledged_at": p.acknowledged_at,
+                    "dispute_reason": p.dispute_reason,
+                }
+            )
+        minutes = None
+        if session.has_minutes:
+            minutes = {
+                "recorded_at": session.minutes_at,
+                "agreed": bool(session.agreed),
+                "terms": session.terms,
+                "terms_summary": terms_summary(session.terms, council=complaint.council) if session.agreed else "",
+                "terms_text": (session.terms or {}).get("message", "") if session.agreed else "",
+                "advice": session.advice,
+                "advice_display": str(MEDIATION_ADVICE.get(session.advice, "")),
+                "next_step": session.next_step,
+                "acknowledge_by": session.acknowledge_by,
+            }
+        entries.append(
+            {
+                "id": session.pk,
+                "number": session.number,
+                "starts_at": session.starts_at,
+                "mode": session.mode,
+                "mode_display": str(SESSION_MODES.get(session.mode, session.mode)),
+                "link": session.link,
+                "address": session.address,
+                "mediator": session.mediator.display_name,
+                "created_at": session.created_at,
+                "state": state,
+                "state_display": str(state_label),
+                "participants": participants,
+                "minutes": minutes,
+            }
+        )
+    return entries

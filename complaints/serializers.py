@@ -7,6 +7,7 @@ action takes); output serializers show a complaint as the caller may see it.
 
 from decimal import Decimal
 
+from django.core.validators import URLValidator
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,7 @@ from mediation.text import TextSerializerField
 
 from . import access
 from .models import (
+    Acknowledgement,
     Category,
     Channel,
     Complaint,
@@ -28,6 +30,9 @@ from .models import (
     Outcome,
     Party,
     Remedy,
+    RescheduleAnswer,
+    SessionMode,
+    SessionParty,
 )
 from .proof import UNMET_TERMS
 from .rules import MEDIATION_ADVICE
@@ -208,15 +213,77 @@ class NoticeSerializer(serializers.Serializer):
         return access.masked_recipient(notice)
 
 
+class SessionParticipantSerializer(serializers.Serializer):
+    """One side of the case in a session: invitation, request to move it, attendance, position and
+    its answer to the minutes."""
+
+    party = serializers.ChoiceField(choices=SessionParty.choices)
+    party_display = serializers.CharField()
+    invited = serializers.BooleanField()
+    invitee = serializers.CharField(help_text=_("Who was invited for this side (masked as the caller sees people)."))
+    move_requested = serializers.BooleanField()
+    move_reason = serializers.CharField()
+    move_answer = serializers.ChoiceField(choices=[("", ""), *RescheduleAnswer.choices], allow_blank=True)
+    move_answer_display = serializers.CharField()
+    move_reply = serializers.CharField()
+    attended = serializers.BooleanField(allow_null=True)
+    position = serializers.CharField()
+    acknowledgement = serializers.ChoiceField(
+        choices=[("", ""), *Acknowledgement.choices],
+        allow_blank=True,
+        help_text=_("Blank until the party answers the minutes; 'silence' once the 3 working days passed."),
+    )
+    acknowledgement_display = serializers.CharField()
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    dispute_reason = serializers.CharField()
+
+
+class SessionMinutesSerializer(serializers.Serializer):
+    recorded_at = serializers.DateTimeField()
+    agreed = serializers.BooleanField()
+    terms = serializers.JSONField(allow_null=True, help_text=_("The agreed terms, as a recorded agreement's."))
+    terms_summary = serializers.CharField()
+    terms_text = serializers.CharField()
+    advice = serializers.CharField()
+    advice_display = serializers.CharField()
+    next_step = serializers.CharField()
+    acknowledge_by = serializers.DateTimeField()
+
+
+class MediationSessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    starts_at = serializers.DateTimeField()
+    mode = serializers.ChoiceField(choices=SessionMode.choices)
+    mode_display = serializers.CharField()
+    link = serializers.CharField()
+    address = serializers.CharField()
+    mediator = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    state = serializers.ChoiceField(
+        choices=[
+            ("scheduled", "scheduled"),
+            ("awaiting_minutes", "awaiting_minutes"),
+            ("awaiting_acknowledgement", "awaiting_acknowledgement"),
+            ("acknowledged", "acknowledged"),
+            ("disputed", "disputed"),
+        ]
+    )
+    state_display = serializers.CharField()
+    participants = SessionParticipantSerializer(many=True)
+    minutes = SessionMinutesSerializer(allow_null=True)
+
+
 class ComplaintDetailSerializer(ComplaintSerializer):
     """Context: request, and `timeline`, `allowed_actions` and (staff only) `notices` from the view."""
 
     timeline = serializers.SerializerMethodField()
+    sessions = serializers.SerializerMethodField(help_text=_("Mediation sessions, newest first, with their minutes."))
     allowed_actions = serializers.SerializerMethodField()
     notices = serializers.SerializerMethodField(help_text=_("Council staff only; absent for everyone else."))
 
     class Meta(ComplaintSerializer.Meta):
-        fields = [*ComplaintSerializer.Meta.fields, "timeline", "allowed_actions", "notices"]
+        fields = [*ComplaintSerializer.Meta.fields, "timeline", "sessions", "allowed_actions", "notices"]
         # mediation.schema.AutoSchema: present for council staff only, so not required.
         schema_optional = ["notices"]
         read_only_fields = fields
@@ -225,6 +292,10 @@ class ComplaintDetailSerializer(ComplaintSerializer):
     def get_timeline(self, complaint):
         context = {**self.context, "complaint": complaint}
         return TimelineEventSerializer(self.context["timeline"], many=True, context=context).data
+
+    @extend_schema_field(MediationSessionSerializer(many=True))
+    def get_sessions(self, complaint):
+        return MediationSessionSerializer(self.context.get("sessions") or [], many=True).data
 
     def get_allowed_actions(self, complaint) -> list[str]:
         return self.context["allowed_actions"]
@@ -465,6 +536,92 @@ class RecordAgreementSerializer(serializers.Serializer):
 class RecordFailureSerializer(serializers.Serializer):
     message = _message()
     advice = serializers.ChoiceField(choices=list(MEDIATION_ADVICE.items()))
+
+
+def _session_time(**kwargs) -> serializers.DateTimeField:
+    return serializers.DateTimeField(
+        help_text=_("ISO 8601 with offset; in the future, at most 60 days ahead."), **kwargs
+    )
+
+
+def _link(**kwargs) -> TextSerializerField:
+    return TextSerializerField(
+        max_length=500,
+        validators=[URLValidator(schemes=["https", "http"])],
+        help_text=_("For an online session: the link the parties open to join it."),
+        **kwargs,
+    )
+
+
+class ScheduleSessionSerializer(serializers.Serializer):
+    starts_at = _session_time()
+    mode = serializers.ChoiceField(choices=SessionMode.choices)
+    link = _link(required=False, allow_blank=True, default="")
+    address = TextSerializerField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("For a session in person: where it is held."),
+    )
+    invite_consumer = serializers.BooleanField(required=False, default=True)
+    merchant_attendee = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("The user id of the merchant's owner, or of its agent on the case; null invites nobody."),
+    )
+    message = _message(required=False)
+
+
+class RescheduleSessionSerializer(serializers.Serializer):
+    """The new time; the place stays as it was unless given."""
+
+    starts_at = _session_time()
+    mode = serializers.ChoiceField(choices=SessionMode.choices, required=False)
+    link = _link(required=False, allow_blank=True)
+    address = TextSerializerField(max_length=300, required=False, allow_blank=True)
+    message = _message(required=False)
+
+
+class RecordMinutesSerializer(serializers.Serializer):
+    """The session's minutes. Agreed terms are those of record_agreement (remedy, amount, due_date,
+    and their text in `terms`); without an agreement, the advice the case closes with if no further
+    session is held before the mediation deadline."""
+
+    agreed = serializers.BooleanField()
+    consumer_attended = serializers.BooleanField(required=False, default=False)
+    merchant_attended = serializers.BooleanField(required=False, default=False)
+    consumer_position = _message(required=False)
+    merchant_position = _message(required=False)
+    remedy = serializers.ChoiceField(choices=Remedy.choices, required=False, allow_null=True, default=None)
+    amount = _amount(required=False, allow_null=True, default=None)
+    due_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Today or later, at most OFFER_MAX_DAYS (default 60) days ahead."),
+    )
+    terms = _message(required=False)
+    advice = serializers.ChoiceField(
+        choices=list(MEDIATION_ADVICE.items()), required=False, allow_blank=True, default=""
+    )
+    next_step = _message()
+
+    def validate(self, attrs):
+        if attrs["agreed"]:
+            errors = {}
+            if not attrs.get("remedy"):
+                errors["remedy"] = [_("The agreed terms name their remedy.")]
+            if not attrs.get("terms"):
+                errors["terms"] = [_("Write down what was agreed.")]
+            if errors:
+                raise serializers.ValidationError(errors)
+        elif not attrs.get("advice"):
+            raise serializers.ValidationError({"advice": [_("Choose the advice to the consumer.")]})
+        return attrs
 
 
 class RatingSerializer(serializers.Serializer):

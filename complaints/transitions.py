@@ -275,6 +275,30 @@ def assign(*, complaint: Complaint, actor, mediator) -> None:
     notify(complaint, event, "mediator_assigned")
 
 
+def agreement_terms(
+    *,
+    message: str,
+    remedy: str | None = None,
+    amount: Decimal | None = None,
+    due_date: datetime.date | None = None,
+) -> dict:
+    """The agreed terms as a recorded agreement stores them, checked: a mediator's agreement and
+    a session's minutes take the same."""
+    _require(message, "message", _("Write down what was agreed."))
+    if remedy not in (None, "") and remedy not in Remedy.values:
+        raise InvalidInput(_("Unknown remedy."), fields={"remedy": [_("Unknown remedy.")]})
+    date_error = promised_date_error(due_date)
+    if date_error:
+        raise InvalidInput(date_error, fields={"due_date": [date_error]})
+    return {
+        "source": "mediation",
+        "remedy": remedy or None,
+        "amount": f"{amount:.2f}" if amount is not None else None,
+        "due_date": due_date.isoformat() if due_date else None,
+        "message": message,
+    }
+
+
 def record_agreement(
     *,
     complaint: Complaint,
@@ -288,19 +312,7 @@ def record_agreement(
     carried out by sets the fulfilment deadline (settle), else the council's period applies.
     The page form and the API require the remedy; the terms are optional here for callers
     that only have the text."""
-    _require(message, "message", _("Write down what was agreed."))
-    if remedy not in (None, "") and remedy not in Remedy.values:
-        raise InvalidInput(_("Unknown remedy."), fields={"remedy": [_("Unknown remedy.")]})
-    date_error = promised_date_error(due_date)
-    if date_error:
-        raise InvalidInput(date_error, fields={"due_date": [date_error]})
-    agreement = {
-        "source": "mediation",
-        "remedy": remedy or None,
-        "amount": f"{amount:.2f}" if amount is not None else None,
-        "due_date": due_date.isoformat() if due_date else None,
-        "message": message,
-    }
+    agreement = agreement_terms(message=message, remedy=remedy, amount=amount, due_date=due_date)
     settle(complaint, kind=EventKind.AGREEMENT_RECORDED, actor=actor, message=message, agreement=agreement)
 
 

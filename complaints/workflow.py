@@ -53,14 +53,16 @@ def _on_behalf(user, action: Action, complaint: Complaint) -> bool:
     return not any(_is_actor(user, actor, complaint) for actor in action.actors if actor != "consumer")
 
 
-def _state_allows(action: Action, complaint: Complaint) -> bool:
+def _state_allows(action: Action, complaint: Complaint, user) -> bool:
     if complaint.status not in action.sources:
         return False
-    return action.when is None or action.when(complaint)
+    if action.when is not None and not action.when(complaint):
+        return False
+    return action.who is None or action.who(user, complaint)
 
 
 def allowed_actions(user, complaint: Complaint) -> list[str]:
-    return [name for name, a in ACTIONS.items() if _role_may(user, a, complaint) and _state_allows(a, complaint)]
+    return [name for name, a in ACTIONS.items() if _role_may(user, a, complaint) and _state_allows(a, complaint, user)]
 
 
 def _action(name: str) -> Action:
@@ -78,7 +80,7 @@ def check_may(actor, complaint: Complaint, action: str) -> None:
     spec = _action(action)
     if not _role_may(actor, spec, complaint):
         raise NotAllowed(_("Your role may not do this on this case."))
-    if not _state_allows(spec, complaint):
+    if not _state_allows(spec, complaint, actor):
         raise WrongState(status=complaint.status, allowed_actions=allowed_actions(actor, complaint))
 
 

@@ -29,6 +29,7 @@ from complaints.access import actor_name_for, timeline_for
 from complaints.evidence_thumbnails import thumbnail_name
 from complaints.integrity import REDACTED_MESSAGE, REDACTION_KIND
 from complaints.models import OPEN_STATUSES, CaseAddress, Complaint, ComplaintEvent
+from complaints.sessions import redact_consumer_words
 from complaints.timeline import append_event
 from mediation.errors import InvalidInput, NotAllowed, WrongState
 from notifications.models import Notification
@@ -188,6 +189,7 @@ def delete_account(*, user: User, password: str) -> None:
         )
         ComplaintEvent.objects.filter(pk__in=redacted).update(message=REDACTED_MESSAGE, redacted=True)
         events_redacted += len(redacted)
+        redact_consumer_words(complaint, replacement=REDACTED_MESSAGE)
         append_event(complaint, kind=REDACTION_KIND, actor=user, data={"redacted_events": redacted})
 
     # The delivery addresses the consumer shared go with the account.

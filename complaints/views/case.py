@@ -32,6 +32,7 @@ from ..presenters import (
     deadline_notice,
     fulfilment_proof,
     notice_rows,
+    session_entries,
     settlement,
     timeline_entries,
 )
@@ -123,6 +124,7 @@ def case_context(request, complaint, *, bound=None, upload_form=None, unsent=Non
         "address_form": _address_form(user, complaint, address_form),
         "evidence": list(complaint.evidence.all()),
         "timeline": timeline,
+        "sessions": session_entries(user, complaint),
         "actions": [a for a in actions if not a["careful"]],
         "careful_actions": [a for a in actions if a["careful"]],
         "your_move": your_move,

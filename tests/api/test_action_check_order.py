@@ -2,13 +2,15 @@
 see is 404, a role that may never do the action is 403, a state that does not allow it is 409
 with `status` and `allowed_actions`, and only then is the body validated (400)."""
 
+import datetime
 from dataclasses import dataclass
 
 import pytest
+from django.utils import timezone
 
 from complaints import access, workflow
 from complaints.actions import ACTIONS
-from complaints.models import Complaint, Status
+from complaints.models import Complaint, MediationSession, Status
 from mediation.errors import NotAllowed
 
 # A case in mediation always has its mediator here (only the assigned mediator records the
@@ -16,6 +18,12 @@ from mediation.errors import NotAllowed
 MEDIATED_SETTLEMENT = "mediated_settlement"
 # A case a supervisor filed for Wang at the counter, which Wang has not taken over yet.
 UNCLAIMED = "unclaimed"
+# Mediation sessions: one scheduled (the merchant's owner invited), one the consumer asked to
+# move, one whose time has come, and one with minutes awaiting the parties' answers.
+SESSION_SCHEDULED = "session_scheduled"
+MOVE_ASKED = "move_asked"
+SESSION_HELD = "session_held"
+MINUTES_RECORDED = "minutes_recorded"
 TOO_LONG = "x" * 5001
 
 
@@ -79,6 +87,22 @@ ROWS = [
         "advice",
         {"message": "Failed"},
     ),
+    Row("schedule_session", Status.IN_MEDIATION, SESSION_SCHEDULED, "mediator", "supervisor", {}, "starts_at", {}),
+    Row("request_reschedule", SESSION_SCHEDULED, Status.IN_MEDIATION, "wang", "supervisor", {}, "message", {}),
+    Row("reschedule_session", SESSION_SCHEDULED, Status.IN_MEDIATION, "mediator", "wang", {}, "starts_at", {}),
+    Row("keep_session_time", MOVE_ASKED, SESSION_SCHEDULED, "mediator", "owner", {}, "message", {}),
+    Row("record_minutes", SESSION_HELD, SESSION_SCHEDULED, "mediator", "supervisor", {}, "agreed", {}),
+    Row(
+        "acknowledge_minutes",
+        MINUTES_RECORDED,
+        SESSION_HELD,
+        "wang",
+        "supervisor",
+        {"message": TOO_LONG},
+        "message",
+        {"message": TOO_LONG},
+    ),
+    Row("dispute_minutes", MINUTES_RECORDED, SESSION_HELD, "owner", "mediator", {}, "message", {}),
     Row("fulfil", Status.SETTLED, Status.AWAITING_MERCHANT, "owner", "wang", {}, "message", {}),
     Row(
         "confirm",
@@ -111,6 +135,10 @@ BY_ACTION = {row.action: row for row in ROWS}
 
 def case_at(state: str, *, case_in, supervisor, mediator) -> Complaint:
     """A case of Wang's brought through the state machine to `state`."""
+    if state in (SESSION_SCHEDULED, MOVE_ASKED, SESSION_HELD, MINUTES_RECORDED):
+        return _session_case(
+            state, case_at(Status.IN_MEDIATION, case_in=case_in, supervisor=supervisor, mediator=mediator)
+        )
     if state == MEDIATED_SETTLEMENT:
         case = case_at(Status.IN_MEDIATION, case_in=case_in, supervisor=supervisor, mediator=mediator)
         return workflow.perform(actor=mediator, complaint_id=case.pk, action="record_agreement", message="Agreed")
@@ -121,6 +149,24 @@ def case_at(state: str, *, case_in, supervisor, mediator) -> Complaint:
     case = case_in(state)
     if state == Status.IN_MEDIATION:
         workflow.perform(actor=supervisor, complaint_id=case.pk, action="assign", mediator=mediator)
+    return Complaint.objects.get(pk=case.pk)
+
+
+def _session_case(state: str, case: Complaint) -> Complaint:
+    mediator, owner = case.mediator, case.merchant.members.get(role="merchant_owner")
+
+    def step(actor, action, **payload):
+        return workflow.perform(actor=actor, complaint_id=case.pk, action=action, **payload)
+
+    starts_at = timezone.now() + datetime.timedelta(days=2)
+    step(mediator, "schedule_session", starts_at=starts_at, mode="in_person", address="Room 3", merchant_attendee=owner)
+    if state == MOVE_ASKED:
+        step(case.consumer, "request_reschedule", message="I am away.")
+    if state in (SESSION_HELD, MINUTES_RECORDED):
+        # As if the days had passed: the session's time has come.
+        MediationSession.objects.filter(complaint=case).update(starts_at=timezone.now() - datetime.timedelta(hours=1))
+    if state == MINUTES_RECORDED:
+        step(mediator, "record_minutes", agreed=False, advice="court", next_step="A second session.")
     return Complaint.objects.get(pk=case.pk)
 
 

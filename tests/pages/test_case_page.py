@@ -175,7 +175,7 @@ def test_supervisor_assigns_among_mediators_whose_council_covers_the_case(
     case.refresh_from_db()
     assert case.mediator == mediator
     response = open_case_page(client, mediator, case)
-    assert action_forms(response) == {"record_agreement", "record_failure", "message"}
+    assert action_forms(response) == {"schedule_session", "record_agreement", "record_failure", "message"}
 
 
 def test_mediator_records_failure_with_advice(client, supervisor, mediator, case_in):

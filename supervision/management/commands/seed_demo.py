@@ -226,6 +226,10 @@ class Command(BaseCommand):
             payload["mediator"] = users[payload["mediator"]]
         if step.action == "fulfil":
             payload = {**self._proof(complaint_id, payload["message"]), **payload}
+        if "starts_in_hours" in payload:
+            payload["starts_at"] = timezone.now() + datetime.timedelta(hours=payload.pop("starts_in_hours"))
+        if payload.get("merchant_attendee") == "owner":
+            payload["merchant_attendee"] = self._actor(story, "merchant", users)
         workflow.perform(
             actor=self._actor(story, step.actor, users), complaint_id=complaint_id, action=step.action, **payload
         )
