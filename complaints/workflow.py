@@ -14,7 +14,7 @@ from audit.services import record as record_audit
 from mediation.errors import InvalidInput, NotAllowed, WrongState
 
 from . import access
-from .actions import ACTIONS, Action
+from .actions import ACTIONS, COLLECTIVE_ACTIONS, Action
 from .models import Complaint
 
 # --- who may do what -----------------------------------------------------------------
@@ -51,7 +51,7 @@ def allowed_actions(user, complaint: Complaint) -> list[str]:
 
 
 def _action(name: str) -> Action:
-    spec = ACTIONS.get(name)
+    spec = ACTIONS.get(name) or COLLECTIVE_ACTIONS.get(name)
     if spec is None:
         raise InvalidInput(_("Unknown action."), fields={"action": [_("Unknown action.")]})
     return spec

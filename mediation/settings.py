@@ -373,6 +373,10 @@ PRIORITY_AMOUNT_THRESHOLD = "5000.00"
 # given to answer in the last 12 months; below it the record says "not enough cases yet".
 RECORD_MIN_CASES = 5
 
+# An incident (a collective complaint) with at least this many cases is listed on the public
+# statistics page: its merchant, title, case count and status.
+INCIDENT_PUBLIC_MIN_CASES = int(env("INCIDENT_PUBLIC_MIN_CASES", "20"))
+
 # The staff dashboard's figures are computed at most this often per region and period (0: always).
 DASHBOARD_CACHE_SECONDS = int(env("DASHBOARD_CACHE_SECONDS", "60"))
 
