@@ -35,6 +35,12 @@ def incident_cases(incident: Incident) -> QuerySet[Complaint]:
     return incident.cases.select_related("merchant", "consumer", "mediator").order_by("status", "filed_at", "pk")
 
 
+def case_counts(incident_ids: list[int]) -> dict[int, int]:
+    """How many cases each of these incidents has (one grouped query for a page of them)."""
+    rows = Complaint.objects.filter(incident_id__in=incident_ids).values_list("incident_id").annotate(n=Count("id"))
+    return dict(rows.order_by())
+
+
 def incident_totals(incident: Incident) -> dict:
     """The incident's figures are its cases': how many, consumers, amount claimed, per state."""
     cases = Complaint.objects.filter(incident=incident)

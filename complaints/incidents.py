@@ -66,6 +66,11 @@ class BulkResult:
         return row
 
 
+def check_handles(actor) -> None:
+    """Only supervisors act on incidents (403 before anything else is read)."""
+    _check_supervisor(actor)
+
+
 def _check_supervisor(actor) -> None:
     if not (actor and actor.is_authenticated and actor.is_active and actor.role == Role.SUPERVISOR):
         raise NotAllowed(_("Only council supervisors handle incidents; mediators may read them."))

@@ -25,6 +25,15 @@ STATUS_LABELS = dict(Status.choices)
 INTAKE_CHANNEL_LABELS = dict(IntakeChannel.choices)
 OFFER_KIND_LABELS = {"offer": gettext_lazy("Offer"), "decline": gettext_lazy("Declined")}
 VIOLATION_KINDS = dict(ViolationKind.choices)
+INCIDENT_EVENTS = frozenset(
+    {
+        EventKind.INCIDENT_JOINED,
+        EventKind.INCIDENT_ADDED,
+        EventKind.INCIDENT_REMOVED,
+        EventKind.INCIDENT_MESSAGE,
+        EventKind.COLLECTIVE_OFFER,
+    }
+)
 NOTICE_EVENTS = frozenset({EventKind.NOTICE_DELIVERED, EventKind.NOTICE_UNDELIVERED, EventKind.NOTICE_RETRIED})
 
 
@@ -149,7 +158,9 @@ def _event_details(event: ComplaintEvent) -> list[tuple[str, str]]:
     data = event.data or {}
     kind = event.kind
     details = []
-    if kind in (EventKind.RESPONDED, EventKind.ACCEPTED, EventKind.AGREEMENT_RECORDED):
+    if kind in INCIDENT_EVENTS and data.get("incident_title"):
+        details.append((_("Incident"), data["incident_title"]))
+    if kind in (EventKind.RESPONDED, EventKind.ACCEPTED, EventKind.AGREEMENT_RECORDED, EventKind.COLLECTIVE_OFFER):
         offer = settlement(data) or {}
         if offer.get("remedy"):
             details.append((_("Remedy"), str(offer["remedy"])))

@@ -15,6 +15,7 @@ from notifications import api as notifications_api
 from portal import api as portal_api
 from privacy import api as privacy_api
 from supervision import api as supervision_api
+from supervision import incident_api
 from supervision import merchant_api as council_api
 
 app_name = "api"
@@ -94,6 +95,15 @@ urlpatterns = [
         path(f"complaints/<int:pk>/{name}/", view.as_view(), name=f"complaint-{name.replace('_', '-')}")
         for name, view in complaints_api.ACTION_VIEWS.items()
     ],
+    path("incidents/", incident_api.IncidentListView.as_view(), name="incident-list"),
+    path("incidents/public/", incident_api.PublicIncidentListView.as_view(), name="incident-public"),
+    path("incidents/<int:pk>/", incident_api.IncidentDetailView.as_view(), name="incident-detail"),
+    path("incidents/<int:pk>/matches/", incident_api.IncidentMatchesView.as_view(), name="incident-matches"),
+    path("incidents/<int:pk>/cases/", incident_api.IncidentCasesView.as_view(), name="incident-cases"),
+    path("incidents/<int:pk>/message/", incident_api.IncidentMessageView.as_view(), name="incident-message"),
+    path("incidents/<int:pk>/assign/", incident_api.IncidentAssignView.as_view(), name="incident-assign"),
+    path("incidents/<int:pk>/offer/", incident_api.IncidentOfferView.as_view(), name="incident-offer"),
+    path("incidents/<int:pk>/close/", incident_api.IncidentCloseView.as_view(), name="incident-close"),
     path("stats/", supervision_api.StatsView.as_view(), name="stats"),
     path("public/stats/", supervision_api.PublicStatsView.as_view(), name="public-stats"),
     path("notifications/", notifications_api.NotificationListView.as_view(), name="notification-list"),

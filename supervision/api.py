@@ -18,7 +18,7 @@ from audit.services import record_export
 from complaints import access
 from complaints.api import detail_response
 from complaints.intake import file_for_consumer
-from complaints.models import IntakeChannel
+from complaints.models import IncidentStatus, IntakeChannel
 from complaints.serializers import ComplaintCreateSerializer, ComplaintDetailSerializer
 from mediation.api import AnyAccept
 from mediation.errors import InvalidInput
@@ -144,6 +144,15 @@ class PublicMerchantIndexSerializer(serializers.Serializer):
     credit_index = serializers.FloatField(allow_null=True, help_text=gettext_lazy("0-100; null without data."))
 
 
+class PublicIncidentRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    merchant_name = serializers.CharField()
+    title = serializers.CharField()
+    cases = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=IncidentStatus.choices)
+    opened = serializers.DateField()
+
+
 class PublicFiguresSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     closed = serializers.IntegerField()
@@ -162,6 +171,13 @@ class PublicFiguresSerializer(serializers.Serializer):
     )
     named_merchants = PublicNamedMerchantSerializer(many=True)
     merchants = PublicMerchantIndexSerializer(many=True, help_text=gettext_lazy("Enrolled merchants, by name."))
+    incidents = PublicIncidentRowSerializer(
+        many=True,
+        required=False,
+        help_text=gettext_lazy(
+            "Incidents (collective complaints) with at least INCIDENT_PUBLIC_MIN_CASES cases, most cases first."
+        ),
+    )
 
 
 class StatsView(APIView):

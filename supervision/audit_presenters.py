@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
 from audit.models import AuditEntry
-from complaints.actions import ACTIONS
+from complaints.actions import ACTIONS, COLLECTIVE_ACTIONS
 from complaints.models import Category, Channel, Complaint, Outcome, Status
 
 # Actions recorded outside the state machine (the state machine's are `complaint.<action>`).
@@ -22,11 +22,19 @@ ACTION_LABELS = {
     "account.signed_out_everywhere": gettext_lazy("Signed out on every device"),
     "account.data_export": gettext_lazy("Personal data downloaded"),
     "account.anonymised": gettext_lazy("Account deleted, data anonymised"),
+    "incident.open": gettext_lazy("Incident opened"),
+    "incident.close": gettext_lazy("Incident closed"),
+    "incident.add_cases": gettext_lazy("Incident: cases added"),
+    "incident.remove_cases": gettext_lazy("Incident: cases taken out"),
+    "incident.message": gettext_lazy("Incident: message to every consumer"),
+    "incident.assign": gettext_lazy("Incident: mediator for every case"),
+    "incident.offer": gettext_lazy("Incident: collective offer"),
 }
 OBJECT_LABELS = {
     "complaint": gettext_lazy("Case"),
     "user": gettext_lazy("User"),
     "complaint_list": gettext_lazy("Case list"),
+    "incident": gettext_lazy("Incident"),
 }
 DETAIL_LABELS = {
     "status": gettext_lazy("Status"),
@@ -36,6 +44,12 @@ DETAIL_LABELS = {
     "cases": gettext_lazy("Cases"),
     "evidence_files_deleted": gettext_lazy("Evidence files deleted"),
     "events_redacted": gettext_lazy("Timeline events redacted"),
+    "done": gettext_lazy("Cases done"),
+    "already": gettext_lazy("Cases that had it already"),
+    "refused": gettext_lazy("Cases that could not take it"),
+    "act": gettext_lazy("Bulk act"),
+    "terms": gettext_lazy("Terms"),
+    "public": gettext_lazy("Public-facing"),
 }
 # Fields whose values are codes of a choices type (a corrected category, say).
 CODED_VALUES = {
@@ -49,8 +63,9 @@ CODED_VALUES = {
 def action_label(action: str) -> str:
     if action in ACTION_LABELS:
         return str(ACTION_LABELS[action])
-    if action.startswith("complaint.") and action.removeprefix("complaint.") in ACTIONS:
-        return _("Case: %(action)s") % {"action": ACTIONS[action.removeprefix("complaint.")].label}
+    name = action.removeprefix("complaint.")
+    if action.startswith("complaint.") and name in ACTIONS | COLLECTIVE_ACTIONS:
+        return _("Case: %(action)s") % {"action": (ACTIONS | COLLECTIVE_ACTIONS)[name].label}
     if action.startswith("export."):
         return _("Case list exported (%(format)s)") % {"format": action.removeprefix("export.").upper()}
     return action
@@ -73,6 +88,10 @@ def _field_label(name: str) -> str:
 def _value(name: str, value) -> str:
     if isinstance(value, dict) and set(value) == {"old", "new"}:  # a corrected field
         return f"{_value(name, value['old'])} → {_value(name, value['new'])}"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {item}" for key, item in value.items() if item not in (None, ""))
     return str(CODED_VALUES.get(name, {}).get(value, value))
 
 
