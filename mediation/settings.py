@@ -361,6 +361,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "complaints.models.Status",
         "ReceiptStatusEnum": "complaints.receipts_api.RECEIPT_STATUSES",
+        "IncidentStatusEnum": "complaints.models.IncidentStatus",
     },
 }
 
