@@ -49,6 +49,7 @@ def settlement(offer: dict | None) -> dict | None:
         "due_date": offer.get("due_date") or "",
         "message": offer.get("message") or "",
         "from_mediation": offer.get("source") == "mediation",
+        "collective": bool(offer.get("incident")),
     }
 
 

@@ -56,6 +56,9 @@ def test_a_year_of_complaints_keeps_every_promise_to_the_parties():
     assert report.deadline_job["unconfirmed"] > 0 and report.deadline_job["staff_overdue"] > 0
     for move in ("accept", "reject", "request_mediation", "withdraw", "dispute", "confirm", "rate", "assign"):
         assert report.moves[move] > 0, move
+    # Incidents grouped cases and messaged them collectively, each message sent twice and
+    # reaching each case once (the invariant incident_message_once).
+    assert report.incident_messages == CI_SIZE.incidents and report.incident_cases > 0
 
 
 def test_the_same_seed_plays_the_same_year():
