@@ -339,6 +339,7 @@ class IncidentsMixin:
             for n in range(self.config.incidents)
         ]
         self.incident_sms: Counter = Counter()  # (case pk) -> collective messages that reached it
+        self.open_incidents: dict = {}  # merchant key -> its incident, which consumers filing may join
 
     def _incidents_at(self, now: datetime.datetime) -> None:
         """At its day, a supervisor opens an incident about a merchant, groups a share of the open
@@ -347,22 +348,32 @@ class IncidentsMixin:
             self.incident_days.pop(0)
             self._open_incident(now)
 
+    def _incident_to_join(self, spec) -> dict:
+        """A consumer filing against a merchant with an open incident joins it half the time."""
+        incident = self.open_incidents.get(spec.key) if spec else None
+        if incident is None or self.incident_rng.random() >= 0.5:
+            return {}
+        self.report.incident_cases += 1
+        return {"incident": incident.pk}
+
     def _open_incident(self, now: datetime.datetime) -> None:
         rng = self.incident_rng
-        enrolled = [m for m in MERCHANTS if m.status == MerchantStatus.ENROLLED]
-        spec = rng.choice(enrolled)
+        # The merchants whose cases linger: a collapse or a fake leaves many consumers waiting.
+        lingering = [m for m in MERCHANTS if m.status == MerchantStatus.ENROLLED and m.habit != "prompt"]
+        spec = _weighted(rng, [(m.weight, m) for m in lingering])
         supervisor = self.supervisors[spec.council]
         incident = incidents.open_incident(
             actor=supervisor,
             merchant=self.merchants[spec.key],
             title=f"Incident about {spec.key} on {now:%Y-%m-%d}",
-            period_from=(now - 60 * DAY).date(),
+            period_from=(now - 120 * DAY).date(),
         )
         proposed = [c.pk for c in proposed_cases(incident, supervisor)]
-        chosen = [pk for pk in proposed if rng.random() < 0.8]
+        chosen = [pk for pk in proposed if rng.random() < 0.9]
         with TestCase.captureOnCommitCallbacks(execute=True):
             added = incidents.add_cases(actor=supervisor, incident_id=incident.pk, case_ids=chosen + chosen[:2])
         self.report.incident_cases += len(added.done)
+        self.open_incidents[spec.key] = incident
         text = f"The council is handling {incident.title} for everyone."
         key = f"sim-{incident.pk}"
         with TestCase.captureOnCommitCallbacks(execute=True):
@@ -658,6 +669,7 @@ class Simulation(IncidentsMixin):
             spec = _weighted(rng, [(m.weight, m) for m in MERCHANTS])
             council = spec.council
             fields["merchant"] = self.merchants[spec.key]
+        fields.update(self._incident_to_join(spec))
         with TestCase.captureOnCommitCallbacks(execute=True):
             complaint = filing.file_complaint(consumer=consumer, **fields)
         self.memos[complaint.pk] = CaseMemo(index, consumer, persona, delay, spec, council, own_moves=1)
