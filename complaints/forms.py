@@ -174,6 +174,7 @@ class ComplaintForm(DomainErrorsMixin, forms.Form):
         queryset=Incident.objects.none(),
         required=False,
         widget=IncidentChoiceWidget,
+        blank=True,
         empty_label=_("No: my complaint is about something else"),
         help_text=_(
             "Many consumers complained about the same thing, and the council handles their cases together. "

@@ -308,11 +308,19 @@ def _run_act(actor, incident, act, action: str, event: EventKind, reason_for, **
         else:
             todo.append(complaint)
     _perform_each(actor, todo, action, result, reason_for, act=act, **payload)
+    _keep_results(act, result)
+    return result
+
+
+def _keep_results(act: CollectiveAct, result: BulkResult) -> None:
+    """The act's record: every case it reached so far, and the cases that could not take it the
+    last time it was sent."""
     with transaction.atomic():
         act = CollectiveAct.objects.select_for_update().get(pk=act.pk)
-        act.results = result.as_dict()
+        done = {row["id"]: row for row in (act.results or {}).get("done", [])}
+        done.update((row["id"], row) for row in result.done)
+        act.results = {"done": list(done.values()), "refused": result.refused}
         act.save(update_fields=["results"])
-    return result
 
 
 def message_all(*, actor, incident_id, message: str, key: str = "") -> BulkResult:
@@ -364,8 +372,7 @@ def assign_mediator_to_all(*, actor, incident_id, mediator, key: str = "") -> Bu
         return ""
 
     _perform_each(actor, todo, "assign", result, reason_for, mediator=candidate)
-    with transaction.atomic():
-        CollectiveAct.objects.filter(pk=act.pk).update(results=result.as_dict())
+    _keep_results(act, result)
     _audit("assign", actor, incident, act=act.pk, mediator=candidate.pk, **_counts(result))
     return result
 

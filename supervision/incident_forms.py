@@ -1,6 +1,5 @@
 """Forms of the incident pages. They validate shape only; complaints.incidents does the work."""
 
-import uuid
 from decimal import Decimal
 
 from django import forms
@@ -77,14 +76,8 @@ class IncidentForm(DomainErrorsMixin, forms.Form):
 
 
 class _OnceForm(DomainErrorsMixin, forms.Form):
-    """A bulk act's form carries a one-time key: sent twice, it acts once."""
-
-    key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("key", uuid.uuid4().hex)
+    """A bulk act's form: its content is its key (complaints.incidents.act_key), so the same form
+    sent again, even from a page the browser brought back, acts once."""
 
 
 class IncidentMessageForm(_OnceForm):
@@ -93,7 +86,10 @@ class IncidentMessageForm(_OnceForm):
         max_length=2000,
         multiline=True,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Each consumer gets an SMS and an in-app notice; the message goes on each case's timeline once."),
+        help_text=_(
+            "Each consumer gets an SMS and an in-app notice, and the message goes on each case's timeline once: "
+            "the same words are never sent twice (to remind everyone, write a new message)."
+        ),
     )
 
 
@@ -159,5 +155,4 @@ class CollectiveOfferForm(_OnceForm):
             percent=data.get("percent"),
             due_date=data.get("due_date"),
             message=data["message"],
-            key=data.get("key") or "",
         )

@@ -87,7 +87,10 @@ def incident_detail(request, pk):
 def _done(request, incident, title: str, result) -> object:
     """Back to the incident page, which shows what became of each case."""
     request.session[RESULT_KEY % incident.pk] = {"title": title, **result.as_dict()}
-    summary = ngettext("Done on %(n)d case.", "Done on %(n)d cases.", len(result.done)) % {"n": len(result.done)}
+    if result.done or not result.already:
+        summary = ngettext("Done on %(n)d case.", "Done on %(n)d cases.", len(result.done)) % {"n": len(result.done)}
+    else:
+        summary = _("Nothing was done again: every case had it already.")
     if result.refused:
         messages.warning(request, summary + " " + _("Some cases could not take it: see why below."))
     else:
@@ -128,9 +131,7 @@ def incident_message(request, pk):
         return _page(request, incident, status=400, message_form=form)
     data = form.cleaned_data
     try:
-        result = incidents.message_all(
-            actor=request.user, incident_id=incident.pk, message=data["message"], key=data.get("key") or ""
-        )
+        result = incidents.message_all(actor=request.user, incident_id=incident.pk, message=data["message"])
     except DomainError as exc:
         return _refused(request, incident, exc, message_form=form)
     return _done(request, incident, _("Message to every consumer"), result)
@@ -146,7 +147,7 @@ def incident_assign(request, pk):
     data = form.cleaned_data
     try:
         result = incidents.assign_mediator_to_all(
-            actor=request.user, incident_id=incident.pk, mediator=data["mediator"], key=data.get("key") or ""
+            actor=request.user, incident_id=incident.pk, mediator=data["mediator"]
         )
     except DomainError as exc:
         return _refused(request, incident, exc, assign_form=form)
