@@ -2,13 +2,16 @@
 bulk acts (a message, a mediator, a collective offer) through the state machine, each once."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from pypdf import PdfReader
 
 from audit.models import AuditEntry
 from complaints import deadlines, incidents, workflow
+from complaints.bundle import build_pdf
 from complaints.incident_selectors import incident_totals, proposed_cases, public_incidents
 from complaints.models import Complaint, ComplaintEvent, EventKind, IncidentStatus, Status
 from complaints.presenters import timeline_entries
@@ -233,3 +236,16 @@ def test_large_public_incidents_are_listed_without_personal_data(incident, file_
     rows = public_incidents()
     assert rows[0]["cases"] == 2 and rows[0]["merchant_name"] == "Jiang'an Electronics"
     assert set(rows[0]) == {"id", "merchant_name", "title", "cases", "status", "opened"}
+
+
+def test_the_case_bundle_names_the_incident_and_its_collective_acts(incident, three_cases, supervisor, wang):
+    case = three_cases[0]
+    incidents.add_cases(actor=supervisor, incident_id=incident.pk, case_ids=[case.pk])
+    incidents.message_all(actor=supervisor, incident_id=incident.pk, message="Refunds start Monday.")
+    case.refresh_from_db()
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(build_pdf(wang, case))).pages)
+    assert "Prepaid cards not honoured" in text
+    assert "The council's message to every consumer of the incident" in text
+    assert "Refunds start Monday." in text
+    entries = timeline_entries(wang, case)
+    assert ("Incident", "Prepaid cards not honoured") in entries[-1]["details"]
