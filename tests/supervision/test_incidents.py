@@ -245,3 +245,28 @@ def test_offer_amounts_are_proportional_to_each_claim(supervisor, incident, case
         "150.00",
         "50.00",
     ]
+
+
+def test_each_case_still_counts_once_in_the_figures(api, supervisor, incident, cases):
+    before = api.as_(supervisor).get("/api/v1/stats/").json()
+    incidents.add_cases(actor=supervisor, incident_id=incident.pk, case_ids=[c.pk for c in cases])
+    incidents.message_all(actor=supervisor, incident_id=incident.pk, message="Hello")
+    after = api.get("/api/v1/stats/").json()
+    assert after["total"] == before["total"] == 2 and after["by_status"] == before["by_status"]
+
+
+def test_the_consumer_reads_the_collective_offer_on_the_case_page_and_accepts_it(
+    client, supervisor, wang, incident, cases
+):
+    waiting, _mediated = cases
+    incidents.add_cases(actor=supervisor, incident_id=incident.pk, case_ids=[waiting.pk])
+    incidents.collective_offer(
+        actor=supervisor, incident_id=incident.pk, message="Full refund.", remedy="refund", amount=Decimal("100")
+    )
+    client.force_login(wang)
+    page = client.get(reverse("complaints:detail", args=[waiting.pk])).content.decode()
+    assert "The merchant's offer to everyone in the incident, recorded by the council" in page
+    assert reverse("complaints:act", args=[waiting.pk, "accept"]) in page
+    response = client.post(reverse("complaints:act", args=[waiting.pk, "accept"]), {})
+    assert response.status_code == 302
+    assert Complaint.objects.get(pk=waiting.pk).status == Status.SETTLED
