@@ -267,6 +267,6 @@ def test_the_consumer_reads_the_collective_offer_on_the_case_page_and_accepts_it
     page = client.get(reverse("complaints:detail", args=[waiting.pk])).content.decode()
     assert "The merchant's offer to everyone in the incident, recorded by the council" in page
     assert reverse("complaints:act", args=[waiting.pk, "accept"]) in page
-    response = client.post(reverse("complaints:act", args=[waiting.pk, "accept"]), {})
+    response = client.post(reverse("complaints:act", args=[waiting.pk, "accept"]), {"accept-agree": "on"})
     assert response.status_code == 302
     assert Complaint.objects.get(pk=waiting.pk).status == Status.SETTLED
