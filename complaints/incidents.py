@@ -127,10 +127,14 @@ def open_incident(
     """A supervisor opens an incident in their council's jurisdiction."""
     _check_supervisor(actor)
     if merchant is not None and not isinstance(merchant, Merchant):
-        merchant = Merchant.objects.filter(pk=merchant).first()
+        merchant = Merchant.objects.filter(pk=merchant).select_related("region").first()
         if merchant is None:
             message = _("No such merchant on the platform.")
             raise InvalidInput(message, fields={"merchant": [message]})
+    if merchant is not None and not merchant.region.path.startswith(actor.council.path):
+        # Its cases are another council's: that council opens the incident.
+        message = _("The merchant is outside your council's jurisdiction.")
+        raise InvalidInput(message, fields={"merchant": [message]})
     order_pattern = (order_pattern or "").strip()
     _check_rule(
         merchant=merchant,

@@ -249,3 +249,9 @@ def test_the_case_bundle_names_the_incident_and_its_collective_acts(incident, th
     assert "Refunds start Monday." in text
     entries = timeline_entries(wang, case)
     assert ("Incident", "Prepaid cards not honoured") in entries[-1]["details"]
+
+
+def test_an_incident_is_about_a_merchant_of_the_supervisors_jurisdiction(supervisor, other_shop):
+    with pytest.raises(InvalidInput) as exc:
+        incidents.open_incident(actor=supervisor, merchant=other_shop.pk, title="Yichang")
+    assert "merchant" in exc.value.fields
