@@ -100,7 +100,7 @@ class IncidentCreateSerializer(serializers.Serializer):
         default="",
         help_text=gettext_lazy("Separated by spaces or commas; a case with any of them in its title or text matches."),
     )
-    order_pattern = serializers.CharField(
+    order_pattern = TextSerializerField(
         max_length=64,
         required=False,
         allow_blank=True,
