@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 
-from .models import Complaint, ComplaintEvent, Visibility
+from .models import Complaint, ComplaintEvent, Incident, Visibility, jurisdiction_q
 
 
 def complaints_visible_to(user) -> QuerySet[Complaint]:
@@ -43,6 +43,24 @@ def get_complaint_for(user, pk, *, for_update: bool = False) -> Complaint:
         return qs.get(pk=int(pk))
     except (Complaint.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such case.")) from None
+
+
+def incidents_visible_to(user) -> QuerySet[Incident]:
+    """Incidents opened by the staff member's council or a council below it: supervisors of the
+    incident's council or above handle them; mediators read them."""
+    if not (user.is_authenticated and user.is_council_staff):
+        return Incident.objects.none()
+    return Incident.objects.filter(jurisdiction_q(user.council))
+
+
+def get_incident_for(user, pk, *, for_update: bool = False) -> Incident:
+    qs = incidents_visible_to(user).select_related("merchant", "council", "created_by")
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    try:
+        return qs.get(pk=int(pk))
+    except (Incident.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404(_("No such incident.")) from None
 
 
 def is_party(user, complaint: Complaint) -> bool:

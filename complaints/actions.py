@@ -37,8 +37,9 @@ class Action:
     # party (anyone on the case); complaints.workflow decides who is which.
     actors: tuple[str, ...]
     function: Callable[..., object]  # keyword arguments: complaint, actor and the body's fields
-    form: type[f.ActionForm]
-    serializer: type[Serializer]
+    # The case page's form and the API's body; none for a collective action (COLLECTIVE_ACTIONS).
+    form: type[f.ActionForm] | None = None
+    serializer: type[Serializer] | None = None
     event: EventKind  # the timeline event the function appends
     notices: tuple[str, ...] = ()  # the case notices it may send (complaints/notices.py)
     careful: bool = False  # it ends or gives up something: the page shows it apart, below the others
@@ -352,6 +353,51 @@ _DECLARED = [
     ),
 ]
 ACTIONS: dict[str, Action] = {action.name: action for action in _DECLARED}
+
+# Collective actions: staff take them on every case of an incident at once (complaints.incidents),
+# each case through workflow.perform like any action, never from one case's page or endpoint, so
+# allowed_actions does not offer them. The payload names the incident or the bulk act.
+_COLLECTIVE = [
+    Action(
+        name="incident_add",
+        label=_("Add to the incident"),
+        sources=OPEN_STATUSES,
+        actors=("supervisor",),
+        function=t.add_to_incident,
+        event=EventKind.INCIDENT_ADDED,
+        notices=("incident_added",),
+    ),
+    Action(
+        name="incident_remove",
+        label=_("Take out of the incident"),
+        sources=frozenset(Status.values),
+        actors=("supervisor",),
+        function=t.remove_from_incident,
+        event=EventKind.INCIDENT_REMOVED,
+        when=rules.in_incident,
+    ),
+    Action(
+        name="incident_message",
+        label=_("Message every consumer of the incident"),
+        sources=OPEN_STATUSES,
+        actors=("supervisor",),
+        function=t.incident_message,
+        event=EventKind.INCIDENT_MESSAGE,
+        notices=("incident_message",),
+        when=rules.in_incident,
+    ),
+    Action(
+        name="collective_offer",
+        label=_("Record a collective offer"),
+        sources=rules.COLLECTIVE_OFFER_STATES,
+        actors=("supervisor",),
+        function=t.collective_offer,
+        event=EventKind.COLLECTIVE_OFFER,
+        notices=("collective_offer",),
+        when=rules.in_incident,
+    ),
+]
+COLLECTIVE_ACTIONS: dict[str, Action] = {action.name: action for action in _COLLECTIVE}
 
 
 def action_form(name: str, *, user, complaint, data=None, files=None) -> f.ActionForm:

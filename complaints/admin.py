@@ -8,7 +8,7 @@ consumer typed into the description)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import CaseSequence, Complaint, ComplaintEvent, Evidence, MediationSession
+from .models import CaseSequence, Complaint, ComplaintEvent, Evidence, Incident, MediationSession
 from .services import CORRECTABLE_FIELDS, correct_complaint
 
 EDITABLE = list(CORRECTABLE_FIELDS)
@@ -85,7 +85,7 @@ class ComplaintAdmin(admin.ModelAdmin):
             {"fields": ["consumer", "merchant", "merchant_name", "merchant_phone", "council", "agent", "mediator"]},
         ),
         (_("Complaint"), {"fields": [*EDITABLE, "purchase_date", "amount", "demands", "share_contact"]}),
-        (_("Handling"), {"fields": ["priority", "priority_reasons", "round", "offer", "agreement"]}),
+        (_("Handling"), {"fields": ["priority", "priority_reasons", "round", "offer", "agreement", "incident"]}),
         (
             _("Key times"),
             {
@@ -166,6 +166,31 @@ class CaseSequenceAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    """Incidents are opened, filled and closed by supervisors (complaints.incidents, audited):
+    operators read them here."""
+
+    list_display = ["title", "merchant_display_name", "council", "status", "public", "created_at"]
+    list_filter = ["status", "public", "council"]
+    search_fields = ["title", "merchant__name", "merchant_name"]
+    list_select_related = ["merchant", "council"]
+    ordering = ["-created_at"]
+
+    @admin.display(description=_("merchant"))
+    def merchant_display_name(self, obj):
+        return obj.merchant_display_name
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Incident._meta.fields]
+
+    def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -148,6 +148,7 @@ def _facts(viewer, complaint: Complaint) -> list:
         (_("Filed at"), _when(complaint.filed_at)),
         (_("Intake channel"), complaint.get_intake_channel_display()),
         (_("Filed by"), _filed_by(complaint)),
+        (_("Incident"), complaint.incident.title if complaint.incident_id else ""),
         (_("Closed at"), _when(complaint.closed_at)),
     ]
     return [

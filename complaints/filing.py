@@ -17,12 +17,14 @@ from mediation.errors import DomainError, InvalidInput, NotAllowed, Throttled
 from merchants.models import Merchant
 
 from .clock import add_days
+from .incident_selectors import joinable_incident
 from .models import (
     CaseSequence,
     Complaint,
     ComplaintEvent,
     EventKind,
     EvidenceKind,
+    Incident,
     IntakeChannel,
     Party,
     Status,
@@ -219,6 +221,7 @@ def file_complaint(
     intake_channel: str = IntakeChannel.ONLINE,
     filed_by=None,
     consent_statement: str = "",
+    incident: int | None = None,
 ) -> Complaint:
     """A consumer files a complaint: straight to an enrolled merchant, else to council review.
 
@@ -229,6 +232,8 @@ def file_complaint(
     same merchant for the same order in the last day raises PossibleDuplicate unless
     `confirm_duplicate`. Staff who file for a consumer go through complaints.intake, which
     names themselves as `filed_by` with the `intake_channel` and the consumer's consent.
+    `incident` is the id of an open, public-facing incident about the same merchant the consumer
+    chose to join (complaints.incidents).
     """
     if consumer.role != Role.CONSUMER:
         raise NotAllowed(_("Only consumers file complaints."))
@@ -240,6 +245,9 @@ def file_complaint(
         raise InvalidInput(message, fields={"merchant_name": [message]})
     if not confirm_duplicate:
         _check_duplicate(consumer, merchant, merchant_name, order_number)
+    joined = None
+    if incident:
+        joined = _joinable(incident, merchant, merchant_name)
     kind = evidence_kind or EvidenceKind.OTHER
     check_evidence_kind(kind)
     if evidence:
@@ -272,9 +280,29 @@ def file_complaint(
             filed_by=filed_by,
             consent_statement=consent_statement,
         )
+        if joined is not None:
+            _join(complaint, joined, consumer)
         for clean in files:
             store_evidence(actor=consumer, complaint=complaint, clean=clean, kind=kind)
     return complaint
+
+
+def _joinable(incident_id, merchant: Merchant | None, merchant_name: str) -> Incident:
+    incident = joinable_incident(
+        incident_id, merchant_id=merchant.pk if merchant else None, merchant_name=merchant_name
+    )
+    if incident is None:
+        message = _("The council handles no open incident about this merchant under that number.")
+        raise InvalidInput(message, fields={"incident": [message]})
+    return incident
+
+
+def _join(complaint: Complaint, incident: Incident, consumer) -> None:
+    """The consumer chose to join the council's incident about the merchant when filing."""
+    complaint.incident = incident
+    complaint.save(update_fields=["incident"])
+    data = {"incident": incident.pk, "incident_title": incident.title}
+    append_event(complaint, kind=EventKind.INCIDENT_JOINED, actor=consumer, data=data)
 
 
 def _new_complaint(*, consumer, council: Council, merchant: Merchant | None, **fields) -> Complaint:

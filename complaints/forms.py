@@ -14,7 +14,8 @@ from mediation.forms import DomainErrorsMixin
 from mediation.text import TextField
 from merchants.models import Merchant, MerchantStatus
 
-from .models import AddressGrant, Category, Channel, EvidenceKind, Remedy
+from .incident_selectors import open_public_incidents
+from .models import AddressGrant, Category, Channel, EvidenceKind, Incident, Remedy
 
 # --- evidence files -------------------------------------------------------------------
 
@@ -86,6 +87,24 @@ class RegionChoiceField(forms.ModelChoiceField):
         return "\u2003" * depth + obj.name
 
 
+class IncidentChoiceWidget(forms.RadioSelect):
+    """Each incident names its merchant on its option, so the form's script shows only those of
+    the merchant chosen; without the script every incident is listed."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        incident = getattr(value, "instance", None)
+        if incident is not None:
+            option["attrs"]["data-merchant"] = str(incident.merchant_id or "")
+            option["attrs"]["data-merchant-name"] = incident.merchant_name
+        return option
+
+
+class IncidentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Incident) -> str:
+        return f"{obj.merchant_display_name}: {obj.title}"
+
+
 class ComplaintForm(DomainErrorsMixin, forms.Form):
     merchant = MerchantChoiceField(
         label=_("Merchant"),
@@ -150,6 +169,19 @@ class ComplaintForm(DomainErrorsMixin, forms.Form):
             "to call you; each reveal is logged for the council."
         ),
     )
+    incident = IncidentChoiceField(
+        label=_("Join the council's incident"),
+        queryset=Incident.objects.none(),
+        required=False,
+        widget=IncidentChoiceWidget,
+        blank=True,
+        empty_label=_("No: my complaint is about something else"),
+        help_text=_(
+            "Many consumers complained about the same thing, and the council handles their cases together. "
+            "If your complaint is about it, join it: the council tells everyone at once, and each of you "
+            "still decides on your own case."
+        ),
+    )
     evidence = MultipleFileField(label=_("Evidence"), required=False, help_text=EVIDENCE_HELP)
     evidence_kind = forms.ChoiceField(
         label=_("What the files show"), choices=EvidenceKind.choices, initial=EvidenceKind.PHOTO, required=False
@@ -171,6 +203,7 @@ class ComplaintForm(DomainErrorsMixin, forms.Form):
             Merchant.objects.filter(status=MerchantStatus.ENROLLED).select_related("region").order_by("name")
         )
         self.fields["region"].queryset = Council.objects.order_by("path")
+        self.fields["incident"].queryset = open_public_incidents().order_by("merchant__name", "merchant_name", "pk")
 
     def clean_filing_token(self) -> str:
         """A token that is not one the form gave out is dropped: the form is filed without it."""
@@ -220,6 +253,7 @@ class ComplaintForm(DomainErrorsMixin, forms.Form):
             evidence_kind=data.get("evidence_kind") or "",
             filing_token=data.get("filing_token", ""),
             confirm_duplicate=bool(data.get("confirm_duplicate")),
+            incident=data["incident"].pk if data.get("incident") else None,
         )
 
 

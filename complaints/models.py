@@ -164,6 +164,16 @@ class Complaint(models.Model):
     # move of their own); until then the staff member who filed it makes the consumer's moves on
     # their behalf (complaints.access.acts_for_consumer). Empty on a case the consumer filed.
     claimed_at = models.DateTimeField(_("taken over by the consumer at"), null=True, blank=True)
+    # The collective complaint (complaints.incidents) the case is handled in, if any: a case
+    # belongs to at most one incident, which the column itself enforces.
+    incident = models.ForeignKey(
+        "complaints.Incident",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("incident"),
+    )
 
     status = models.CharField(_("status"), max_length=24, choices=Status.choices)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
@@ -396,6 +406,12 @@ class EventKind(models.TextChoices):
         "session_failed_closed",
         _("No agreement in mediation and no further session by its deadline: case closed"),
     )
+    # Collective complaints (complaints.incidents).
+    INCIDENT_JOINED = "incident_joined", _("The consumer joined the council's incident about this merchant")
+    INCIDENT_ADDED = "incident_added", _("The council handles this case with others in an incident")
+    INCIDENT_REMOVED = "incident_removed", _("The council took this case out of the incident")
+    INCIDENT_MESSAGE = "incident_message", _("The council's message to every consumer of the incident")
+    COLLECTIVE_OFFER = "collective_offer", _("A collective offer to every consumer of the incident")
 
 
 class ComplaintEvent(models.Model):
@@ -474,3 +490,113 @@ from .session_models import (  # noqa: E402, F401
     SessionParticipant,
     SessionParty,
 )
+
+
+class IncidentStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class Incident(models.Model):
+    """Many consumers' complaints about one thing (a card issuer that collapsed, a live stream
+    that sold fakes), handled together by the council that opened it (complaints.incidents).
+
+    The rule that proposes its cases: the merchant (enrolled, or a name matching complaints'
+    merchant_name), the period of filing, and keywords and/or an order-number pattern."""
+
+    council = models.ForeignKey(
+        "accounts.Council", on_delete=models.PROTECT, related_name="incidents", verbose_name=_("council")
+    )
+    council_path = models.CharField(max_length=255, editable=False)
+    merchant = models.ForeignKey(
+        "merchants.Merchant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+        verbose_name=_("merchant"),
+    )
+    merchant_name = models.CharField(_("merchant name"), max_length=200, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
+    period_from = models.DateField(_("from"), null=True, blank=True)
+    period_to = models.DateField(_("to"), null=True, blank=True)
+    keywords = models.CharField(_("keywords"), max_length=300, blank=True)
+    order_pattern = models.CharField(_("order-number pattern"), max_length=64, blank=True)
+    # Public-facing: consumers filing against the merchant see it and may join it.
+    public = models.BooleanField(_("public-facing"), default=True)
+    status = models.CharField(_("status"), max_length=10, choices=IncidentStatus.choices, default=IncidentStatus.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("opened by")
+    )
+    created_at = models.DateTimeField(_("opened at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["merchant", "status"], name="incident_merchant_status"),
+            models.Index(
+                fields=["council_path", "created_at"],
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+                name="incident_region_created",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="incident_names_its_merchant",
+                condition=models.Q(merchant__isnull=False) | ~models.Q(merchant_name=""),
+            ),
+            models.CheckConstraint(
+                name="incident_period_in_order",
+                condition=models.Q(period_from__isnull=True)
+                | models.Q(period_to__isnull=True)
+                | models.Q(period_from__lte=models.F("period_to")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == IncidentStatus.OPEN
+
+    @property
+    def merchant_display_name(self) -> str:
+        return self.merchant.name if self.merchant_id else self.merchant_name
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [word for word in self.keywords.replace("，", ",").replace(",", " ").split() if word]
+
+
+class CollectiveActKind(models.TextChoices):
+    MESSAGE = "message", _("Message to every consumer")
+    OFFER = "offer", _("Collective offer")
+    ASSIGN = "assign", _("Mediator for every case")
+
+
+class CollectiveAct(models.Model):
+    """One bulk act of staff on an incident's cases (a message, an offer, a mediator), kept
+    once per key: the same form sent twice, or the same message sent again, finds this row,
+    and each case's timeline names it, so no case gets the act twice."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="acts")
+    kind = models.CharField(max_length=10, choices=CollectiveActKind.choices)
+    key = models.CharField(max_length=64)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    message = models.TextField(blank=True)
+    terms = models.JSONField(default=dict, blank=True)
+    # What became of each case: {"done": [...], "already": [...], "refused": [{"case", "reason"}]}.
+    results = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["incident", "kind", "key"], name="one_collective_act_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.kind} {self.key}"

@@ -246,6 +246,34 @@ declare(
         body=gettext_lazy("[315] A party disputed the minutes of the mediation session on complaint {case}: {link}"),
         audiences=(("mediator", (IN_APP, EMAIL)),),
     ),
+    # Collective complaints (complaints.incidents): the consumer of each case of an incident.
+    NoticeType(
+        name="incident_added",
+        label=gettext_lazy("The case is part of an incident"),
+        subject=gettext_lazy("Complaint {case} is handled with others"),
+        body=gettext_lazy(
+            "[315] The consumer council handles your complaint {case} together with others about the same "
+            "problem ({incident}): {link}"
+        ),
+        audiences=(("consumer", (IN_APP,)),),
+    ),
+    NoticeType(
+        name="incident_message",
+        label=gettext_lazy("The council's message about an incident"),
+        subject=gettext_lazy("Complaint {case}: a message from the council"),
+        body=gettext_lazy("[315] The consumer council wrote to everyone in {incident} about complaint {case}: {link}"),
+        audiences=(CONSUMER,),
+    ),
+    NoticeType(
+        name="collective_offer",
+        label=gettext_lazy("Collective offer"),
+        subject=gettext_lazy("Complaint {case}: an offer for everyone in the incident"),
+        body=gettext_lazy(
+            "[315] An offer was made to every consumer of {incident}, your complaint {case} included. "
+            "Please accept or reject it by {deadline}: {link}"
+        ),
+        audiences=(CONSUMER, MERCHANT_USERS),
+    ),
     # To the one agent a case is given to (complaints.team, through queue_user_notice), so it
     # has no audiences.
     NoticeType(

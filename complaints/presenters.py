@@ -42,7 +42,13 @@ OFFER_KIND_LABELS = {"offer": gettext_lazy("Offer"), "decline": gettext_lazy("De
 VIOLATION_KINDS = dict(ViolationKind.choices)
 SESSION_MODES = dict(SessionMode.choices)
 SESSION_PARTIES = dict(SessionParty.choices)
-AGREEMENT_KINDS = (EventKind.RESPONDED, EventKind.ACCEPTED, EventKind.AGREEMENT_RECORDED, EventKind.MINUTES_AGREED)
+AGREEMENT_KINDS = (
+    EventKind.RESPONDED,
+    EventKind.ACCEPTED,
+    EventKind.AGREEMENT_RECORDED,
+    EventKind.MINUTES_AGREED,
+    EventKind.COLLECTIVE_OFFER,
+)
 SESSION_KINDS = frozenset(
     {
         EventKind.SESSION_SCHEDULED,
@@ -76,6 +82,15 @@ PARTY_LABELS = {
         SessionParty.MERCHANT: gettext_lazy("The merchant did not answer: the minutes count as acknowledged"),
     },
 }
+INCIDENT_EVENTS = frozenset(
+    {
+        EventKind.INCIDENT_JOINED,
+        EventKind.INCIDENT_ADDED,
+        EventKind.INCIDENT_REMOVED,
+        EventKind.INCIDENT_MESSAGE,
+        EventKind.COLLECTIVE_OFFER,
+    }
+)
 NOTICE_EVENTS = frozenset({EventKind.NOTICE_DELIVERED, EventKind.NOTICE_UNDELIVERED, EventKind.NOTICE_RETRIED})
 
 
@@ -91,6 +106,7 @@ def settlement(offer: dict | None) -> dict | None:
         "due_date": offer.get("due_date") or "",
         "message": offer.get("message") or "",
         "from_mediation": offer.get("source") == "mediation",
+        "collective": bool(offer.get("incident")),
     }
 
 
@@ -213,6 +229,8 @@ def _event_details(event: ComplaintEvent) -> list[tuple[str, str]]:
     data = event.data or {}
     kind = event.kind
     details = []
+    if kind in INCIDENT_EVENTS and data.get("incident_title"):
+        details.append((_("Incident"), data["incident_title"]))
     if kind in AGREEMENT_KINDS:
         if data.get("session"):
             details.append((_("Session"), f"#{data['session']}"))

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Complaint, Outcome
+from .models import Complaint, Outcome, Status
 
 MAX_ROUNDS = 3  # the consumer asks the merchant again at most this often; then the council mediates
 RATEABLE_OUTCOMES = frozenset({Outcome.RESOLVED, Outcome.NOT_SETTLED})
@@ -52,3 +52,12 @@ def unclaimed(complaint: Complaint) -> bool:
 def merchant_involved(complaint: Complaint) -> bool:
     """Once the case went to the merchant (settle_by is set only then) or it answered."""
     return complaint.merchant_id is not None and (complaint.settle_by or complaint.first_response_at) is not None
+
+
+def in_incident(complaint: Complaint) -> bool:
+    return complaint.incident_id is not None
+
+
+# States whose case takes a collective offer (complaints.incidents): before settling, and in
+# mediation; never under review (the council has not accepted it) or once settled.
+COLLECTIVE_OFFER_STATES = frozenset({Status.AWAITING_MERCHANT, Status.AWAITING_CONSUMER, Status.IN_MEDIATION})

@@ -131,6 +131,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "intake_channel",
             "intake_channel_display",
             "claimed_at",
+            "incident",
             "platform",
             "order_number",
             "purchase_date",
@@ -372,6 +373,18 @@ class ComplaintCreateSerializer(serializers.Serializer):
         help_text=_(
             "File even though the consumer has an open case against the same merchant for the same order "
             "number, filed in the last 24 hours (without it: 409 with that case's number)."
+        ),
+    )
+
+    incident = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "Join the council's open incident about this merchant (GET /api/v1/incidents/public/ lists them); "
+            "400 when it is not open, not public or about another merchant."
         ),
     )
 

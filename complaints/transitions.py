@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from mediation.errors import InvalidInput, NotAllowed
+from mediation.errors import InvalidInput, NotAllowed, WrongState
 from mediation.figures import mark_figures_stale
 
 from .clock import add_days
@@ -182,7 +182,8 @@ def reject(*, complaint: Complaint, actor, message: str) -> None:
     """The consumer asks the merchant again; after the last round the council mediates."""
     _require(message, "message", _("Tell the merchant what is still wrong."))
     data = {"round": complaint.round}
-    if complaint.round >= MAX_ROUNDS:
+    # A collective offer made while the council mediated goes back to the council, not the merchant.
+    if complaint.round >= MAX_ROUNDS or (complaint.offer or {}).get("from_mediation"):
         to_mediation(complaint, kind=EventKind.ASKED_AGAIN, actor=actor, message=message, data=data)
         return
     complaint.round += 1
@@ -388,3 +389,108 @@ def rate(*, complaint: Complaint, actor, score: int, comment: str = "") -> None:
     complaint.save(update_fields=["satisfaction", "satisfaction_comment"])
     data = {"score": score}
     append_event(complaint, kind=EventKind.RATED, actor=actor, from_status=complaint.status, message=comment, data=data)
+
+
+# --- collective complaints (complaints.incidents runs them on each case of an incident) ------
+
+
+def _incident_data(incident, act=None) -> dict:
+    data = {"incident": incident.pk, "incident_title": incident.title}
+    if act is not None:
+        data["act"] = act.pk
+    return data
+
+
+def _has_act(complaint: Complaint, kind: EventKind, act) -> bool:
+    """Whether the case's timeline already holds this bulk act: the same act never reaches a
+    case twice, however often it is sent (checked under the case's row lock)."""
+    return complaint.events.filter(kind=kind, data__act=act.pk).exists()
+
+
+def add_to_incident(*, complaint: Complaint, actor, incident) -> None:
+    if complaint.incident_id == incident.pk:
+        return
+    if complaint.incident_id is not None:
+        raise WrongState(
+            _("The case is already in another incident: take it out of that one first."), status=complaint.status
+        )
+    if not complaint.council_path.startswith(incident.council_path):
+        raise NotAllowed(_("The case is outside the jurisdiction of the council that opened the incident."))
+    complaint.incident = incident
+    complaint.save(update_fields=["incident"])
+    event = append_event(complaint, kind=EventKind.INCIDENT_ADDED, actor=actor, data=_incident_data(incident))
+    notify(complaint, event, "incident_added", incident=incident.title)
+
+
+def remove_from_incident(*, complaint: Complaint, actor, incident) -> None:
+    if complaint.incident_id != incident.pk:
+        raise WrongState(_("The case is not in this incident."), status=complaint.status)
+    complaint.incident = None
+    complaint.save(update_fields=["incident"])
+    append_event(complaint, kind=EventKind.INCIDENT_REMOVED, actor=actor, data=_incident_data(incident))
+
+
+def incident_message(*, complaint: Complaint, actor, act) -> None:
+    """The council's message to every consumer of the incident, on this case once."""
+    if _has_act(complaint, EventKind.INCIDENT_MESSAGE, act):
+        return
+    event = append_event(
+        complaint,
+        kind=EventKind.INCIDENT_MESSAGE,
+        actor=actor,
+        message=act.message,
+        data=_incident_data(act.incident, act),
+    )
+    notify(complaint, event, "incident_message", incident=act.incident.title)
+
+
+def collective_offer_amount(complaint: Complaint, terms: dict) -> Decimal | None:
+    """The amount a collective offer gives this case: a fixed sum, or a share of what it claims."""
+    if terms.get("percent") not in (None, ""):
+        share = Decimal(str(terms["percent"])) / Decimal("100")
+        return (complaint.amount * share).quantize(Decimal("0.01"))
+    if terms.get("amount") not in (None, ""):
+        return Decimal(str(terms["amount"]))
+    return None
+
+
+def collective_offer(*, complaint: Complaint, actor, act) -> None:
+    """The merchant's offer, negotiated with the council and recorded by it for every eligible
+    case of the incident: the case waits on the consumer as after the merchant's own answer
+    (`respond`), and the consumer accepts or rejects it with the same actions. An offer made on
+    a case the council was mediating sends it back to mediation when rejected (`reject`)."""
+    if _has_act(complaint, EventKind.COLLECTIVE_OFFER, act):
+        return
+    terms = act.terms
+    date_error = promised_date_error(datetime.date.fromisoformat(terms["due_date"]) if terms.get("due_date") else None)
+    if date_error:
+        raise InvalidInput(date_error, fields={"due_date": [date_error]})
+    amount = collective_offer_amount(complaint, terms)
+    offer = {
+        "kind": "offer",
+        "round": complaint.round,
+        "remedy": terms["remedy"],
+        "amount": f"{amount:.2f}" if amount is not None else None,
+        "due_date": terms.get("due_date") or None,
+        "message": act.message,
+        **_incident_data(act.incident, act),
+        "from_mediation": complaint.status == S.IN_MEDIATION,
+    }
+    complaint.offer = offer
+    if complaint.status == S.AWAITING_MERCHANT and complaint.first_response_at is None:
+        complaint.first_response_at = timezone.now()  # the merchant's answer, recorded by the council
+    if offer["from_mediation"]:
+        # The 14-day limit to settle before mediation was spent: the case is the council's
+        # already, and a rejection sends it back there, not to the merchant.
+        complaint.settle_by = None
+    event = move(
+        complaint,
+        to=S.AWAITING_CONSUMER,
+        kind=EventKind.COLLECTIVE_OFFER,
+        actor=actor,
+        message=act.message,
+        data=offer,
+        waiting_on=Party.CONSUMER,
+        due_days="consumer_days",
+    )
+    notify(complaint, event, "collective_offer", incident=act.incident.title)

@@ -16,7 +16,7 @@ from audit.services import record as record_audit
 from mediation.errors import InvalidInput, NotAllowed, WrongState
 
 from . import access
-from .actions import ACTIONS, Action
+from .actions import ACTIONS, COLLECTIVE_ACTIONS, Action
 from .models import Complaint
 from .timeline import on_behalf_of_consumer
 from .transitions import take_over
@@ -66,7 +66,7 @@ def allowed_actions(user, complaint: Complaint) -> list[str]:
 
 
 def _action(name: str) -> Action:
-    spec = ACTIONS.get(name)
+    spec = ACTIONS.get(name) or COLLECTIVE_ACTIONS.get(name)
     if spec is None:
         raise InvalidInput(_("Unknown action."), fields={"action": [_("Unknown action.")]})
     return spec

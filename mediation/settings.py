@@ -363,6 +363,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "complaints.models.Status",
         "ReceiptStatusEnum": "complaints.receipts_api.RECEIPT_STATUSES",
+        "IncidentStatusEnum": "complaints.models.IncidentStatus",
     },
 }
 
@@ -378,6 +379,9 @@ RECORD_MIN_CASES = 5
 # A consumer's delivery address is shown to the merchant (as the consumer granted) until this
 # many days after the case closed; then only its district again.
 ADDRESS_RETENTION_DAYS = int(env("ADDRESS_RETENTION_DAYS", "30"))
+# An incident (a collective complaint) with at least this many cases is listed on the public
+# statistics page: its merchant, title, case count and status.
+INCIDENT_PUBLIC_MIN_CASES = int(env("INCIDENT_PUBLIC_MIN_CASES", "20"))
 
 # The staff dashboard's figures are computed at most this often per region and period (0: always).
 DASHBOARD_CACHE_SECONDS = int(env("DASHBOARD_CACHE_SECONDS", "60"))

@@ -15,8 +15,8 @@ from notifications import api as notifications_api
 from portal import api as portal_api
 from privacy import api as privacy_api
 from supervision import api as supervision_api
+from supervision import incident_api, workspace_api
 from supervision import merchant_api as council_api
-from supervision import workspace_api
 
 app_name = "api"
 
@@ -114,6 +114,15 @@ urlpatterns = [
     path("council/notices/", workspace_api.NoticeDeliveryView.as_view(), name="council-notices"),
     path("council/notices/<int:pk>/retry/", workspace_api.NoticeRetryView.as_view(), name="council-notice-retry"),
     path("council/merchants/", workspace_api.CouncilMerchantListView.as_view(), name="council-merchants"),
+    path("incidents/", incident_api.IncidentListView.as_view(), name="incident-list"),
+    path("incidents/public/", incident_api.PublicIncidentListView.as_view(), name="incident-public"),
+    path("incidents/<int:pk>/", incident_api.IncidentDetailView.as_view(), name="incident-detail"),
+    path("incidents/<int:pk>/matches/", incident_api.IncidentMatchesView.as_view(), name="incident-matches"),
+    path("incidents/<int:pk>/cases/", incident_api.IncidentCasesView.as_view(), name="incident-cases"),
+    path("incidents/<int:pk>/message/", incident_api.IncidentMessageView.as_view(), name="incident-message"),
+    path("incidents/<int:pk>/assign/", incident_api.IncidentAssignView.as_view(), name="incident-assign"),
+    path("incidents/<int:pk>/offer/", incident_api.IncidentOfferView.as_view(), name="incident-offer"),
+    path("incidents/<int:pk>/close/", incident_api.IncidentCloseView.as_view(), name="incident-close"),
     path("stats/", supervision_api.StatsView.as_view(), name="stats"),
     path("public/stats/", supervision_api.PublicStatsView.as_view(), name="public-stats"),
     path("notifications/", notifications_api.NotificationListView.as_view(), name="notification-list"),

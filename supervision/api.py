@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.api import AnonymousThrottle
 from accounts.gates import IsCouncilStaff, IsSupervisor
 from audit.services import record_export
+from complaints.models import IncidentStatus
 from mediation.api import AnyAccept
 from mediation.errors import InvalidInput
 
@@ -138,6 +139,15 @@ class PublicMerchantIndexSerializer(serializers.Serializer):
     credit_index = serializers.FloatField(allow_null=True, help_text=gettext_lazy("0-100; null without data."))
 
 
+class PublicIncidentRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    merchant_name = serializers.CharField()
+    title = serializers.CharField()
+    cases = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=IncidentStatus.choices)
+    opened = serializers.DateField()
+
+
 class PublicFiguresSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     closed = serializers.IntegerField()
@@ -156,6 +166,13 @@ class PublicFiguresSerializer(serializers.Serializer):
     )
     named_merchants = PublicNamedMerchantSerializer(many=True)
     merchants = PublicMerchantIndexSerializer(many=True, help_text=gettext_lazy("Enrolled merchants, by name."))
+    incidents = PublicIncidentRowSerializer(
+        many=True,
+        required=False,
+        help_text=gettext_lazy(
+            "Incidents (collective complaints) with at least INCIDENT_PUBLIC_MIN_CASES cases, most cases first."
+        ),
+    )
 
 
 class StatsView(APIView):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
 from audit.models import AuditEntry
-from complaints.actions import ACTIONS
+from complaints.actions import ACTIONS, COLLECTIVE_ACTIONS
 from complaints.models import Category, Channel, Complaint, Outcome, Status
 
 # Actions recorded outside the state machine (the state machine's are `complaint.<action>`).
@@ -27,12 +27,20 @@ ACTION_LABELS = {
     "address.share": gettext_lazy("Delivery address shared"),
     "address.withdraw": gettext_lazy("Delivery address access withdrawn"),
     "address.reveal": gettext_lazy("Consumer's delivery address revealed"),
+    "incident.open": gettext_lazy("Incident opened"),
+    "incident.close": gettext_lazy("Incident closed"),
+    "incident.add_cases": gettext_lazy("Incident: cases added"),
+    "incident.remove_cases": gettext_lazy("Incident: cases taken out"),
+    "incident.message": gettext_lazy("Incident: message to every consumer"),
+    "incident.assign": gettext_lazy("Incident: mediator for every case"),
+    "incident.offer": gettext_lazy("Incident: collective offer"),
 }
 OBJECT_LABELS = {
     "complaint": gettext_lazy("Case"),
     "user": gettext_lazy("User"),
     "complaint_list": gettext_lazy("Case list"),
     "council": gettext_lazy("Council"),
+    "incident": gettext_lazy("Incident"),
 }
 DETAIL_LABELS = {
     "status": gettext_lazy("Status"),
@@ -48,6 +56,12 @@ DETAIL_LABELS = {
     "on_behalf_of_consumer": gettext_lazy("On behalf of the consumer"),
     "grant": gettext_lazy("Who at the merchant sees it"),
     "addresses_deleted": gettext_lazy("Delivery addresses deleted"),
+    "done": gettext_lazy("Cases done"),
+    "already": gettext_lazy("Cases that had it already"),
+    "refused": gettext_lazy("Cases that could not take it"),
+    "act": gettext_lazy("Bulk act"),
+    "terms": gettext_lazy("Terms"),
+    "public": gettext_lazy("Public-facing"),
 }
 # Fields whose values are codes of a choices type (a corrected category, say).
 CODED_VALUES = {
@@ -61,8 +75,9 @@ CODED_VALUES = {
 def action_label(action: str) -> str:
     if action in ACTION_LABELS:
         return str(ACTION_LABELS[action])
-    if action.startswith("complaint.") and action.removeprefix("complaint.") in ACTIONS:
-        return _("Case: %(action)s") % {"action": ACTIONS[action.removeprefix("complaint.")].label}
+    name = action.removeprefix("complaint.")
+    if action.startswith("complaint.") and name in ACTIONS | COLLECTIVE_ACTIONS:
+        return _("Case: %(action)s") % {"action": (ACTIONS | COLLECTIVE_ACTIONS)[name].label}
     if action.startswith("export."):
         return _("Case list exported (%(format)s)") % {"format": action.removeprefix("export.").upper()}
     return action
@@ -89,6 +104,10 @@ def _value(name: str, value) -> str:
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {item}" for key, item in value.items() if item not in (None, ""))
     return str(CODED_VALUES.get(name, {}).get(value, value))
 
 

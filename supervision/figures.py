@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from complaints import records
+from complaints.incident_selectors import public_incidents
 from complaints.models import Complaint, Outcome, Status
 from mediation.figures import clear_stale_mark, stale_since
 from merchants.models import Merchant, MerchantStatus
@@ -60,6 +61,8 @@ def compute_public_figures() -> dict:
         "merchant_period_days": records.RECORD_PERIOD.days,
         "named_merchants": records.named_merchants(now=now),
         "merchants": records.merchant_index_list(now=now),
+        # Incidents (collective complaints) from INCIDENT_PUBLIC_MIN_CASES cases: no personal data.
+        "incidents": public_incidents(),
     }
 
 

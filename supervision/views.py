@@ -3,6 +3,7 @@
 import datetime
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_GET, require_safe
 from accounts.gates import staff_required, supervisor_required
 from accounts.models import Role
 from audit.services import record_export
-from complaints.models import Category, IntakeChannel, Outcome, Status
+from complaints.models import Category, IncidentStatus, IntakeChannel, Outcome, Status
 from complaints.priority import RULES, rule_explanations
 from mediation.paging import CappedPaginator
 from merchants import selectors as merchant_selectors
@@ -26,6 +27,7 @@ from .figures import public_figures_for_readers
 from .forms import DashboardFilterForm, MerchantSearchForm, StaffQueueFilter
 
 PAGE_SIZE = 25
+INCIDENT_STATUS_LABELS = dict(IncidentStatus.choices)
 # The public page names the merchants with most cases taken over; the API lists them all.
 NAMED_ON_PAGE = 50
 
@@ -257,5 +259,10 @@ def public_stats(request):
             "merchant_rows": merchant_rows,
             "named_merchants": named[:NAMED_ON_PAGE],
             "named_count": len(named),
+            "incidents": [
+                {**row, "status_display": INCIDENT_STATUS_LABELS.get(row["status"], row["status"])}
+                for row in figures.get("incidents", [])
+            ],
+            "incident_min_cases": settings.INCIDENT_PUBLIC_MIN_CASES,
         },
     )

@@ -49,6 +49,34 @@
     showPreview();
   }
 
+  // The incidents the council handles: only those about the merchant chosen (or named) are
+  // offered; the box shows only when there is one. Without the script every incident is listed.
+  var incidentBox = document.getElementById("incident-fields");
+  var merchant = form.querySelector("select[name=merchant]");
+  var merchantName = form.querySelector("input[name=merchant_name]");
+  function showIncidents() {
+    if (!incidentBox) { return; }
+    var chosen = merchant ? merchant.value : "";
+    var named = merchantName ? merchantName.value.trim().toLowerCase() : "";
+    var any = false;
+    Array.prototype.forEach.call(incidentBox.querySelectorAll("input[name=incident]"), function (radio) {
+      if (!radio.value) { return; }
+      var about = radio.getAttribute("data-merchant") || "";
+      var aboutName = (radio.getAttribute("data-merchant-name") || "").trim().toLowerCase();
+      var match = about ? about === chosen : (!chosen && named !== "" && aboutName === named);
+      var row = radio.closest("label") ? radio.closest("label").parentNode : radio.parentNode;
+      row.classList.toggle("is-hidden", !match);
+      if (!match && radio.checked) { radio.checked = false; }
+      any = any || match;
+    });
+    incidentBox.classList.toggle("is-hidden", !any);
+  }
+  if (incidentBox) {
+    if (merchant) { merchant.addEventListener("change", showIncidents); }
+    if (merchantName) { merchantName.addEventListener("input", showIncidents); }
+    showIncidents();
+  }
+
   var limitsNode = document.getElementById("evidence-limits");
   var input = form.querySelector("input[type=file][name=evidence]");
   var list = document.getElementById("evidence-check");

@@ -991,3 +991,13 @@ STORIES: list[Story] = [
         expect=("closed", "rejected"),
     ),
 ]
+
+
+# An incident (collective complaint) about a merchant not on the platform: the salon of the
+# prepaid-card story above, which closed with its customers' money.
+DEMO_INCIDENT = {
+    "merchant_name": "星光美容美发店",
+    "title": "星光美容美发店关门，预付卡无法使用",
+    "description": "该店突然停业，多名消费者的预付卡余额无法使用。消委会正在联系经营者并统一处理。",
+    "keywords": "预付卡 充值 关门",
+}

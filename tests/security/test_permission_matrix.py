@@ -18,7 +18,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 
-from complaints import services
+from complaints import incidents, services
 from merchants.models import Violation
 from notifications.models import Channel, Notification
 from tests.api.conftest import png_bytes, upload
@@ -146,6 +146,42 @@ MATRIX: dict[str, dict[str, str]] = {
     "api:complaint-fulfil": {
         "GET": "401 405 405 405 405 405 405 405 405",
         "POST": "401 403 404 409 409 404 403 404 403",
+    },
+    "api:incident-assign": {
+        "GET": "401 405 405 405 405 405 405 405 405",
+        "POST": "401 403 403 403 403 403 400 404 403",
+    },
+    "api:incident-cases": {
+        "GET": "401 405 405 405 405 405 405 405 405",
+        "POST": "401 403 403 403 403 403 400 404 403",
+    },
+    "api:incident-close": {
+        "GET": "401 405 405 405 405 405 405 405 405",
+        "POST": "401 403 403 403 403 403 200 404 403",
+    },
+    "api:incident-detail": {
+        "GET": "401 403 403 403 403 403 200 404 200",
+        "POST": "401 405 405 405 405 405 405 405 405",
+    },
+    "api:incident-list": {
+        "GET": "401 403 403 403 403 403 200 200 200",
+        "POST": "401 403 403 403 403 403 400 400 403",
+    },
+    "api:incident-matches": {
+        "GET": "401 403 403 403 403 403 200 404 200",
+        "POST": "401 405 405 405 405 405 405 405 405",
+    },
+    "api:incident-message": {
+        "GET": "401 405 405 405 405 405 405 405 405",
+        "POST": "401 403 403 403 403 403 400 404 403",
+    },
+    "api:incident-offer": {
+        "GET": "401 405 405 405 405 405 405 405 405",
+        "POST": "401 403 403 403 403 403 400 404 403",
+    },
+    "api:incident-public": {
+        "GET": "200 200 200 200 200 200 200 200 200",
+        "POST": "405 405 405 405 405 405 405 405 405",
     },
     "api:complaint-preview-contact": {"GET": "401 200 200 403 403 403 403 403 403"},
     "api:complaint-list": {"GET": "401 200 200 200 200 200 200 200 200", "POST": "401 400 400 403 403 403 400 400 403"},
@@ -386,6 +422,38 @@ MATRIX: dict[str, dict[str, str]] = {
     "supervision:dashboard": {"GET": "302 403 403 403 403 403 200 200 200"},
     "supervision:export_csv": {"GET": "302 403 403 403 403 403 200 200 403"},
     "supervision:export_xlsx": {"GET": "302 403 403 403 403 403 200 200 403"},
+    "supervision:incident_assign": {
+        "GET": "302 403 403 403 403 403 405 405 403",
+        "POST": "302 403 403 403 403 403 400 404 403",
+    },
+    "supervision:incident_cases": {
+        "GET": "302 403 403 403 403 403 405 405 403",
+        "POST": "302 403 403 403 403 403 302 404 403",
+    },
+    "supervision:incident_close": {
+        "GET": "302 403 403 403 403 403 405 405 403",
+        "POST": "302 403 403 403 403 403 302 404 403",
+    },
+    "supervision:incident_detail": {
+        "GET": "302 403 403 403 403 403 200 404 200",
+        "POST": "302 403 403 403 403 403 405 405 405",
+    },
+    "supervision:incident_list": {
+        "GET": "302 403 403 403 403 403 200 200 200",
+        "POST": "302 403 403 403 403 403 405 405 405",
+    },
+    "supervision:incident_message": {
+        "GET": "302 403 403 403 403 403 405 405 403",
+        "POST": "302 403 403 403 403 403 400 404 403",
+    },
+    "supervision:incident_new": {
+        "GET": "302 403 403 403 403 403 200 200 403",
+        "POST": "302 403 403 403 403 403 400 400 403",
+    },
+    "supervision:incident_offer": {
+        "GET": "302 403 403 403 403 403 405 405 403",
+        "POST": "302 403 403 403 403 403 400 404 403",
+    },
     "supervision:integrity": {"GET": "302 403 403 403 403 403 200 200 403"},
     "supervision:filed": {"GET": "302 403 403 403 403 403 200 200 403"},
     "supervision:intake": {
@@ -445,6 +513,8 @@ def world(
     violation = Violation.objects.create(
         complaint=case, merchant=shop, kind="harassment", message="They called me at night.", reported_by=wang
     )
+    incident = incidents.open_incident(actor=supervisor, merchant=shop, title="Prepaid cards")
+    incidents.add_cases(actor=supervisor, incident_id=incident.pk, case_ids=[case.pk])
     notice = Notification.objects.filter(recipient=owner, channel=Channel.IN_APP).first()
     if notice is None:
         notice = Notification.objects.create(
@@ -475,6 +545,7 @@ def world(
         "shop": shop,
         "unlisted": unlisted_shop,
         "agent": agent,
+        "incident": incident,
     }
 
 
@@ -491,6 +562,8 @@ def url_for(route: str, name: str, world) -> str:
         pk = world["agent"].pk
     if name == "api:notification-read":
         pk = world["notice"].pk
+    if name.startswith(("supervision:incident_", "api:incident-")):
+        pk = world["incident"].pk
     if name in ("supervision:notice_retry", "api:council-notice-retry"):
         pk = world["sms_notice"].pk
     values = {

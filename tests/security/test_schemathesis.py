@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from complaints import services
+from complaints import incidents, services
 from merchants.models import Violation
 from notifications.models import Channel, Notification
 from tests.api.conftest import png_bytes, upload
@@ -50,6 +50,8 @@ def world(_keep_the_test_connection, db, wang, owner, agent, supervisor, mediato
     violation = Violation.objects.create(
         complaint=case, merchant=shop, kind="harassment", message="They called me at night.", reported_by=wang
     )
+    incident = incidents.open_incident(actor=supervisor, merchant=shop, title="Prepaid cards")
+    incidents.add_cases(actor=supervisor, incident_id=incident.pk, case_ids=[case.pk])
     notice = Notification.objects.create(
         idempotency_key="fuzz-notice", event="filed", channel=Channel.IN_APP, recipient=owner, body="New case"
     )
@@ -62,6 +64,7 @@ def world(_keep_the_test_connection, db, wang, owner, agent, supervisor, mediato
             "notifications": notice.pk,
             "agents": agent.pk,
             "eid": evidence.pk,
+            "incidents": incident.pk,
         },
     }
 
@@ -78,6 +81,7 @@ def point_at_world(case, ids: dict) -> None:
             ("/api/v1/violations/", "violations"),
             ("/api/v1/notifications/", "notifications"),
             ("/api/v1/merchant/agents/", "agents"),
+            ("/api/v1/incidents/", "incidents"),
         ):
             if path.startswith(prefix):
                 params[key_name] = ids[key]

@@ -54,9 +54,10 @@ from django.test import TestCase
 from django.utils import timezone
 
 from accounts.models import Council, Role, User
-from complaints import deadlines, filing, intake, rules, workflow
+from complaints import deadlines, filing, incidents, intake, rules, workflow
 from complaints.deadlines import add_days
-from complaints.models import Complaint, ComplaintEvent, Outcome, Party, Status
+from complaints.incident_selectors import proposed_cases
+from complaints.models import Complaint, ComplaintEvent, EventKind, Outcome, Party, Status
 from mediation.errors import DomainError
 from merchants.models import Merchant, MerchantStatus
 from notifications.models import Channel, NoticeStatus, Notification
@@ -91,6 +92,8 @@ INVARIANTS = {
     "the consumer's deadline, unconfirmed only after the confirmation deadline, and so on",
     "intake": "every case staff filed for a consumer names who filed it and how it came in, its consumer was told "
     "once by SMS, and every move staff made for the consumer is recorded on the consumer's behalf",
+    "incident_message_once": "a collective message reaches each case once: one timeline event and one SMS to the "
+    "consumer per case and message, however often the same message is sent",
 }
 
 # How each outcome is reached: the closing event's kind, who makes it, and the state it leaves.
@@ -200,6 +203,7 @@ class Config:
     # audit what happened, open cases included; for quick runs such as the determinism test).
     until_all_closed: bool = True
     consumers: int = 0  # 0: a quarter of the complaints
+    incidents: int = 3  # incidents opened over the year (collective complaints), each messaged collectively
     progress: object = None  # callable(str), for long runs
 
 
@@ -217,6 +221,8 @@ class Report:
     events: int = 0
     ticks: int = 0
     stale_moves: int = 0  # planned moves overtaken by a deadline or another party's move
+    incident_cases: int = 0  # cases grouped into incidents
+    incident_messages: int = 0  # collective messages sent (each sent twice, to prove it reaches each case once)
     catch_up_sends: int = 0  # notices sent at a tick rather than by their own after-commit task
     max_deadline_wait: datetime.timedelta = datetime.timedelta(0)
     max_case_duration: datetime.timedelta = datetime.timedelta(0)
@@ -241,6 +247,8 @@ class Report:
             + ", ".join(f"{k} {v}" for k, v in sorted(self.notices.items())),
             f"timeline events {self.events}; ticks {self.ticks}; planned moves overtaken {self.stale_moves}; "
             f"notices sent at a tick instead of after commit {self.catch_up_sends}",
+            f"incidents {self.config.incidents} with {self.incident_cases} cases; collective messages "
+            f"{self.incident_messages}",
             f"longest wait past a deadline {_hours(self.max_deadline_wait)}; longest case "
             f"{self.max_case_duration.total_seconds() / 86400:.1f} days; after the year every case closed "
             f"or flagged in {_days(self.settled_after)} and closed in {_days(self.closed_after)}",
@@ -271,6 +279,8 @@ class Report:
             "ticks": self.ticks,
             "planned_moves_overtaken": self.stale_moves,
             "catch_up_sends": self.catch_up_sends,
+            "incident_cases": self.incident_cases,
+            "incident_messages": self.incident_messages,
             "max_deadline_wait_hours": self.max_deadline_wait.total_seconds() / 3600,
             "max_case_days": self.max_case_duration.total_seconds() / 86400,
             "days_to_close_or_flag_after_year": _seconds_to_days(self.settled_after),
@@ -327,7 +337,95 @@ class Plan:
     status: str = field(compare=False, default="")
 
 
-class Simulation:
+# --- incidents: collective complaints ---------------------------------------------------
+# Kept apart from the parties' moves: an incident draws from its own random stream, so the year
+# plays the same with or without them, and groups and messages cases without changing a status.
+
+
+class IncidentsMixin:
+    def _init_incidents(self) -> None:
+        self.incident_rng = random.Random(self.config.seed + 1)
+        days = self.config.days
+        self.incident_days = [
+            self.config.start + round(days * (n + 1) / (self.config.incidents + 1)) * DAY
+            for n in range(self.config.incidents)
+        ]
+        self.incident_sms: Counter = Counter()  # (case pk) -> collective messages that reached it
+        self.open_incidents: dict = {}  # merchant key -> its incident, which consumers filing may join
+
+    def _incidents_at(self, now: datetime.datetime) -> None:
+        """At its day, a supervisor opens an incident about a merchant, groups a share of the open
+        cases its rule proposes, and sends one message to all of them twice (the form sent again)."""
+        while self.incident_days and self.incident_days[0] <= now and "staff" in self.acting:
+            self.incident_days.pop(0)
+            self._open_incident(now)
+
+    def _incident_to_join(self, spec) -> dict:
+        """A consumer filing against a merchant with an open incident joins it half the time."""
+        incident = self.open_incidents.get(spec.key) if spec else None
+        if incident is None or self.incident_rng.random() >= 0.5:
+            return {}
+        self.report.incident_cases += 1
+        return {"incident": incident.pk}
+
+    def _open_incident(self, now: datetime.datetime) -> None:
+        rng = self.incident_rng
+        # The merchants whose cases linger: a collapse or a fake leaves many consumers waiting.
+        lingering = [m for m in MERCHANTS if m.status == MerchantStatus.ENROLLED and m.habit != "prompt"]
+        spec = _weighted(rng, [(m.weight, m) for m in lingering])
+        supervisor = self.supervisors[spec.council]
+        incident = incidents.open_incident(
+            actor=supervisor,
+            merchant=self.merchants[spec.key],
+            title=f"Incident about {spec.key} on {now:%Y-%m-%d}",
+            period_from=(now - 120 * DAY).date(),
+        )
+        proposed = [c.pk for c in proposed_cases(incident, supervisor)]
+        chosen = [pk for pk in proposed if rng.random() < 0.9]
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            added = incidents.add_cases(actor=supervisor, incident_id=incident.pk, case_ids=chosen + chosen[:2])
+        self.report.incident_cases += len(added.done)
+        self.open_incidents[spec.key] = incident
+        text = f"The council is handling {incident.title} for everyone."
+        key = f"sim-{incident.pk}"
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            first = incidents.message_all(actor=supervisor, incident_id=incident.pk, message=text, key=key)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            again = incidents.message_all(actor=supervisor, incident_id=incident.pk, message=text, key=key)
+        self.report.incident_messages += 1
+        for row in first.done:
+            self.incident_sms[row["id"]] += 1
+        if again.done or {r["id"] for r in again.already} != {r["id"] for r in first.done}:
+            self._violation(
+                "incident_message_once",
+                f"{incident.title}: sent again, the message went to {len(again.done)} cases "
+                f"({len(again.already)} had it of {len(first.done)})",
+            )
+
+    def _audit_incidents(self, cases: dict) -> None:
+        """Each collective message is on each case's timeline once and reached its consumer by one SMS."""
+        per_act = Counter(
+            ComplaintEvent.objects.filter(complaint_id__in=list(cases), kind=EventKind.INCIDENT_MESSAGE).values_list(
+                "complaint_id", "data__act"
+            )
+        )
+        for (pk, act), n in per_act.items():
+            if n != 1:
+                self._violation("incident_message_once", f"{cases[pk].case_number}: message {act} {n} times")
+        sms_rows = Counter(
+            Notification.objects.filter(
+                complaint_id__in=list(cases), event="incident_message", channel=Channel.SMS
+            ).values_list("complaint_id", flat=True)
+        )
+        for pk in set(sms_rows) | set(self.incident_sms):
+            if sms_rows[pk] != self.incident_sms[pk]:
+                self._violation(
+                    "incident_message_once",
+                    f"{cases[pk].case_number}: {sms_rows[pk]} collective SMS, {self.incident_sms[pk]} messages sent",
+                )
+
+
+class Simulation(IncidentsMixin):
     def __init__(self, config: Config | None = None):
         self.config = config or Config()
         self.rng = random.Random(self.config.seed)
@@ -343,6 +441,7 @@ class Simulation:
         self.event_mark = 0
         self.examples: dict[str, list[str]] = defaultdict(list)
         self.counts: Counter = Counter()
+        self._init_incidents()
 
     # --- running ---------------------------------------------------------------------
 
@@ -403,6 +502,7 @@ class Simulation:
             while self.heap and self.heap[0].when <= tick:
                 self._execute(heapq.heappop(self.heap))
             self._tick(tick)
+            self._incidents_at(tick)
             self.next_tick += self.config.interval
             if self.report.ticks % 200 == 0:
                 self._progress(f"{tick:%Y-%m-%d} {len(self.memos)} complaints filed")
@@ -585,6 +685,7 @@ class Simulation:
             council = spec.council
             fields["merchant"] = self.merchants[spec.key]
         stand_in = None
+        fields.update(self._incident_to_join(spec))
         with TestCase.captureOnCommitCallbacks(execute=True):
             if rng.random() < INTAKE_SHARE:
                 complaint, stand_in = self._file_by_intake(index, consumer, fields)
@@ -924,6 +1025,7 @@ class Simulation:
         self.report.moves["on_behalf"] = ComplaintEvent.objects.filter(
             complaint_id__in=list(cases), data__on_behalf_of_consumer=True
         ).count()
+        self._audit_incidents(cases)
 
     def _audit_timeline(self, case: Complaint, evs: list[tuple]) -> None:
         name = f"{case.case_number}"
@@ -1047,6 +1149,7 @@ class Simulation:
                 if kind not in CONSUMER_SILENT_KINDS and not (kind == "rejected" and to_status == S.AWAITING_MERCHANT)
             )
             owed_consumer += 1 if case.filed_by_id else 0  # filed for them: told how to follow the case
+            owed_consumer += sum(1 for ev in events[pk] if ev[0] == EventKind.INCIDENT_MESSAGE)
             to_consumer = sum(1 for _, address in sms_rows if address == case.consumer.phone)
             if to_consumer != owed_consumer:
                 self._violation(

@@ -58,6 +58,9 @@ def test_a_year_of_complaints_keeps_every_promise_to_the_parties():
         assert report.moves[move] > 0, move
     # A share came in by phone, counter or post, and clerks made consumers' moves for them.
     assert report.moves["intake"] > 0 and report.moves["on_behalf"] > 0
+    # Incidents grouped cases and messaged them collectively, each message sent twice and
+    # reaching each case once (the invariant incident_message_once).
+    assert report.incident_messages == CI_SIZE.incidents and report.incident_cases > 0
 
 
 def test_the_same_seed_plays_the_same_year():

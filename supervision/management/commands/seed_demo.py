@@ -27,8 +27,9 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from accounts.models import Council, Role, User
-from complaints import deadlines, filing, workflow
-from complaints.models import OPEN_STATUSES, Complaint, Status
+from complaints import deadlines, filing, incidents, workflow
+from complaints.incident_selectors import proposed_cases
+from complaints.models import OPEN_STATUSES, Complaint, Incident, Status
 from mediation.errors import DomainError
 from merchants import enrolment
 from merchants.models import Merchant, MerchantStatus
@@ -39,6 +40,7 @@ from supervision.management.demo_data import (
     CONSUMERS,
     COUNCILS,
     DEMO_CONSUMER,
+    DEMO_INCIDENT,
     LANGUAGE,
     MERCHANTS,
     MERCHANTS_ENROLLED_DAYS_AGO,
@@ -66,6 +68,7 @@ class Command(BaseCommand):
             with contextlib.redirect_stdout(io.StringIO()):
                 users = self._people(self._councils(), now)
                 played = self._complaints(users, now)
+                self._incident(users)
         finally:
             logging.disable(logging.NOTSET)
         if played:
@@ -74,6 +77,17 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Demo complaints already present; nothing to add.")
         self._print_accounts()
+
+    @transaction.atomic
+    def _incident(self, users: dict[str, User]) -> None:
+        """An incident the supervisor handles: a beauty salon that closed with its customers' prepaid
+        cards, the case about it grouped in (consumers naming the salon may join it when filing)."""
+        if Incident.objects.filter(title=DEMO_INCIDENT["title"]).exists():
+            return
+        supervisor = users["supervisor"]
+        incident = incidents.open_incident(actor=supervisor, **DEMO_INCIDENT)
+        cases = [case.pk for case in proposed_cases(incident, supervisor)]
+        incidents.add_cases(actor=supervisor, incident_id=incident.pk, case_ids=cases)
 
     # --- councils, people, merchants ---------------------------------------------------
 
