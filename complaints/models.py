@@ -162,6 +162,8 @@ class Complaint(models.Model):
     # move of their own); until then the staff member who filed it makes the consumer's moves on
     # their behalf (complaints.access.acts_for_consumer). Empty on a case the consumer filed.
     claimed_at = models.DateTimeField(_("taken over by the consumer at"), null=True, blank=True)
+    # The consumer may turn calls through a privacy number off for the case (complaints.calls).
+    calls_enabled = models.BooleanField(_("calls through a privacy number"), default=True, db_default=True)
 
     status = models.CharField(_("status"), max_length=24, choices=Status.choices)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
@@ -344,6 +346,10 @@ class EventKind(models.TextChoices):
     VIOLATION_DISMISSED = "violation_dismissed", _("The council dismissed the reported violation")
     CONSUMER_DATA_REMOVED = "consumer_data_removed", _("Consumer data removed")
     CLAIMED = "claimed", _("The consumer took over the case")
+    CALL_ANSWERED = "call_answered", _("A call through the privacy number")
+    CALL_MISSED = "call_missed", _("A call through the privacy number that was not answered")
+    CALLS_TURNED_OFF = "calls_turned_off", _("The consumer turned calls off")
+    CALLS_TURNED_ON = "calls_turned_on", _("The consumer turned calls back on")
 
 
 class ComplaintEvent(models.Model):
@@ -406,3 +412,7 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# The case's calls through a privacy number live in their own module.
+from .call_models import BindingStatus, CallDirection, CaseBinding, CaseCall  # noqa: E402, F401

@@ -1,8 +1,13 @@
 from celery import shared_task
 
-from . import deadlines
+from . import calls, deadlines
 
 
 @shared_task
 def apply_deadlines() -> dict[str, int]:
     return deadlines.apply_deadlines()
+
+
+@shared_task
+def release_call_bindings() -> dict[str, int]:
+    return calls.release_bindings()

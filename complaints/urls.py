@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import bundle, views
+from .views.calls import call, calls_switch
 from .views.evidence_thumbs import evidence_thumbnail
 
 app_name = "complaints"
@@ -14,5 +15,7 @@ urlpatterns = [
     path("cases/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
     path("cases/<int:pk>/evidence/<int:eid>/", views.evidence, name="evidence"),
     path("cases/<int:pk>/evidence/<int:eid>/thumb/", evidence_thumbnail, name="evidence_thumbnail"),
+    path("cases/<int:pk>/calls/", call, name="call"),
+    path("cases/<int:pk>/calls/<slug:switch>/", calls_switch, name="calls_switch"),
     path("cases/<int:pk>/bundle.pdf", bundle.bundle_page, name="bundle"),
 ]
