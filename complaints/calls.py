@@ -28,7 +28,7 @@ from mediation.errors import DomainError, NotAllowed, WrongState
 from telephony.gateway import CallGatewayError, CallRecord, call_backend
 from telephony.local import forget_numbers as forget_local_numbers
 
-from . import access
+from . import access, tasks
 from .models import (
     OPEN_STATUSES,
     BindingStatus,
@@ -164,7 +164,8 @@ def set_calls_enabled(*, actor: User, complaint_id, enabled: bool, ip: str | Non
             released = complaint.call_bindings.filter(status=BindingStatus.ACTIVE).update(
                 status=BindingStatus.UNBINDING
             )
-            transaction.on_commit(lambda: release_bindings())
+            # Let go at once by a task; the periodic job catches any the task does not.
+            transaction.on_commit(lambda: tasks.release_case_bindings.delay(complaint.pk), robust=True)
         record_audit(
             action="calls.on" if enabled else "calls.off",
             actor=actor,
@@ -196,6 +197,12 @@ def unbind(binding: CaseBinding) -> bool:
         status=BindingStatus.UNBOUND, unbound_at=timezone.now(), last_error=""
     )
     return True
+
+
+def release_case_bindings(complaint_id: int) -> int:
+    """Unbind the case's bindings marked for it; those the gateway fails wait for the job."""
+    marked = CaseBinding.objects.filter(complaint_id=complaint_id, status=BindingStatus.UNBINDING)
+    return sum(1 for binding in marked if unbind(binding))
 
 
 def release_bindings(now: datetime.datetime | None = None) -> dict[str, int]:

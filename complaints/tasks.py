@@ -11,3 +11,8 @@ def apply_deadlines() -> dict[str, int]:
 @shared_task
 def release_call_bindings() -> dict[str, int]:
     return calls.release_bindings()
+
+
+@shared_task
+def release_case_bindings(complaint_id: int) -> int:
+    return calls.release_case_bindings(complaint_id)
