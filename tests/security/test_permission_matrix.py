@@ -67,6 +67,30 @@ MATRIX: dict[str, dict[str, str]] = {
     "api:auth-register": {"GET": "405 405 405 405 405 405 405 405 405", "POST": "400 400 400 400 400 400 400 400 400"},
     "api:auth-sms-code": {"GET": "405 405 405 405 405 405 405 405 405", "POST": "400 400 400 400 400 400 400 400 400"},
     "api:auth-token": {"GET": "405 405 405 405 405 405 405 405 405", "POST": "400 400 400 400 400 400 400 400 400"},
+    "api:calls-callback": {
+        "GET": "405 405 405 405 405 405 405 405 405",
+        "POST": "403 403 403 403 403 403 403 403 403",
+    },
+    "api:complaint-calls": {
+        "GET": "401 200 404 200 200 404 200 404 200",
+        "POST": "401 201 404 201 201 404 403 404 403",
+    },
+    "api:complaint-calls-off": {
+        "GET": "401 405 405 405 405 405 405 405 405",
+        "POST": "401 200 404 403 403 404 403 404 403",
+    },
+    "api:complaint-calls-on": {
+        "GET": "401 405 405 405 405 405 405 405 405",
+        "POST": "401 200 404 403 403 404 403 404 403",
+    },
+    "complaints:call": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 302 404 302 302 404 403 404 403",
+    },
+    "complaints:calls_switch": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 302 404 403 403 404 403 404 403",
+    },
     "api:complaint-accept": {
         "GET": "401 405 405 405 405 405 405 405 405",
         "POST": "401 409 404 403 403 404 403 404 403",
@@ -403,6 +427,8 @@ def url_for(route: str, name: str, world) -> str:
         "<slug:action>": "message",
         "<slug:decision>": "approve",
         "<slug:choice>": "decline",
+        "<slug:switch>": "off",
+        "<slug:provider>": "local",
     }
     url = "/" + route
     for placeholder, value in values.items():
