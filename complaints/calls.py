@@ -19,7 +19,7 @@ import logging
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -38,6 +38,7 @@ from .models import (
     Complaint,
     EventKind,
 )
+from .notices import queue_case_notices
 from .timeline import append_event
 
 logger = logging.getLogger(__name__)
@@ -126,6 +127,17 @@ def bind_for_case(*, actor: User, complaint_id, direction: str, ip: str | None =
         )
         if not refusal[0]:
             record_audit(action="calls.bind", actor=actor, obj=locked, ip=ip, extra=_audit_extra(binding))
+            if direction == CallDirection.TO_CONSUMER:
+                # A call from an unknown number is easily taken for a nuisance: the consumer
+                # is told which number the merchant calls from, once per binding.
+                until = formats.date_format(timezone.localtime(expires_at), "H:i")
+                queue_case_notices(
+                    complaint=locked,
+                    event="call_coming",
+                    key=f"binding{binding.pk}",
+                    actor=actor,
+                    extra={"number": binding.middle_number, "until": until},
+                )
     if refusal[0]:
         unbind(binding)
         _refuse(*refusal, locked)
@@ -158,9 +170,12 @@ def set_calls_enabled(*, actor: User, complaint_id, enabled: bool, ip: str | Non
             return complaint
         complaint.calls_enabled = enabled
         complaint.save(update_fields=["calls_enabled"])
-        append_event(complaint, kind=EventKind.CALLS_TURNED_ON if enabled else EventKind.CALLS_TURNED_OFF, actor=actor)
+        event = append_event(
+            complaint, kind=EventKind.CALLS_TURNED_ON if enabled else EventKind.CALLS_TURNED_OFF, actor=actor
+        )
         released = 0
         if not enabled:
+            queue_case_notices(complaint=complaint, event="calls_turned_off", key=f"ev{event.pk}", actor=actor)
             released = complaint.call_bindings.filter(status=BindingStatus.ACTIVE).update(
                 status=BindingStatus.UNBINDING
             )

@@ -262,3 +262,39 @@ def test_the_job_runs_from_run_periodic_jobs(settings):
 
 def test_a_refusal_from_the_gateway_is_a_permanent_error():
     assert not PermanentCallError("x").transient and TransientCallError("x").transient
+
+
+# --- notices -------------------------------------------------------------------------------------
+
+
+def test_the_consumer_is_told_once_which_number_the_merchant_calls_from(file_complaint, agent, wang):
+    from notifications.models import Notification
+
+    case = file_complaint()
+    binding = bind(agent, case)
+    bind(agent, case)  # the same binding again: no second text
+
+    notices = Notification.objects.filter(complaint=case, event="call_coming")
+    assert sorted(notices.values_list("channel", flat=True)) == ["in_app", "sms"]
+    sms = notices.get(channel="sms")
+    assert sms.address == wang.phone
+    assert binding.middle_number in sms.body and case.case_number in sms.body
+    assert agent.phone not in sms.body
+
+
+def test_the_consumer_calling_the_merchant_sends_no_text(file_complaint, wang):
+    from notifications.models import Notification
+
+    case = file_complaint()
+    bind(wang, case, "to_merchant")
+    assert not Notification.objects.filter(event="call_coming").exists()
+
+
+def test_the_merchant_is_told_in_the_app_when_calls_are_turned_off(file_complaint, owner, wang):
+    from notifications.models import Notification
+
+    case = file_complaint()
+    calls.set_calls_enabled(actor=wang, complaint_id=case.pk, enabled=False)
+
+    [notice] = Notification.objects.filter(complaint=case, event="calls_turned_off")
+    assert (notice.recipient, notice.channel) == (owner, "in_app")
