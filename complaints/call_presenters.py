@@ -83,8 +83,9 @@ def consumer_calls(consumer, complaint: Complaint) -> dict:
     }
 
 
-def calls_overview(viewer, complaint: Complaint) -> dict:
-    """What the calls panel and GET /api/v1/complaints/{id}/calls/ show this viewer."""
+def calls_overview(viewer, complaint: Complaint, *, with_calls: bool = True) -> dict:
+    """What the calls panel and GET /api/v1/complaints/{id}/calls/ show this viewer. The case
+    page leaves the calls out (`with_calls=False`): its timeline already shows each one."""
     bindings = [binding_row(viewer, complaint, b) for b in calls.bindings_for(viewer, complaint)[:LIMIT]]
     direction = ""
     if viewer.is_merchant_user:
@@ -93,6 +94,8 @@ def calls_overview(viewer, complaint: Complaint) -> dict:
         direction = CallDirection.TO_MERCHANT
     status, reason = access.call_refusal(viewer, complaint, direction) if direction else (403, "")
     switch_status, _reason = access.calls_switch_refusal(viewer, complaint)
+    if switch_status == 0 and not complaint.calls_enabled:
+        reason = ""  # the consumer turned them off: the switch below says so in their words
     return {
         "calls_enabled": complaint.calls_enabled,
         "direction": direction,
@@ -101,7 +104,9 @@ def calls_overview(viewer, complaint: Complaint) -> dict:
         "may_switch": switch_status == 0,
         "active_binding": next((b for b in bindings if b["active"]), None),
         "bindings": bindings,
-        "calls": [call_row(viewer, complaint, c) for c in calls.calls_for(viewer, complaint)[:LIMIT]],
+        "calls": [call_row(viewer, complaint, c) for c in calls.calls_for(viewer, complaint)[:LIMIT]]
+        if with_calls
+        else [],
         "call_url": reverse("complaints:call", args=[complaint.pk]),
         "switch_url": reverse(
             "complaints:calls_switch", args=[complaint.pk, "off" if complaint.calls_enabled else "on"]

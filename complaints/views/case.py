@@ -115,7 +115,7 @@ def case_context(request, complaint, *, bound=None, upload_form=None, unsent=Non
         "upload_form": (upload_form or EvidenceForm(prefix="evidence")) if may_upload else None,
         "priority_reasons": _priority_reasons(complaint) if user.is_council_staff else [],
         # Calls through a privacy number, on a case whose merchant is on the platform.
-        "calls": calls_overview(user, complaint) if complaint.merchant_id else None,
+        "calls": calls_overview(user, complaint, with_calls=False) if complaint.merchant_id else None,
         "panels": case_panels(user, complaint, event_kinds={e["kind"] for e in timeline}),
         # Staff see whether the timeline's hash chain is intact (complaints/integrity.py).
         "chain_problems": verify_chain(complaint) if user.is_council_staff else None,
