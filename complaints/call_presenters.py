@@ -99,6 +99,8 @@ def calls_overview(viewer, complaint: Complaint, *, with_calls: bool = True) -> 
     return {
         "calls_enabled": complaint.calls_enabled,
         "direction": direction,
+        # The binding connects only this phone: the panel says which one, masked.
+        "from_phone": access.mask_phone(viewer.phone or "") if direction else "",
         "may_call": status == 0,
         "call_refusal": reason if status == 409 else "",
         "may_switch": switch_status == 0,
