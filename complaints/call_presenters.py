@@ -35,6 +35,7 @@ def binding_row(viewer, complaint: Complaint, binding: CaseBinding) -> dict:
         "status": status,
         "status_display": str(label),
         "active": active,
+        "mine": binding.created_by_id == viewer.pk,
         "made_by": _maker(viewer, complaint, binding),
         "merchant_side": (
             binding.merchant_user.display_name if binding.merchant_user_id else complaint.merchant_display_name
@@ -104,7 +105,8 @@ def calls_overview(viewer, complaint: Complaint, *, with_calls: bool = True) -> 
         "may_call": status == 0,
         "call_refusal": reason if status == 409 else "",
         "may_switch": switch_status == 0,
-        "active_binding": next((b for b in bindings if b["active"]), None),
+        # Staff see every binding; the number to dial is only ever the viewer's own.
+        "active_binding": next((b for b in bindings if b["active"] and b["mine"]), None),
         "bindings": bindings,
         "calls": [call_row(viewer, complaint, c) for c in calls.calls_for(viewer, complaint)[:LIMIT]]
         if with_calls

@@ -39,6 +39,7 @@ class BindingSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=BINDING_STATUSES)
     status_display = serializers.CharField()
     active = serializers.BooleanField()
+    mine = serializers.BooleanField(help_text=gettext_lazy("Made for the caller: theirs to dial."))
     made_by = serializers.CharField(help_text=gettext_lazy("Who asked for it, by name as the caller may see it."))
     merchant_side = serializers.CharField()
     created_at = serializers.DateTimeField()

@@ -281,3 +281,13 @@ def test_staff_see_the_cases_bindings_and_calls(client, api, case, agent, superv
     assert "Privacy-number bindings" in html and binding["privacy_number"] in html
     listing = api.as_(supervisor).get(calls_url(case)).json()
     assert [b["made_by"] for b in listing["bindings"]] == ["Chen Agent"]
+
+
+def test_staff_are_never_offered_a_partys_number_to_dial(client, api, case, agent, supervisor):
+    binding = api.as_(agent).post(calls_url(case), {}, format="json").json()
+    client.force_login(supervisor)
+
+    html = client.get(f"/cases/{case.pk}/").content.decode()
+
+    assert f'href="tel:{binding["privacy_number"]}"' not in html
+    assert "Call this number" not in html
