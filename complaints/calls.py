@@ -221,12 +221,18 @@ def release_case_bindings(complaint_id: int) -> int:
 
 
 def release_bindings(now: datetime.datetime | None = None) -> dict[str, int]:
-    """The periodic job: mark the active bindings of closed cases, of cases with calls off and
-    expired ones for unbinding, then unbind every marked one (a failure waits for the next run).
-    Safe to run twice at once: unbinding twice is done at the gateway, and a row leaves
-    UNBINDING only once."""
+    """The periodic job: mark the active bindings of closed cases, of cases with calls off, of
+    merchant staff no longer active and expired ones for unbinding, then unbind every marked one
+    (a failure waits for the next run). Safe to run twice at once: unbinding twice is done at
+    the gateway, and a row leaves UNBINDING only once."""
     now = now or timezone.now()
-    ending = Q(expires_at__lte=now) | ~Q(complaint__status__in=OPEN_STATUSES) | Q(complaint__calls_enabled=False)
+    ending = (
+        Q(expires_at__lte=now)
+        | ~Q(complaint__status__in=OPEN_STATUSES)
+        | Q(complaint__calls_enabled=False)
+        # An agent who left the merchant's team keeps no way to reach the consumer.
+        | Q(merchant_user__is_active=False)
+    )
     marked = (
         CaseBinding.objects.filter(status=BindingStatus.ACTIVE).filter(ending).update(status=BindingStatus.UNBINDING)
     )

@@ -298,3 +298,14 @@ def test_the_merchant_is_told_in_the_app_when_calls_are_turned_off(file_complain
 
     [notice] = Notification.objects.filter(complaint=case, event="calls_turned_off")
     assert (notice.recipient, notice.channel) == (owner, "in_app")
+
+
+def test_an_agent_removed_from_the_team_loses_their_binding(file_complaint, agent, owner):
+    from complaints.team import remove_agent
+
+    binding = bind(agent, file_complaint())
+    remove_agent(owner=owner, agent_id=agent.pk)
+
+    assert calls.release_bindings()["unbound"] == 1
+    binding.refresh_from_db()
+    assert binding.status == "unbound"
