@@ -256,8 +256,19 @@ def test_a_binding_the_case_no_longer_allows_once_bound_is_let_go_at_once(file_c
     assert not AuditEntry.objects.filter(action="calls.bind").exists()
 
 
-def test_the_job_runs_from_run_periodic_jobs(settings):
+@pytest.mark.django_db(transaction=True)  # the command closes its connection between runs
+def test_beat_and_run_periodic_jobs_let_a_closed_cases_binding_go(settings, file_complaint, agent, wang):
+    from django.core.management import call_command
+
     assert "complaints.tasks.release_call_bindings" in {job["task"] for job in settings.CELERY_BEAT_SCHEDULE.values()}
+    case = file_complaint()
+    binding = bind(agent, case)
+    workflow.perform(actor=wang, complaint_id=case.pk, action="withdraw")
+
+    call_command("run_periodic_jobs", "--once")
+
+    binding.refresh_from_db()
+    assert binding.status == "unbound"
 
 
 def test_a_refusal_from_the_gateway_is_a_permanent_error():
