@@ -232,3 +232,51 @@ def actor_name_for(viewer, event: ComplaintEvent, complaint: Complaint) -> str:
     if event.actor_id == complaint.consumer_id:
         return consumer_contact_for(viewer, complaint).name
     return event.actor.display_name
+
+
+# --- calls through a privacy number ----------------------------------------------------
+
+
+def merchant_phone_for_calls(complaint: Complaint) -> tuple[object, str]:
+    """The merchant side of a call the consumer asks for: the case's agent's mobile number, else
+    the merchant's first notice phone. (user or None, phone); phone "" when there is none."""
+    agent = complaint.agent if complaint.agent_id else None
+    if agent is not None and agent.is_active and agent.phone:
+        return agent, agent.phone
+    phones = (complaint.merchant.notice_phones or []) if complaint.merchant_id else []
+    return None, (phones[0] if phones else "")
+
+
+def call_refusal(user, complaint: Complaint, direction: str) -> tuple[int, str]:
+    """Why `user` may not have a privacy-number binding made on this case, in `direction`
+    ("to_consumer": merchant staff call the consumer; "to_merchant": the consumer calls the
+    merchant). (0, "") when they may; else the status to answer (403 the role, 409 the case)
+    and the reason. The consumer's own number never leaves the platform either way."""
+    if direction == "to_consumer":
+        if not (user.is_merchant_user and user.is_active and complaint.merchant_id == user.merchant_id):
+            return 403, _("Only the merchant's staff call the consumer.")
+    elif direction == "to_merchant":
+        if not is_consumer_in_person(user, complaint):
+            return 403, _("Only the consumer calls the merchant from this case.")
+    else:
+        return 403, _("Unknown call direction.")
+    if not complaint.is_open:
+        return 409, _("The case is closed: calls through the platform have ended.")
+    if not complaint.calls_enabled:
+        return 409, _("The consumer has turned calls off for this case.")
+    if not complaint.consumer.phone:
+        return 409, _("The consumer cannot be reached by phone.")
+    if direction == "to_consumer" and not user.phone:
+        return 409, _("Add your mobile number to your account first: the call is made from it.")
+    if direction == "to_merchant" and not merchant_phone_for_calls(complaint)[1]:
+        return 409, _("The merchant has no phone number for calls.")
+    return 0, ""
+
+
+def calls_switch_refusal(user, complaint: Complaint) -> tuple[int, str]:
+    """Only the consumer turns calls off or on, on an open case."""
+    if not is_consumer_in_person(user, complaint):
+        return 403, _("Only the consumer turns calls off or on.")
+    if not complaint.is_open:
+        return 409, _("The case is closed: calls through the platform have ended.")
+    return 0, ""

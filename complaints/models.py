@@ -174,6 +174,8 @@ class Complaint(models.Model):
         related_name="cases",
         verbose_name=_("incident"),
     )
+    # The consumer may turn calls through a privacy number off for the case (complaints.calls).
+    calls_enabled = models.BooleanField(_("calls through a privacy number"), default=True, db_default=True)
 
     status = models.CharField(_("status"), max_length=24, choices=Status.choices)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
@@ -412,6 +414,10 @@ class EventKind(models.TextChoices):
     INCIDENT_REMOVED = "incident_removed", _("The council took this case out of the incident")
     INCIDENT_MESSAGE = "incident_message", _("The council's message to every consumer of the incident")
     COLLECTIVE_OFFER = "collective_offer", _("A collective offer to every consumer of the incident")
+    CALL_ANSWERED = "call_answered", _("A call through the privacy number")
+    CALL_MISSED = "call_missed", _("A call through the privacy number that was not answered")
+    CALLS_TURNED_OFF = "calls_turned_off", _("The consumer turned calls off")
+    CALLS_TURNED_ON = "calls_turned_on", _("The consumer turned calls back on")
 
 
 class ComplaintEvent(models.Model):
@@ -600,3 +606,7 @@ class CollectiveAct(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id} {self.kind} {self.key}"
+
+
+# The case's calls through a privacy number live in their own module.
+from .call_models import BindingStatus, CallDirection, CaseBinding, CaseCall  # noqa: E402, F401

@@ -274,6 +274,25 @@ declare(
         ),
         audiences=(CONSUMER, MERCHANT_USERS),
     ),
+    # Calls through a privacy number (complaints.calls): the consumer learns which number the
+    # merchant will call from (never the merchant's own); the merchant, that calls were turned off.
+    NoticeType(
+        name="call_coming",
+        label=gettext_lazy("The merchant may call through a privacy number"),
+        subject=gettext_lazy("Complaint {case}: the merchant may call you"),
+        body=gettext_lazy(
+            "[315] The merchant may call you about complaint {case} from {number} until {until}. "
+            "You can turn calls off on the case page: {link}"
+        ),
+        audiences=(CONSUMER,),
+    ),
+    NoticeType(
+        name="calls_turned_off",
+        label=gettext_lazy("The consumer turned calls off"),
+        subject=gettext_lazy("Complaint {case}: calls turned off"),
+        body=gettext_lazy("[315] The consumer turned calls off on complaint {case}. Write on the case instead: {link}"),
+        audiences=(MERCHANT_USERS,),
+    ),
     # To the one agent a case is given to (complaints.team, through queue_user_notice), so it
     # has no audiences.
     NoticeType(

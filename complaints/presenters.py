@@ -8,6 +8,7 @@ page and PDF shows them in its reader's language.
 import datetime
 
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -335,6 +336,37 @@ def _minutes_details(data: dict) -> list[tuple[str, str]]:
     return details
 
 
+CALL_EVENTS = frozenset({EventKind.CALL_ANSWERED, EventKind.CALL_MISSED})
+
+
+def call_duration(seconds: int) -> str:
+    minutes, rest = divmod(max(0, int(seconds or 0)), 60)
+    return _("%(m)d min %(s)d s") % {"m": minutes, "s": rest} if minutes else _("%(s)d s") % {"s": rest}
+
+
+def call_parties(viewer, complaint, data: dict) -> tuple[str, str]:
+    """(caller, callee) of a call event, by role and name as the viewer may see them; never a number."""
+    consumer = _("Consumer %(name)s") % {"name": access.consumer_contact_for(viewer, complaint).name}
+    merchant = _("Merchant %(name)s") % {"name": data.get("merchant_name") or complaint.merchant_display_name}
+    return (consumer, merchant) if data.get("caller_party") == "consumer" else (merchant, consumer)
+
+
+def _call_details(viewer, event: ComplaintEvent, complaint) -> list[tuple[str, str]]:
+    data = event.data or {}
+    caller, callee = call_parties(viewer, complaint, data)
+    details = [(_("Caller"), caller), (_("Called"), callee)]
+    started = data.get("started_at")
+    if started:
+        at = parse_datetime(started)
+        if at is not None:
+            details.append((_("Started"), date_format(timezone.localtime(at), "Y-m-d H:i")))
+    if data.get("answered"):
+        details.append((_("Duration"), call_duration(data.get("duration") or 0)))
+    else:
+        details.append((_("Answered"), _("No")))
+    return details
+
+
 def filed_for_label(staff_name: str, intake_channel: str) -> str:
     """A case staff filed for the consumer, as the timeline and the case bundle name it."""
     channel = INTAKE_CHANNEL_LABELS.get(intake_channel, intake_channel)
@@ -379,7 +411,9 @@ def timeline_entries(user, complaint) -> list[dict]:
                 "on_behalf_of_consumer": bool((event.data or {}).get("on_behalf_of_consumer")),
                 "at": event.created_at,
                 "message": event.message,
-                "details": _event_details(event),
+                "details": _call_details(user, event, complaint)
+                if event.kind in CALL_EVENTS
+                else _event_details(event),
                 "staff_only": event.visibility != Visibility.PARTIES,
                 "visibility": event.get_visibility_display(),
                 "new_status": STATUS_LABELS.get(event.to_status, "") if moved else "",

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import bundle, views
 from .views import address
+from .views.calls import call, calls_switch
 from .views.evidence_thumbs import evidence_thumbnail
 
 app_name = "complaints"
@@ -18,5 +19,7 @@ urlpatterns = [
     path("cases/<int:pk>/address/reveal/", address.reveal, name="address_reveal"),
     path("cases/<int:pk>/evidence/<int:eid>/", views.evidence, name="evidence"),
     path("cases/<int:pk>/evidence/<int:eid>/thumb/", evidence_thumbnail, name="evidence_thumbnail"),
+    path("cases/<int:pk>/calls/", call, name="call"),
+    path("cases/<int:pk>/calls/<slug:switch>/", calls_switch, name="calls_switch"),
     path("cases/<int:pk>/bundle.pdf", bundle.bundle_page, name="bundle"),
 ]

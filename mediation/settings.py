@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "merchants",
     "complaints",
     "notifications",
+    "telephony",
     "supervision",
     "audit",
 ]
@@ -268,6 +269,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": OUTBOX_SWEEP_SECONDS,
         "options": {"expires": OUTBOX_SWEEP_SECONDS},
     },
+    # Privacy-number bindings of closed cases, of cases with calls turned off and expired ones are
+    # unbound at the gateway; one the gateway failed to unbind is tried again on the next run.
+    "release-call-bindings": {
+        "task": "complaints.tasks.release_call_bindings",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
     # Public figures a change marked stale (mediation.figures), though nobody read them.
     "refresh-stale-public-figures": {
         "task": "supervision.tasks.refresh_stale_public_figures",
@@ -305,6 +313,24 @@ TENCENT_SECRET_ID = env("TENCENT_SECRET_ID")
 TENCENT_SECRET_KEY = env("TENCENT_SECRET_KEY")
 TENCENT_SMS_SDK_APP_ID = env("TENCENT_SMS_SDK_APP_ID")
 TENCENT_SMS_REGION = env("TENCENT_SMS_REGION", "ap-guangzhou")
+# Calls through a privacy number (telephony/): the gateway that binds a merchant's and a
+# consumer's phones to a middle number of its pool. The local default records bindings and
+# places no call (manage.py play_call plays one); telephony.backends.aliyun.CallBackend and
+# telephony.backends.tencent.CallBackend use the providers' official SDKs.
+CALL_BACKEND = env("CALL_BACKEND", "telephony.backends.local.CallBackend")
+# A binding ends this long after it was made, or when its case closes, whichever comes first.
+CALL_BINDING_MINUTES = int(env("CALL_BINDING_MINUTES", "120"))
+# Call-record callbacks (POST /api/v1/calls/callback/<provider>/) carry this secret: the hex
+# HMAC-SHA256 of the body in X-Call-Signature, or ?token= in the URL given to the provider.
+# Unset, every callback is refused.
+CALL_CALLBACK_SECRET = env("CALL_CALLBACK_SECRET")
+CALL_LOCAL_POOL = [
+    n.strip() for n in env("CALL_LOCAL_POOL", "17100000001,17100000002,17100000003").split(",") if n.strip()
+]
+ALIYUN_PLS_POOL_KEY = env("ALIYUN_PLS_POOL_KEY")
+ALIYUN_PLS_ENDPOINT = env("ALIYUN_PLS_ENDPOINT", "dyplsapi.aliyuncs.com")
+TENCENT_NPP_BIZ_APP_ID = env("TENCENT_NPP_BIZ_APP_ID")
+TENCENT_NPP_REGION = env("TENCENT_NPP_REGION", "ap-guangzhou")
 # Delivery receipts (POST /api/v1/notifications/receipts/) are signed with this secret
 # (HMAC-SHA256 of the body in X-Receipt-Signature); unset, every receipt is refused.
 SMS_RECEIPT_SECRET = env("SMS_RECEIPT_SECRET")

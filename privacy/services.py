@@ -13,7 +13,10 @@ names or reaches the person:
   appended to each case names the redacted events, so complaints.integrity reports them as
   redacted, not altered;
 - the recipient address of notices sent to the consumer is cleared;
-- the delivery addresses the consumer shared on their cases are deleted.
+- the delivery addresses the consumer shared on their cases are deleted;
+- the consumer's number is removed from the privacy-number bindings of their cases
+  (complaints.calls.forget_consumer_phone), which are all unbound or being unbound: a
+  deletion waits until every case is closed.
 Each deletion and each download is recorded in the audit log.
 """
 
@@ -26,6 +29,8 @@ from rest_framework.authtoken.models import Token
 from accounts.models import User
 from audit.services import record
 from complaints.access import actor_name_for, timeline_for
+from complaints.call_presenters import consumer_calls
+from complaints.calls import forget_consumer_phone
 from complaints.evidence_thumbnails import thumbnail_name
 from complaints.integrity import REDACTED_MESSAGE, REDACTION_KIND
 from complaints.models import OPEN_STATUSES, CaseAddress, Complaint, ComplaintEvent
@@ -102,6 +107,8 @@ def _complaint_data(user: User, complaint: Complaint) -> dict:
             }
             for item in complaint.evidence.all()
         ],
+        # Bindings the consumer asked for and every call of the case, without the other side's number.
+        "calls": consumer_calls(user, complaint),
     }
 
 
@@ -195,6 +202,7 @@ def delete_account(*, user: User, password: str) -> None:
     # The delivery addresses the consumer shared go with the account.
     addresses_deleted = CaseAddress.objects.filter(complaint__in=complaints).delete()[0]
     Notification.objects.filter(recipient=user).update(address="")
+    forget_consumer_phone(consumer=user)
     Token.objects.filter(user=user).delete()
     token = secrets.token_hex(8)
     user.name = ANONYMOUS_NAME

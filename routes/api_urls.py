@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from accounts import api as accounts_api
 from complaints import api as complaints_api
 from complaints import bundle as complaints_bundle
-from complaints import receipts_api
+from complaints import calls_api, receipts_api
 from merchants import api as merchants_api
 from notifications import api as notifications_api
 from portal import api as portal_api
@@ -87,6 +87,10 @@ urlpatterns = [
     path("complaints/export.xlsx", supervision_api.ExportXlsxView.as_view(), name="complaint-export-xlsx"),
     path("complaints/<int:pk>/", complaints_api.ComplaintDetailView.as_view(), name="complaint-detail"),
     path("complaints/<int:pk>/bundle.pdf", complaints_bundle.BundleView.as_view(), name="complaint-bundle"),
+    path("complaints/<int:pk>/calls/", calls_api.CaseCallsView.as_view(), name="complaint-calls"),
+    path("complaints/<int:pk>/calls/off/", calls_api.CallsOffView.as_view(), name="complaint-calls-off"),
+    path("complaints/<int:pk>/calls/on/", calls_api.CallsOnView.as_view(), name="complaint-calls-on"),
+    path("calls/callback/<slug:provider>/", calls_api.CallCallbackView.as_view(), name="calls-callback"),
     path("complaints/<int:pk>/evidence/", complaints_api.EvidenceUploadView.as_view(), name="complaint-evidence"),
     path("complaints/<int:pk>/address/", complaints_api.AddressView.as_view(), name="complaint-address"),
     path(

@@ -15,6 +15,9 @@ from complaints.models import Category, Channel, Complaint, Outcome, Status
 ACTION_LABELS = {
     "complaint.correct": gettext_lazy("Case details corrected"),
     "contact.reveal": gettext_lazy("Consumer's phone number revealed"),
+    "calls.bind": gettext_lazy("Privacy number given for a call"),
+    "calls.off": gettext_lazy("Calls turned off by the consumer"),
+    "calls.on": gettext_lazy("Calls turned back on by the consumer"),
     "case.bundle": gettext_lazy("Case bundle downloaded"),
     "login": gettext_lazy("Staff login"),
     "account.password_changed": gettext_lazy("Password changed"),
@@ -62,6 +65,12 @@ DETAIL_LABELS = {
     "act": gettext_lazy("Bulk act"),
     "terms": gettext_lazy("Terms"),
     "public": gettext_lazy("Public-facing"),
+    "privacy_number": gettext_lazy("Privacy number"),
+    "direction": gettext_lazy("Direction"),
+    "expires_at": gettext_lazy("Expires at"),
+    "reused": gettext_lazy("Given again"),
+    "binding": gettext_lazy("Binding"),
+    "bindings_released": gettext_lazy("Bindings let go"),
 }
 # Fields whose values are codes of a choices type (a corrected category, say).
 CODED_VALUES = {

@@ -22,6 +22,7 @@ from mediation.web import file_response
 
 from .. import access, addresses, rules, services, workflow
 from ..actions import ACTIONS, action_form
+from ..call_presenters import calls_overview
 from ..forms import AddressForm, EvidenceForm
 from ..integrity import verify_chain
 from ..merchant_panels import case_panels
@@ -134,6 +135,8 @@ def case_context(request, complaint, *, bound=None, upload_form=None, unsent=Non
         "notices": notice_rows(complaint) if user.is_council_staff else [],
         "upload_form": (upload_form or EvidenceForm(prefix="evidence")) if may_upload else None,
         "priority_reasons": _priority_reasons(complaint) if user.is_council_staff else [],
+        # Calls through a privacy number, on a case whose merchant is on the platform.
+        "calls": calls_overview(user, complaint, with_calls=False) if complaint.merchant_id else None,
         "panels": case_panels(user, complaint, event_kinds={e["kind"] for e in timeline}),
         # Staff see whether the timeline's hash chain is intact (complaints/integrity.py).
         "chain_problems": verify_chain(complaint) if user.is_council_staff else None,

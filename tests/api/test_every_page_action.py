@@ -29,6 +29,8 @@ PAGE_API = {
     "complaints:act": [f"api:complaint-{name.replace('_', '-')}" for name in ACTIONS],
     "complaints:evidence_upload": ["api:complaint-evidence"],
     "complaints:address_share": ["api:complaint-address"],
+    "complaints:call": ["api:complaint-calls"],
+    "complaints:calls_switch": ["api:complaint-calls-off", "api:complaint-calls-on"],
     "complaints:address_withdraw": ["api:complaint-address-withdraw"],
     "complaints:address_reveal": ["api:complaint-address-reveal"],
     "merchants:team": ["api:merchant-agents"],

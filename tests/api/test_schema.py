@@ -23,6 +23,10 @@ CONTRACT_PATHS = [
     "/api/v1/stats/",
     "/api/v1/public/stats/",
     "/api/v1/notifications/",
+    "/api/v1/complaints/{id}/calls/",
+    "/api/v1/complaints/{id}/calls/off/",
+    "/api/v1/complaints/{id}/calls/on/",
+    "/api/v1/calls/callback/{provider}/",
     *[f"/api/v1/complaints/{{id}}/{name}/" for name in ACTIONS],
 ]
 

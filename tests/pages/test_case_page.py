@@ -435,7 +435,8 @@ def test_case_page_queries_do_not_grow_with_the_timeline(
         for actor in (wang, owner, agent):
             workflow.perform(actor=actor, complaint_id=case.pk, action="message", message=f"Note {i}")
     client.force_login(request.getfixturevalue(person))
-    with django_assert_max_num_queries(11):  # 10, and the bell's unread count on every page
+    # 10, the bell's unread count on every page, and the calls panel's privacy-number bindings
+    with django_assert_max_num_queries(12):
         response = client.get(page_url(case))
     assert response.status_code == 200
     assert response.content.decode().count('class="event event-message') == 15

@@ -99,6 +99,30 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": "401 405 405 405 405 405 405 405 405",
         "POST": "401 403 404 403 403 404 403 404 403",
     },
+    "api:calls-callback": {
+        "GET": "405 405 405 405 405 405 405 405 405",
+        "POST": "403 403 403 403 403 403 403 403 403",
+    },
+    "api:complaint-calls": {
+        "GET": "401 200 404 200 200 404 200 404 200",
+        "POST": "401 201 404 201 201 404 403 404 403",
+    },
+    "api:complaint-calls-off": {
+        "GET": "401 405 405 405 405 405 405 405 405",
+        "POST": "401 200 404 403 403 404 403 404 403",
+    },
+    "api:complaint-calls-on": {
+        "GET": "401 405 405 405 405 405 405 405 405",
+        "POST": "401 200 404 403 403 404 403 404 403",
+    },
+    "complaints:call": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 302 404 302 302 404 403 404 403",
+    },
+    "complaints:calls_switch": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 302 404 403 403 404 403 404 403",
+    },
     "api:complaint-accept": {
         "GET": "401 405 405 405 405 405 405 405 405",
         "POST": "401 409 404 403 403 404 403 404 403",
@@ -572,6 +596,8 @@ def url_for(route: str, name: str, world) -> str:
         "<slug:action>": "message",
         "<slug:decision>": "approve",
         "<slug:choice>": "decline",
+        "<slug:switch>": "off",
+        "<slug:provider>": "local",
     }
     url = "/" + route
     for placeholder, value in values.items():
