@@ -85,6 +85,7 @@ urlpatterns = [
     path("complaints/<int:pk>/", complaints_api.ComplaintDetailView.as_view(), name="complaint-detail"),
     path("complaints/<int:pk>/bundle.pdf", complaints_bundle.BundleView.as_view(), name="complaint-bundle"),
     path("complaints/<int:pk>/evidence/", complaints_api.EvidenceUploadView.as_view(), name="complaint-evidence"),
+    path("complaints/<int:pk>/sessions/", complaints_api.ComplaintSessionsView.as_view(), name="complaint-sessions"),
     path(
         "complaints/<int:pk>/evidence/<int:eid>/",
         complaints_api.EvidenceFileView.as_view(),
