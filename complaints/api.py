@@ -34,7 +34,7 @@ from . import access, addresses, filing, services, workflow
 from .actions import ACTIONS
 from .filters import ComplaintFilter
 from .intake import file_for_consumer
-from .models import AddressGrant
+from .models import AddressGrant, MediationSession
 from .presenters import session_entries
 from .serializers import (
     ComplaintCreateSerializer,
@@ -43,6 +43,7 @@ from .serializers import (
     EvidenceSerializer,
     EvidenceUploadSerializer,
     IntakeSerializer,
+    MediationSessionSerializer,
 )
 
 # Room for the multipart envelope around one file at the size limit.
@@ -203,6 +204,20 @@ class ComplaintDetailView(APIView):
     @extend_schema(operation_id="complaints_retrieve", responses={200: ComplaintDetailSerializer})
     def get(self, request, pk: int):
         return detail_response(request, access.get_complaint_for(request.user, pk))
+
+
+class ComplaintSessionsView(generics.ListAPIView):
+    """GET /api/v1/complaints/{id}/sessions/: the case's mediation sessions, newest first, with
+    their minutes and each party's answer (the same entries as the detail's `sessions`)."""
+
+    serializer_class = MediationSessionSerializer
+    queryset = MediationSession.objects.none()  # for the schema: the rows come from session_entries
+
+    @extend_schema(operation_id="complaints_sessions_list")
+    def get(self, request, pk: int):
+        complaint = access.get_complaint_for(request.user, pk)
+        page = self.paginate_queryset(session_entries(request.user, complaint))
+        return self.get_paginated_response(MediationSessionSerializer(page, many=True).data)
 
 
 class ComplaintActionView(APIView):

@@ -17,7 +17,8 @@ from .clock import add_days, is_working_day
 from .models import OPEN_STATUSES, Complaint, EventKind, Outcome, Status, Visibility
 from .notices import queue_case_notices
 from .priority import refresh_priority
-from .sessions import apply_session_deadlines, close_after_failed_session
+from .session_deadlines import apply_session_deadlines
+from .sessions import close_after_failed_session
 from .timeline import append_event
 from .transitions import close, notify, to_mediation
 

@@ -6,8 +6,8 @@ recorded agreement does; a failed session with no further one closes it when the
 deadline passes.
 
 The transitions here run inside workflow.perform (complaints/actions.py declares them); the
-deadline job (complaints/deadlines.py) calls `apply_session_deadlines` for the reminders, the
-acknowledgements by silence and the closures. Every write holds the case's row lock.
+deadline job's part (reminders, acknowledgements by silence, closures) is
+complaints/session_deadlines.py. Every write holds the case's row lock.
 """
 
 import datetime
@@ -15,7 +15,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -457,7 +456,7 @@ def acknowledge_minutes(*, complaint: Complaint, actor, message: str = "") -> No
         message=message,
         data={"session": session.number, "party": mine.party},
     )
-    _conclude(complaint, session, actor=actor, now=timezone.now())
+    conclude(complaint, session, actor=actor, now=timezone.now())
 
 
 def dispute_minutes(*, complaint: Complaint, actor, message: str) -> None:
@@ -488,7 +487,7 @@ def _answer_minutes(mine: SessionParticipant, answer: str, *, actor, at, reason:
     mine.save(update_fields=["acknowledgement", "acknowledged_by", "acknowledged_at", "dispute_reason"])
 
 
-def _conclude(complaint: Complaint, session: MediationSession, *, actor, now: datetime.datetime) -> str:
+def conclude(complaint: Complaint, session: MediationSession, *, actor, now: datetime.datetime) -> str:
     """What acknowledged minutes do: agreed terms become the case's agreement, as a recorded
     agreement does (settled, with its notices); a failed session closes the case once the
     mediation deadline has passed. Returns what happened ("" for nothing)."""
@@ -532,74 +531,3 @@ def redact_consumer_words(complaint: Complaint, *, replacement: str) -> int:
     moved = rows.exclude(reschedule_reason="").update(reschedule_reason=replacement)
     disputed = rows.exclude(dispute_reason="").update(dispute_reason=replacement)
     return moved + disputed
-
-
-# --- the deadline job's part ----------------------------------------------------------------
-
-
-def _locked_case(pk: int) -> Complaint | None:
-    """The case under its row lock, or None when another run holds it (that run handles it)."""
-    return (
-        Complaint.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("council", "merchant", "consumer", "mediator")
-        .filter(pk=pk, status=Status.IN_MEDIATION)
-        .first()
-    )
-
-
-def _remind(complaint: Complaint, now: datetime.datetime) -> str:
-    session = upcoming_session(complaint)
-    if session is None or not now < session.starts_at <= now + REMINDER_BEFORE:
-        return ""
-    if session.reminder_sent_for == session.starts_at:
-        return ""
-    session.reminder_sent_for = session.starts_at
-    session.save(update_fields=["reminder_sent_for"])
-    data = {"session": session.number, "starts_at": session.starts_at.isoformat()}
-    event = append_event(complaint, kind=EventKind.SESSION_REMINDER_SENT, data=data)
-    notify(complaint, event, "session_reminder", session_at=session_time(session.starts_at))
-    return "session_reminder"
-
-
-def _apply_silence(complaint: Complaint, now: datetime.datetime) -> str:
-    session = minuted_session(complaint)
-    if session is None or session.acknowledge_by >= now:
-        return ""
-    silent = [p for p in session.participants.all() if not p.acknowledgement]
-    if not silent:
-        return ""
-    for p in silent:
-        p.acknowledgement = Acknowledgement.SILENCE
-        p.acknowledged_at = session.acknowledge_by
-        p.save(update_fields=["acknowledgement", "acknowledged_at"])
-        on = timezone.localtime(session.acknowledge_by).date().isoformat()
-        append_event(
-            complaint, kind=EventKind.MINUTES_SILENCE, data={"session": session.number, "party": p.party, "on": on}
-        )
-    return _conclude(complaint, session, actor=None, now=now) or "minutes_silence"
-
-
-def apply_session_deadlines(now: datetime.datetime) -> dict[str, int]:
-    """The day-before reminders, the acknowledgements by silence (and what they conclude) and the
-    closures after a failed session; idempotent and safe to run twice at once."""
-    in_mediation = MediationSession.objects.filter(complaint__status=Status.IN_MEDIATION)
-    soon = in_mediation.filter(minutes_at__isnull=True, starts_at__gt=now, starts_at__lte=now + REMINDER_BEFORE)
-    due = in_mediation.filter(minutes_at__isnull=False, acknowledge_by__lt=now, participants__acknowledgement="")
-    failed = Complaint.objects.filter(status=Status.IN_MEDIATION, due_at__lt=now, sessions__agreed=False)
-    steps = [
-        (_remind, soon.values_list("complaint_id", flat=True)),
-        (_apply_silence, due.values_list("complaint_id", flat=True)),
-        (
-            lambda case, at: "session_failed" if close_after_failed_session(case, at) else "",
-            failed.values_list("pk", flat=True),
-        ),
-    ]
-    counts: dict[str, int] = {}
-    for step, pks in steps:
-        for pk in sorted(set(pks)):
-            with transaction.atomic():
-                complaint = _locked_case(pk)
-                applied = step(complaint, now) if complaint is not None else ""
-            if applied:
-                counts[applied] = counts.get(applied, 0) + 1
-    return counts

@@ -103,6 +103,7 @@ urlpatterns = [
         complaints_api.AddressRevealView.as_view(),
         name="complaint-address-reveal",
     ),
+    path("complaints/<int:pk>/sessions/", complaints_api.ComplaintSessionsView.as_view(), name="complaint-sessions"),
     path(
         "complaints/<int:pk>/evidence/<int:eid>/",
         complaints_api.EvidenceFileView.as_view(),

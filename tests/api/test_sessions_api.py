@@ -230,3 +230,14 @@ def test_hostile_minutes_are_400_never_500(api, time_machine, case, mediator, ow
     response = act(api, mediator, case, "record_minutes", body)
     assert response.status_code == 400, response.content
     assert Complaint.objects.get(pk=case.pk).sessions.get().minutes_at is None
+
+
+def test_the_sessions_of_a_case_as_a_list(api, case, mediator, owner, wang, li):
+    scheduled(api, mediator, case, owner)
+
+    body = api.as_(wang).get(f"/api/v1/complaints/{case.pk}/sessions/").json()
+
+    assert body["count"] == 1
+    assert body["results"][0]["number"] == 1
+    assert body["results"] == api.as_(wang).get(f"/api/v1/complaints/{case.pk}/").json()["sessions"]
+    assert api.as_(li).get(f"/api/v1/complaints/{case.pk}/sessions/").status_code == 404

@@ -11,13 +11,26 @@ from complaints import workflow
 from complaints.models import Complaint, MediationSession, Status
 from tests.conftest import PASSWORD
 
-from .conftest import DESKTOP, PHONE, act, log_in, no_horizontal_scroll
+from .conftest import DESKTOP, PHONE, act, axe_violations, log_in, no_horizontal_scroll
 
 pytestmark = pytest.mark.browser
 
 
 def local(moment: datetime.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def axe_violations_of(page, url: str) -> list[dict]:
+    """axe-core on the same page as the same person, in a context that lets its script in."""
+    context = page.context.browser.new_context(bypass_csp=True, locale="en-GB", timezone_id="Asia/Shanghai")
+    context.add_cookies(page.context.cookies())
+    checked = context.new_page()
+    checked.set_viewport_size(PHONE)
+    checked.goto(url)
+    try:
+        return axe_violations(checked)
+    finally:
+        context.close()
 
 
 def test_a_session_from_scheduling_to_acknowledged_minutes(
@@ -81,6 +94,7 @@ def test_a_session_from_scheduling_to_acknowledged_minutes(
     log_in(page, live_server, wang.username, PASSWORD)
     page.goto(case_url)
     assert "Are these minutes right?" in page.content()
+    assert axe_violations_of(page, case_url) == []
     shots(page, "minutes-375")
     act(page, "acknowledge_minutes")
 
