@@ -186,6 +186,10 @@ def close_incident(*, actor, incident_id) -> Incident:
 def _cases(actor, ids) -> tuple[list[Complaint], list[dict]]:
     """The cases of `ids` the actor may see, each once, in the order given; the ids not seen are
     named as refused (a case of another jurisdiction answers like one that does not exist)."""
+    ids = list(ids)
+    if len(ids) > 2 * MAX_CASES_PER_CALL:  # checked again on the distinct ids below
+        message = _("At most %(n)d cases at a time.") % {"n": MAX_CASES_PER_CALL}
+        raise InvalidInput(message, fields={"cases": [message]})
     wanted: list[int] = []
     for value in ids:
         try:

@@ -16,9 +16,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Council, User
-from complaints import workflow
+from complaints import incidents, workflow
 from complaints.access import mask_email, mask_name, mask_phone
-from complaints.models import Complaint, ComplaintEvent, Evidence, Status
+from complaints.models import CollectiveAct, Complaint, ComplaintEvent, Evidence, Incident, Status
 from merchants.models import Merchant, Violation
 from notifications.models import Notification
 
@@ -102,6 +102,8 @@ USER_FIELDS = {
         "agreement",
     ),
     ComplaintEvent: ("message", "data"),
+    Incident: ("title", "description", "merchant_name", "keywords", "order_pattern"),
+    CollectiveAct: ("message",),
     Evidence: ("original_name",),
     Violation: ("message", "reason"),
     Notification: ("params",),  # the case number, the merchant's name, a deadline as sent
@@ -184,7 +186,11 @@ def world(
     reviewed = file_complaint(merchant=unlisted_shop, title="Gym card refused")
     withdrawn = file_complaint(title="Wrong size")
     step(wang, withdrawn, "withdraw")
+    incident = incidents.open_incident(actor=supervisor, merchant=shop, title="Sofas never delivered")
+    incidents.add_cases(actor=supervisor, incident_id=incident.pk, case_ids=[waiting.pk, mediated.pk])
+    incidents.message_all(actor=supervisor, incident_id=incident.pk, message="We are in touch with the shop.")
     return {
+        "incident": incident,
         "language": language,
         "cases": {"closed": closed, "mediated": mediated, "answered": answered, "waiting": waiting},
         "reviewed": reviewed,
@@ -220,6 +226,9 @@ def pages_of(world, shop):
         ("supervisor", reverse("supervision:queue")),
         ("supervisor", reverse("supervision:dashboard")),
         ("supervisor", reverse("supervision:intake")),
+        ("supervisor", reverse("supervision:incident_list")),
+        ("supervisor", reverse("supervision:incident_new")),
+        ("supervisor", reverse("supervision:incident_detail", args=[world["incident"].pk])),
         ("supervisor", reverse("supervision:audit_log")),
         ("supervisor", reverse("supervision:integrity")),
         ("supervisor", reverse("merchants:council_list")),

@@ -28,6 +28,10 @@ CONTRACT_PATHS = [
     "/api/v1/complaints/{id}/calls/on/",
     "/api/v1/calls/callback/{provider}/",
     *[f"/api/v1/complaints/{{id}}/{name}/" for name in ACTIONS],
+    "/api/v1/incidents/",
+    "/api/v1/incidents/public/",
+    "/api/v1/incidents/{id}/",
+    *[f"/api/v1/incidents/{{id}}/{name}/" for name in ("matches", "cases", "message", "assign", "offer", "close")],
 ]
 
 
@@ -52,3 +56,14 @@ def test_each_action_documents_its_own_body(schema):
 
 def test_the_schema_validates_without_warnings(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+
+
+def test_the_collective_offer_documents_its_terms_and_the_filing_its_incident(schema):
+    offer = schema["paths"]["/api/v1/incidents/{id}/offer/"]["post"]
+    ref = offer["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    properties = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]["properties"]
+    assert {"remedy", "amount", "percent", "due_date", "message"} <= set(properties)
+    assert any(p["name"] == "Idempotency-Key" for p in offer["parameters"])
+    filing = schema["paths"]["/api/v1/complaints/"]["post"]
+    ref = filing["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert "incident" in schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]["properties"]
