@@ -20,7 +20,8 @@ PAGE_SIZE = 25
 @require_http_methods(["GET", "POST"])
 def apply(request):
     user = request.user
-    if user.is_council_staff or user.is_merchant_user:
+    if not user.is_consumer:
+        # Staff (supervisors, mediators, intake clerks) and merchant users do not apply.
         return forbidden(request, _("Applications are made by the merchant's manager with their own account."))
     form = ApplicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
