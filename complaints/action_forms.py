@@ -374,7 +374,8 @@ class SessionPlaceForm(ActionForm):
         max_length=500,
         required=False,
         validators=[URLValidator(schemes=["https", "http"])],
-        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+        widget=forms.URLInput(attrs={"inputmode": "url"}),
+        help_text=_("The full address of the meeting room, beginning with https."),
     )
     address = TextField(label=_("Address (in person)"), max_length=300, required=False)
 

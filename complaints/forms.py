@@ -263,7 +263,9 @@ class ComplaintForm(DomainErrorsMixin, forms.Form):
 class AddressForm(DomainErrorsMixin, forms.Form):
     recipient = TextField(label=_("Recipient"), max_length=100)
     district = TextField(
-        label=_("Province, city and district"), max_length=100, help_text=_("For example 湖北省武汉市江岸区.")
+        label=_("Province, city and district"),
+        max_length=100,
+        help_text=_("For example: Hubei province, Wuhan, Jiang'an district."),
     )
     street = TextField(label=_("Street, building and room"), max_length=200)
     postcode = TextField(label=_("Postcode (optional)"), max_length=10, required=False)

@@ -18,7 +18,17 @@ from django.urls import reverse
 from accounts.models import Council, User
 from complaints import incidents, workflow
 from complaints.access import mask_email, mask_name, mask_phone
-from complaints.models import CollectiveAct, Complaint, ComplaintEvent, Evidence, Incident, Status
+from complaints.models import (
+    CaseAddress,
+    CollectiveAct,
+    Complaint,
+    ComplaintEvent,
+    Evidence,
+    Incident,
+    MediationSession,
+    SessionParticipant,
+    Status,
+)
 from merchants.models import Merchant, Violation
 from notifications.models import Notification
 
@@ -104,6 +114,9 @@ USER_FIELDS = {
     ComplaintEvent: ("message", "data"),
     Incident: ("title", "description", "merchant_name", "keywords", "order_pattern"),
     CollectiveAct: ("message",),
+    MediationSession: ("link", "address", "terms", "next_step"),
+    SessionParticipant: ("reschedule_reason", "reschedule_reply", "position", "dispute_reason"),
+    CaseAddress: ("recipient", "district", "street", "postcode"),
     Evidence: ("original_name",),
     Violation: ("message", "reason"),
     Notification: ("params",),  # the case number, the merchant's name, a deadline as sent
