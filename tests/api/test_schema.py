@@ -66,4 +66,7 @@ def test_the_collective_offer_documents_its_terms_and_the_filing_its_incident(sc
     assert any(p["name"] == "Idempotency-Key" for p in offer["parameters"])
     filing = schema["paths"]["/api/v1/complaints/"]["post"]
     ref = filing["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-    assert "incident" in schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]["properties"]
+    components = schema["components"]["schemas"]
+    # A consumer's filing or a staff intake (oneOf): both take the incident to join.
+    members = [m["$ref"].rsplit("/", 1)[-1] for m in components[ref.rsplit("/", 1)[-1]]["oneOf"]]
+    assert members and all("incident" in components[name]["properties"] for name in members)

@@ -91,6 +91,7 @@ OUTPUT_ONLY = {
     "MyInvitationSerializer",
     "DecisionSerializer",
     "MyApplicationSerializer",
+    "AddressSerializer",
 }
 MODULES = [
     accounts.api,
