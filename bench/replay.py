@@ -279,8 +279,9 @@ def no_shared_row_script(done: list, consumers, merchants) -> Script:
             continue
         defined |= item.defines
         inside.append((position, item))
+    inside = [(-1, Replayable("BEGIN")), *inside, (-1, Replayable("COMMIT"))]
     lines = header(consumers, merchants, "A filing's inserts sharing no row with another filing.")
-    lines += ["BEGIN;", *(terminated(item) for _, item in inside), "COMMIT;"]
+    lines += [terminated(item) for _, item in inside]
     return Script(lines, inside, [], notes)
 
 

@@ -117,10 +117,10 @@ def missing_reason(name: str, steps: dict) -> str:
         if step and step["status"] != "0":
             name = function.removesuffix("_step")
             return f"step {name} failed (exit {step['status']}): {step['last']} (log {step['log']})"
-    ran = [function for function in STEPS[name] if function in steps]
-    if ran:
-        return f"step {ran[-1].removesuffix('_step')} wrote no {name}.json"
-    return f"step {STEPS[name][-1].removesuffix('_step')} did not run"
+    producer = STEPS[name][-1].removesuffix("_step")
+    if STEPS[name][-1] in steps:
+        return f"step {producer} wrote no {name}.json"
+    return f"step {producer} did not run"
 
 
 def read_baseline(path: Path) -> dict:

@@ -141,22 +141,22 @@ check_bench_database() {
 
 # --- the steps ---------------------------------------------------------------------------
 
-# bench/load_data/ writes bench/results/load.json; the part is that file, marked "reused"
+# bench/load_data/ writes $RESULTS/load.json; the part is that file, marked "reused"
 # when SKIP_LOAD=1, if it describes the database in DATABASE_URL (else there is no load part).
 load_part() {
-    "$PY" - "$DATABASE_URL" "$PARTS/load.json" "${SKIP_LOAD:-0}" <<'EOF'
+    "$PY" - "$DATABASE_URL" "$PARTS/load.json" "${SKIP_LOAD:-0}" "$RESULTS/load.json" <<'EOF'
 import json, sys
 from pathlib import Path
 
-url, out, reused = sys.argv[1:]
-path = Path("bench/results/load.json")
+url, out, reused, loaded = sys.argv[1:]
+path = Path(loaded)
 load = json.loads(path.read_text()) if path.exists() else {}
 if load.get("database") == url.split("?")[0].rsplit("/", 1)[-1]:
     load["reused"] = reused == "1"
     Path(out).write_text(json.dumps(load, indent=2, ensure_ascii=False) + "\n")
     print(f"load: {load.get('complaints')} complaints, loaded {load.get('generated_at')}")
 else:
-    print("load: bench/results/load.json does not describe this database; the report shows no load")
+    print(f"load: {loaded} does not describe this database; the report shows no load")
 EOF
 }
 
@@ -166,7 +166,7 @@ load_step() {
     else
         echo "loading $COMPLAINTS complaints into $DATABASE_URL"
         # shellcheck disable=SC2086 # options are words
-        "$PY" -m bench.load_data --complaints "$COMPLAINTS" ${LOAD_ARGS:-}
+        "$PY" -m bench.load_data --complaints "$COMPLAINTS" --results "$RESULTS/load.json" ${LOAD_ARGS:-}
     fi
     load_part
 }
@@ -184,6 +184,7 @@ prepare_filings_step() {
 filings_step() {
     # shellcheck disable=SC2086
     "$PY" bench/filing_load.py --url "$URL" --seconds "$SECONDS_EACH" --concurrency "$CONCURRENCY" \
+        --cpu-pid "web=$WORK/gunicorn.pid" --cpu-pid "worker=$WORK/celery.pid" \
         --out "$PARTS/filings.json" ${FILING_ARGS:-}
 }
 
@@ -321,6 +322,8 @@ for name in "${which[@]}"; do
         production_env
         if [ "$name" = web ]; then
             step "migrate and collect static files" static_step
+        fi
+        if [ "$name" = web ] || [ "$name" = pgbench ]; then
             step "prepare the filing load (bench/filing_load.py --prepare)" prepare_filings_step
         fi
         step "$name" "${name}_step"
