@@ -105,7 +105,7 @@ step() {
 # record_step FUNCTION STATUS SECONDS LOG: one line of $PARTS/steps.tsv, replacing the step's last one.
 record_step() {
     local last
-    last=$(grep -v '^[[:space:]]*$' "$4" 2>/dev/null | tail -n 1 | tr '\t' ' ' | cut -c1-300)
+    last=$({ grep -v '^[[:space:]]*$' "$4" 2>/dev/null || true; } | tail -n 1 | tr '\t' ' ' | cut -c1-300)
     touch "$PARTS/steps.tsv"
     grep -v "^$1	" "$PARTS/steps.tsv" >"$PARTS/steps.tsv.new" || true
     printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$last" "$4" >>"$PARTS/steps.tsv.new"
