@@ -185,8 +185,21 @@ class Renderer:
             last = match.end()
         return [*pieces, (False, value[last:])] if pieces else [(False, value)]
 
-    def statement(self, statement: Statement) -> str:
+    def checked(self, value, twin_value, twin: "Renderer | None") -> str:
+        """render(value), unless the twin capture shows an id equal to an identity by coincidence:
+        the same parameter of the other filing is not that filing's same identity."""
+        expression = self.expression(value)
+        if expression is None:
+            return self.literal(value)
+        if twin is not None and _is_int(value) and twin.expression(twin_value) != expression:
+            return self.literal(value)
+        return expression
+
+    def statement(self, statement: Statement, twin_statement: Statement | None = None, twin=None) -> str:
         sql, params = statement.sql, statement.params
+        twin_params = twin_statement.params if twin_statement is not None else None
+        if twin_params is None:
+            twin = None
         if params is None:
             return sql
         try:
@@ -204,11 +217,12 @@ class Renderer:
             elif match.group(1):
                 if not isinstance(params, dict) or match.group(1) not in params:
                     raise Unreplayable(f"no parameter named {match.group(1)!r}")
-                out.append(self.render(params[match.group(1)]))
+                name = match.group(1)
+                out.append(self.checked(params[name], twin and twin_params.get(name), twin))
             else:
                 if isinstance(params, dict) or used >= len(params):
                     raise Unreplayable(f"more placeholders than the {len(params)} parameters")
-                out.append(self.render(params[used]))
+                out.append(self.checked(params[used], twin and twin_params[used], twin))
                 used += 1
             out.append(following)
         if not isinstance(params, dict) and used != len(params):
@@ -220,22 +234,47 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def replayable(ordered: list, cursor, identities: dict) -> tuple[list, list]:
-    """Each captured statement rendered (BEGIN/COMMIT/savepoints as they came), or why not."""
-    renderer = Renderer(cursor, identities)
+def aligned(ordered: list, twin: list) -> bool:
+    """Whether two captures ran the same statements with as many parameters each."""
+    if len(ordered) != len(twin):
+        return False
+    for a, b in zip(ordered, twin, strict=True):
+        if (a.params is None) != (b.params is None):
+            return False
+        if a.params is not None and (a.sql != b.sql or type(a.params) is not type(b.params)):
+            return False
+        if isinstance(a.params, (list, tuple)) and len(a.params) != len(b.params):
+            return False
+    return True
+
+
+def replayable(ordered: list, cursor, identities: dict, twin: tuple | None = None) -> tuple[list, list, list]:
+    """Each captured statement rendered (BEGIN/COMMIT/savepoints as they came), or why not, and notes.
+
+    `twin` is (statements, identities) of another filing by another consumer at another merchant:
+    an id is a variable only where the twin has its own same identity in the same place."""
+    renderer, notes = Renderer(cursor, identities), []
+    twin_statements, twin_renderer = [None] * len(ordered), None
+    if twin and aligned(ordered, twin[0]):
+        twin_statements, twin_renderer = twin[0], Renderer(cursor, twin[1])
+    elif twin:
+        notes.append("the two captured filings ran different statements: ids are recognised by value alone")
     done, refused = [], []
     for position, statement in enumerate(ordered):
+        twin_statement = twin_statements[position]
         try:
-            text = renderer.statement(statement).strip().rstrip(";").rstrip()
+            text = renderer.statement(statement, twin_statement, twin_renderer).strip().rstrip(";").rstrip()
             if "\n\\" in text or text.startswith("\\"):
                 raise Unreplayable("a line starts with a backslash (a pgbench meta-command)")
         except Unreplayable as exc:
             refused.append({"position": position, "sql": statement.sql[:200], "reason": str(exc)})
             continue
         gset, defined = renderer.learn_returned(position, statement)
+        if twin_renderer is not None:
+            twin_renderer.learn_returned(position, twin_statement)
         uses = set(VARIABLE.findall(text))
         done.append((position, Replayable(text, gset, defined, uses)))
-    return done, refused
+    return done, refused, notes
 
 
 def header(consumers: tuple[int, int], merchants: tuple[int, int], title: str) -> list[str]:

@@ -19,7 +19,7 @@ POOLS = ((300100, 300199), (40, 60))
 
 def scripts_for(statements):
     with connection.cursor() as wrapper:
-        done, refused = replay.replayable(statements, wrapper.cursor, WHO)
+        done, refused, _notes = replay.replayable(statements, wrapper.cursor, WHO)
     return (
         replay.replay_script(done, refused, *POOLS),
         replay.no_shared_row_script(done, *POOLS),
@@ -136,12 +136,14 @@ def test_a_statement_that_cannot_be_rendered_is_reported_with_the_reason_and_lef
 
 
 @pytest.fixture
-def filing_party(db):
-    """A consumer with a token and an enrolled merchant whose ids differ from every other id here."""
+def filing_parties(db):
+    """Two consumers with tokens and two enrolled merchants of one council, whose id is the first
+    merchant's by coincidence; every other id differs from all of these."""
     from accounts.models import Council
 
     with connection.cursor() as cursor:
         for table, start in (
+            ("accounts_council", 4100),
             ("accounts_user", 310000),
             ("merchants_merchant", 4100),
             ("complaints_complaint", 5200000),
@@ -150,37 +152,51 @@ def filing_party(db):
         ):
             cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, start])
     council = Council.objects.create(name="压测区消费者委员会", code="DBL-1", case_prefix="DB")
-    consumer = make_user("13800990000", Role.CONSUMER, phone="13800990000", name='赵 "引号" 用户')
-    merchant = Merchant.objects.create(
-        name="压测商户 'quoted'",
-        uscc="91420102MA4K0DBL0X",
-        region=council,
-        status=MerchantStatus.ENROLLED,
-        notice_phones=["13900990001", "13900990002"],
-    )
-    return consumer, Token.objects.create(user=consumer).key, merchant
+    consumers = [
+        make_user(f"1380099000{n}", Role.CONSUMER, phone=f"1380099000{n}", name=f'赵 "引号" 用户{n}') for n in (1, 2)
+    ]
+    merchants = [
+        Merchant.objects.create(
+            name=f"压测商户 'quoted' {n}",
+            uscc=f"91420102MA4K0DB{n}0X",
+            region=council,
+            status=MerchantStatus.ENROLLED,
+            notice_phones=[f"1390099000{n}", f"1390099001{n}"],
+        )
+        for n in (1, 2)
+    ]
+    tokens = [Token.objects.create(user=consumer).key for consumer in consumers]
+    return council, consumers, tokens, merchants
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_filing_becomes_scripts_that_pgbench_runs_against_the_database(filing_party):
+def test_a_real_filing_becomes_scripts_that_pgbench_runs_against_the_database(filing_parties):
+    from django.test import Client
+
     from bench.filing_load import filing_requests
 
-    consumer, token, merchant = filing_party
-    warm_up, request = filing_requests([token, token], [merchant.pk], 17)
-    db_limit.post_filing(__import__("django.test").test.Client(), warm_up)
+    council, consumers, tokens, merchants = filing_parties
+    assert council.pk == merchants[0].pk
+    # A warm-up filing (the year's first makes its sequence), then the twin and the capture.
+    warm_up, twin_request, request = filing_requests([tokens[1], tokens[1], tokens[0]], [m.pk for m in merchants], 0)
+    db_limit.post_filing(Client(), warm_up)
+    twin = db_limit.capture(twin_request)
     ordered, who = db_limit.capture(request)
-    pools = ((consumer.pk, consumer.pk), (merchant.pk, merchant.pk))
-    replayed, no_shared = db_limit.build_scripts(ordered, who, *pools)
+    assert (who["consumer"], who["merchant"]) == (consumers[0].pk, merchants[0].pk)
+    pools = ((consumers[0].pk, consumers[1].pk), (merchants[0].pk, merchants[1].pk))
+    replayed, no_shared = db_limit.build_scripts(ordered, who, *pools, twin=twin)
 
-    assert replayed.unreplayable == []
+    assert (replayed.unreplayable, replayed.notes) == ([], [])
     assert replay.counts(replayed)["insert"] >= 3  # the complaint, its event, its notices
     assert replay.counts(no_shared)["insert"] == replay.counts(replayed)["insert"]
     if not pgbench_run.pgbench_binary():
         pytest.fail("pgbench is not installed here (PostgreSQL's client package)")
     params = connection.get_connection_params()
-    before = Complaint.objects.count()
     for script in (replayed, no_shared):
         ok, output = pgbench_run.run_once(script.text(), params)
         assert ok, output
-    assert Complaint.objects.count() == before + 2
-    assert Complaint.objects.filter(case_number__startswith="~").count() == 2
+    replays = Complaint.objects.filter(case_number__startswith="~")
+    assert replays.count() == 2
+    # The council's id equals a merchant's, yet stays the council's in every replayed filing.
+    assert {c.council_id for c in replays} == {council.pk}
+    assert all(c.events.count() == 1 and c.notices.count() == 2 for c in replays)
