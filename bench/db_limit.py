@@ -47,6 +47,9 @@ def production_environment() -> None:
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
+TWINS = 3  # filings captured besides the one replayed
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=30)
@@ -235,14 +238,17 @@ def measure_all(args: argparse.Namespace) -> dict:
     consumers, merchant_range, merchants = pools()
     # The capture comes last: a profile (or one warm-up) filing before it, so it is not the year's first.
     before = max(1, args.profile_filings)
-    requests = list(filing_requests(filing_slots(before + 2), merchants, int(time.time())))
+    requests = list(filing_requests(filing_slots(before + TWINS + 1), merchants, int(time.time())))
     first_id = (Complaint.objects.aggregate(last=Max("id"))["last"] or 0) + 1
     result = {}
     try:
         filing_profile, _ids = profile(requests[:before])
         result["filing_profile"] = filing_profile if args.profile_filings else {}
-        twin = capture(requests[-2])  # another consumer at another merchant
+        # Other consumers at other merchants; the first that ran the same statements is the twin
+        # (a merchant with another number of notice phones runs other statements).
+        twins = [capture(request) for request in requests[-1 - TWINS : -1]]
         ordered, who = capture(requests[-1])
+        twin = next((t for t in twins if replay.aligned(ordered, t[0])), twins[0])
         replayed, no_shared = build_scripts(ordered, who, consumers, merchant_range, twin)
         if args.script_out:
             Path(args.script_out).write_text(replayed.text())
