@@ -28,6 +28,7 @@ HASH = re.compile(r"[0-9a-f]{32,}")
 UNIQUE = "dbl_u"  # 15 random digits per transaction
 UNIQUE_DIGITS = 15
 VARIABLE = re.compile(r":(dbl_\w+)")
+WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 @dataclass
@@ -82,8 +83,10 @@ class Recorder:
 
     def _with_rows(self, statement: Statement, context) -> Statement:
         cursor = getattr(context.get("cursor"), "cursor", None)
-        if not self.keep_rows or cursor is None or cursor.description is None:
-            return statement
+        if not self.keep_rows or cursor is None or cursor.description is None or getattr(cursor, "name", None):
+            return statement  # nothing returned, or a server-side cursor, which may not rewind
+        if (statement.sql.split(None, 1) or [""])[0].upper() not in WRITES:
+            return statement  # only a written row's id is read back
         try:
             rows = cursor.fetchall()
             cursor.scroll(0, mode="absolute")  # the application reads them as if untouched
@@ -116,7 +119,7 @@ class Renderer:
         """The \\gset prefix for a statement that returned one row, and the variables it sets."""
         verb = (statement.sql.split(None, 1) or [""])[0].upper()
         # Only a written row's id: a SELECT's values (counts, flags) are no identity.
-        if verb not in ("INSERT", "UPDATE", "DELETE") or statement.rows != 1 or not statement.returned:
+        if verb not in WRITES or statement.rows != 1 or not statement.returned:
             return "", set()
         prefix, defined = f"dbl_r{position}_", set()
         for name, value in zip(statement.columns, statement.returned, strict=False):
