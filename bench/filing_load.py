@@ -36,7 +36,8 @@ Output (JSON, also printed): {"target": "ours", "concurrency", "seconds", "reque
 "throughput_per_s" (201 answers per second), "requests_per_s", "latency_ms": {"p50", "p95",
 "p99", "max", "mean"}, "errors": {status: count}, "error_samples", "gunicorn": {...settings},
 "notices" (the filings' SMS outbox rows by status), "cpu_ms_per_success" (CPU per filing of
-gunicorn, the Celery worker (--serve), the PostgreSQL backends of this database, wrk),
+"web" and "worker": gunicorn and the Celery worker, started by --serve or named by --cpu-pid
+NAME=PID|PIDFILE, each with its children; "postgres": the backends of this database; "wrk"),
 "cpu_share_of_machine", "memory" (--serve: peak RSS of the master and the largest worker),
 "load_average_at_start"}.
 """
@@ -57,6 +58,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mediation.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mediation_bench")
 
+from bench.loadgen.cpu import BackendCpu, process_probe  # noqa: E402
 from bench.loadgen.server import Gunicorn, gunicorn_settings, tree_cpu_seconds  # noqa: E402
 from bench.loadgen.texts import complaint_text  # noqa: E402
 from bench.loadgen.wrk import cpu_per_success, measure_cpu, run_wrk, summarize, write_requests  # noqa: E402
@@ -87,8 +89,26 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, help="--serve: threads per worker (default: gunicorn.conf.py)")
     parser.add_argument("--preload", action="store_true", help="--serve: gunicorn preload_app")
     parser.add_argument("--app", default="mediation.wsgi", help="--serve: the WSGI module gunicorn serves")
+    parser.add_argument(
+        "--cpu-pid",
+        action="append",
+        default=[],
+        metavar="NAME=PID|PIDFILE",
+        help="count the CPU of this process and its children as NAME (web, worker); repeat for each",
+    )
     parser.add_argument("--out", help="write the result here (JSON)")
     return parser.parse_args()
+
+
+def cpu_pid_probes(specs: list[str]) -> dict:
+    """--cpu-pid web=var/bench-run/gunicorn.pid ... as measure_cpu's probes."""
+    probes = {}
+    for spec in specs:
+        name, _, where = spec.partition("=")
+        if not name or not where:
+            raise SystemExit(f"--cpu-pid takes NAME=PID or NAME=PIDFILE, not {spec!r}")
+        probes[name] = process_probe(where)
+    return probes
 
 
 def setup_django() -> None:
@@ -262,23 +282,6 @@ def notices_since(started) -> dict:
     return {row["status"]: row["n"] for row in rows}
 
 
-def postgres_cpu_seconds() -> float:
-    """CPU time of the PostgreSQL backends connected to this database now (a local server only).
-
-    Taken before and after the run: the server's persistent connections (CONN_MAX_AGE) are the
-    same backends both times, so the difference is their work during the run.
-    """
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        pids = [row[0] for row in cursor.fetchall()]
-    connection.close()
-    return sum(tree_cpu_seconds(pid) for pid in pids)
-
-
 def drive(url: str, args: argparse.Namespace, workdir: Path, cpu_probes: dict | None = None) -> dict:
     """Warm up, then run the measured load; `cpu_probes` name processes whose CPU time is counted."""
     from django.db import connection
@@ -300,12 +303,14 @@ def drive(url: str, args: argparse.Namespace, workdir: Path, cpu_probes: dict | 
     if warm:
         run_wrk(target, warm_file, concurrency=args.concurrency, seconds=args.warmup, threads=args.wrk_threads)
     started = timezone.now()
-    raw, used = measure_cpu(
-        lambda: run_wrk(
-            target, main_file, concurrency=args.concurrency, seconds=args.seconds, threads=args.wrk_threads
-        ),
-        {**(cpu_probes or {}), "postgres": postgres_cpu_seconds},
-    )
+    # The database's backends (the server's and the worker's), found by their process title.
+    with BackendCpu(connection.settings_dict["NAME"]) as backends:
+        raw, used = measure_cpu(
+            lambda: run_wrk(
+                target, main_file, concurrency=args.concurrency, seconds=args.seconds, threads=args.wrk_threads
+            ),
+            {**(cpu_probes or {}), "postgres": backends.seconds},
+        )
     result = summarize(raw, target="ours", concurrency=args.concurrency, success={201})
     cpu_per_success(result, raw, used, os.cpu_count() or 1)
     result["merchants"] = len(merchants)
@@ -398,7 +403,7 @@ def serve_and_drive(args: argparse.Namespace, workdir: Path) -> dict:
     try:
         server.start("/healthz")
         try:
-            probes = {"gunicorn": server.cpu_seconds, "celery": worker.cpu_seconds}
+            probes = {"web": server.cpu_seconds, "worker": worker.cpu_seconds}
             result = drive(server.url, args, workdir, probes)
             result["memory"] = server.memory_mb()
         finally:
@@ -427,7 +432,7 @@ def main() -> None:
         if args.serve:
             result = serve_and_drive(args, workdir)
         else:
-            result = drive(args.url, args, workdir)
+            result = drive(args.url, args, workdir, cpu_pid_probes(args.cpu_pid))
             result["gunicorn"] = gunicorn_settings()
     result["load_average_at_start"] = load_average
     report_result(result, args.out)

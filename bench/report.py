@@ -13,10 +13,13 @@ Reads the parts a run wrote to bench/results/parts/ (bench/run.sh writes them al
     notice_latency.json  bench/notice_latency.py: filing commit to SMS
     memory.json          bench/memory.py: peak memory of the web and worker processes
     machine.json         this script with --describe-machine (else the machine is described now)
+    steps.tsv            bench/run.sh: each step's exit status, last line of output and log
+
+and bench/results/baseline.json (committed: the figures issue 17's targets are multiples of).
 
 and writes bench/results/latest.json (every part whole, the targets and the ratios) and
-bench/results/latest.md. A part that is missing is reported as "not measured"; nothing is
-ever filled in.
+bench/results/latest.md. A figure that is missing reads "not measured: <reason>" (the step that
+failed and its last line, or the reason the part gives); nothing is ever filled in.
 """
 
 import argparse
@@ -32,9 +35,22 @@ sys.path.insert(0, str(ROOT))
 from bench.machine import describe_machine, machine_lines  # noqa: E402
 
 PARTS = ("load", "filings", "pgbench", "peer", "pages", "notice_latency", "memory")
+# The steps of bench/run.sh that write each part (a failed prerequisite explains a missing part too).
+STEPS = {
+    "load": ("load_step",),
+    "filings": ("static_step", "prepare_filings_step", "web_step", "filings_step"),
+    "pages": ("static_step", "web_step", "pages_step"),
+    "memory": ("web_step",),
+    "notice_latency": ("notices_step",),
+    "pgbench": ("prepare_filings_step", "pgbench_step"),
+    "peer": ("peer_step",),
+}
 TARGET_SCALE = 1_000_000
-PAGE_P95_MS = {"dashboard": 150, "queue": 150, "search": 150, "public": 20}
-PEER_RATIO = 1.5
+# Issue 17: a province's dashboard computed afresh, public statistics, search for every term.
+PAGE_P95_MS = {"dashboard": 150, "dashboard computed": 200, "queue": 150, "search": 150, "public": 20}
+PEER_RATIO = 0.75  # issue 17's step on the way to 1.5
+REPLAY_GAIN = 4  # the pgbench replay of a filing against baseline.json's
+CPU_PARTS = ("web", "worker", "postgres")
 PGBENCH_SHARE = 0.20
 SMS_RATE = 50
 SMS_P99_MS = 1000
@@ -67,12 +83,51 @@ def machine_now() -> dict:
     return machine
 
 
-def read_parts(directory: Path) -> dict:
-    parts = {}
+def read_parts(directory: Path) -> tuple[dict, dict]:
+    """The parts (None where missing or not measured) and, for each missing one, why."""
+    steps = read_steps(directory / "steps.tsv")
+    parts, reasons = {}, {}
     for name in PARTS:
         path = directory / f"{name}.json"
-        parts[name] = json.loads(path.read_text()) if path.exists() else None
-    return parts
+        try:
+            part = json.loads(path.read_text()) if path.exists() else None
+        except ValueError as exc:
+            part, reasons[name] = None, f"{path.name} is not JSON ({exc})"
+        if isinstance(part, dict) and part.get("not_measured") and part.get("throughput_per_s") is None:
+            part, reasons[name] = None, str(part["not_measured"])
+        parts[name] = part
+        if part is None and name not in reasons:
+            reasons[name] = missing_reason(name, steps)
+    return parts, reasons
+
+
+def read_steps(path: Path) -> dict:
+    steps = {}
+    if path.exists():
+        for line in path.read_text(errors="replace").splitlines():
+            fields = line.split("\t")
+            if len(fields) >= 5:
+                steps[fields[0]] = {"status": fields[1], "seconds": fields[2], "last": fields[3], "log": fields[4]}
+    return steps
+
+
+def missing_reason(name: str, steps: dict) -> str:
+    for function in STEPS[name]:
+        step = steps.get(function)
+        if step and step["status"] != "0":
+            name = function.removesuffix("_step")
+            return f"step {name} failed (exit {step['status']}): {step['last']} (log {step['log']})"
+    producer = STEPS[name][-1].removesuffix("_step")
+    if STEPS[name][-1] in steps:
+        return f"step {producer} wrote no {name}.json"
+    return f"step {producer} did not run"
+
+
+def read_baseline(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def ms(value) -> str:
@@ -94,8 +149,8 @@ class Table:
     def add(self, group: str, figure: str, value: str, target: str = "", met: bool | None = None, note: str = ""):
         self.rows.append({"group": group, "figure": figure, "value": value, "target": target, "met": met, "note": note})
 
-    def missing(self, group: str, figure: str, target: str = ""):
-        self.add(group, figure, NOT_MEASURED, target, None)
+    def missing(self, group: str, figure: str, target: str = "", reason: str = ""):
+        self.add(group, figure, f"{NOT_MEASURED}: {reason}" if reason else NOT_MEASURED, target, None)
 
 
 def throughput_text(part: dict) -> str:
@@ -109,41 +164,88 @@ def throughput_text(part: dict) -> str:
     return text + f"); {latency_text(part.get('latency_ms'))}"
 
 
-def filings_rows(table: Table, parts: dict) -> dict:
+def filings_rows(table: Table, parts: dict, reasons: dict, baseline: dict) -> dict:
     ours, peer, pgbench = parts["filings"], parts["peer"], parts["pgbench"]
+    ceiling = (pgbench or {}).get("no_shared_row") or {}
     labels = (
-        (ours, "filings through the API (ours)"),
-        (peer, "tickets through the peer's form or API (django-helpdesk)"),
-        (pgbench, "pgbench, a filing's inserts (the database's limit)"),
+        (ours, "filings", "filings through the API (ours)"),
+        (peer, "peer", "tickets through the peer's form or API (django-helpdesk)"),
+        (pgbench, "pgbench", "pgbench, the replay of our filing's SQL (the database's limit for it)"),
+        (ceiling, "pgbench", "pgbench, a filing's inserts sharing no row (the database's ceiling)"),
     )
-    for part, label in labels:
+    for part, name, label in labels:
         if part and part.get("throughput_per_s") is not None:
             table.add("filing", label, throughput_text(part))
         else:
-            table.missing("filing", label)
-    ratios = {"ours_over_peer": None, "ours_over_pgbench": None}
-    usable = [p for p in (ours, peer, pgbench) if p and p.get("throughput_per_s")]
-    if ours in usable and peer in usable:
-        ratios["ours_over_peer"] = round(ours["throughput_per_s"] / peer["throughput_per_s"], 2)
-        met = ratios["ours_over_peer"] >= PEER_RATIO
-        table.add("filing", "throughput ours / peer", f"{ratios['ours_over_peer']:.2f}×", f"≥ {PEER_RATIO}×", met)
-    else:
-        table.missing("filing", "throughput ours / peer", f"≥ {PEER_RATIO}×")
-    if ours in usable and pgbench in usable:
-        ratios["ours_over_pgbench"] = round(ours["throughput_per_s"] / pgbench["throughput_per_s"], 3)
-        share = ratios["ours_over_pgbench"]
-        table.add(
-            "filing", "throughput ours / pgbench", f"{share:.1%}", f"≥ {PGBENCH_SHARE:.0%}", share >= PGBENCH_SHARE
-        )
-    else:
-        table.missing("filing", "throughput ours / pgbench", f"≥ {PGBENCH_SHARE:.0%}")
+            fallback = "the pgbench part has no no-shared-row run" if part is ceiling else ""
+            reason = (part or {}).get("not_measured") or reasons.get(name) or fallback
+            table.missing("filing", label, reason=reason)
+    if pgbench and pgbench.get("unreplayable"):
+        left_out = "; ".join(f"{u['position']}: {u['reason']}" for u in pgbench["unreplayable"])
+        table.add("filing", "statements of our filing left out of the replay", left_out)
+    ratios = {"ours_over_peer": None, "ours_over_pgbench": None, "ours_over_no_shared_row": None}
+    ratios["replay_over_baseline"] = None
+    rate = {key: (part or {}).get("throughput_per_s") for key, part in (("ours", ours), ("peer", peer))}
+    rate.update(pgbench=(pgbench or {}).get("throughput_per_s"), ceiling=ceiling.get("throughput_per_s"))
+    why = {"ours": reasons.get("filings"), "peer": reasons.get("peer"), "pgbench": reasons.get("pgbench")}
+    why["ceiling"] = (
+        ceiling.get("not_measured") or reasons.get("pgbench") or "the pgbench part has no no-shared-row run"
+    )
+    why["baseline"] = "no pgbench replay figure in bench/results/baseline.json"
+
+    def ratio(key: str, over: str, of: str, figure: str, target: str = "", goal=None, share=False):
+        if not rate.get(over) or not (rate.get(of) if of != "baseline" else baseline.get("pgbench_replay_per_s")):
+            reason = why[over] if not rate.get(over) else why[of]
+            table.missing("filing", figure, target, reason or "")
+            return
+        below = rate[of] if of != "baseline" else baseline["pgbench_replay_per_s"]
+        ratios[key] = round(rate[over] / below, 3)
+        value = f"{ratios[key]:.1%}" if share else f"{ratios[key]:.2f}×"
+        table.add("filing", figure, value, target, None if goal is None else ratios[key] >= goal)
+
+    ratio("ours_over_peer", "ours", "peer", "throughput ours / peer", f"≥ {PEER_RATIO}×", PEER_RATIO)
+    ratio(
+        "ours_over_pgbench",
+        "ours",
+        "pgbench",
+        "throughput ours / pgbench replay",
+        f"≥ {PGBENCH_SHARE:.0%}",
+        PGBENCH_SHARE,
+        share=True,
+    )
+    ratio("ours_over_no_shared_row", "ours", "ceiling", "throughput ours / no-shared-row ceiling", share=True)
+    ratio("pgbench_over_no_shared_row", "pgbench", "ceiling", "pgbench replay / no-shared-row ceiling", share=True)
+    ratio(
+        "replay_over_baseline",
+        "pgbench",
+        "baseline",
+        f"pgbench replay / before issue 17 ({baseline.get('pgbench_replay_per_s', '?')}/s)",
+        f"≥ {REPLAY_GAIN}×",
+        REPLAY_GAIN,
+    )
     return ratios
 
 
-def pages_rows(table: Table, pages: dict | None) -> None:
+def cpu_rows(table: Table, filings: dict | None, reason: str) -> None:
+    """CPU milliseconds per filing of the web server, the Celery worker and PostgreSQL."""
+    if not filings:
+        table.missing("filing", "CPU ms per filing (web, worker, database)", reason=reason)
+        return
+    used = filings.get("cpu_ms_per_success") or {}
+    names = {"web": ("web", "gunicorn"), "worker": ("worker", "celery"), "postgres": ("postgres",)}
+    for part in CPU_PARTS:
+        value = next((used[k] for k in names[part] if k in used), None)
+        figure = f"CPU ms per filing, {part}"
+        if value is None:
+            table.missing("filing", figure, reason="the filing load was given no such process (--cpu-pid)")
+        else:
+            table.add("filing", figure, f"{value:,.1f} ms")
+
+
+def pages_rows(table: Table, pages: dict | None, reason: str = "") -> None:
     if not pages:
         for group, limit in PAGE_P95_MS.items():
-            table.missing(group, f"{group} pages and API", f"p95 < {limit} ms")
+            table.missing(group, f"{group} pages and API", f"p95 < {limit} ms", reason)
         return
     complaints = pages.get("complaints") or 0
     small = complaints < TARGET_SCALE
@@ -155,6 +257,8 @@ def pages_rows(table: Table, pages: dict | None) -> None:
         figure = scenario["name"] + (f", {scenario['clients']} clients" if scenario["clients"] > 1 else "")
         if scenario["errors"]:
             value += f"; answers {scenario['status']}"
+        if group == "dashboard computed" and "province" not in scenario["name"]:
+            limit = None  # issue 17 holds the province's figures computed afresh to 200 ms
         if limit is None or scenario["clients"] > 1:
             table.add(group, figure, value)
             continue
@@ -165,11 +269,11 @@ def pages_rows(table: Table, pages: dict | None) -> None:
         table.add(group, figure, value, f"p95 < {limit} ms", met, note)
 
 
-def notice_rows(table: Table, notice: dict | None) -> None:
+def notice_rows(table: Table, notice: dict | None, reason: str = "") -> None:
     target = f"p99 < {SMS_P99_MS} ms at {SMS_RATE}/s"
     runs = (notice or {}).get("runs") or []
     if not any(run.get("rate_per_second") == SMS_RATE for run in runs):
-        table.missing("notices", f"filing to SMS at {SMS_RATE} filings/s", target)
+        table.missing("notices", f"filing to SMS at {SMS_RATE} filings/s", target, reason or f"no run at {SMS_RATE}/s")
     for run in runs:
         latency = run.get("latency_ms")
         value = (
@@ -187,15 +291,15 @@ def notice_rows(table: Table, notice: dict | None) -> None:
             table.add("notices", figure, value)
 
 
-def memory_rows(table: Table, memory: dict | None) -> None:
+def memory_rows(table: Table, memory: dict | None, reason: str = "") -> None:
     target = f"< {MEMORY_MB} MB each"
     if not memory:
-        table.missing("memory", "peak memory (VmHWM) of every web and worker process", target)
+        table.missing("memory", "peak memory (VmHWM) of every web and worker process", target, reason)
         return
     for name, group in memory["groups"].items():
         peak = group["max_vm_hwm_mb"]
         if peak is None:
-            table.missing("memory", f"peak memory, {name} ({group['processes']} processes)", target)
+            table.missing("memory", f"peak memory, {name} ({group['processes']} processes)", target, "no sample")
             continue
         processes = [p for p in memory["processes"] if p["group"] == name]
         masters = [p["vm_hwm_mb"] for p in processes if p["role"] == "master"]
@@ -205,9 +309,9 @@ def memory_rows(table: Table, memory: dict | None) -> None:
         table.add("memory", f"peak memory (VmHWM), {name}", value, target, peak < MEMORY_MB)
 
 
-def load_rows(table: Table, load: dict | None) -> None:
+def load_rows(table: Table, load: dict | None, reason: str = "") -> None:
     if not load:
-        table.missing("load", "complaints loaded (bench/load_data)")
+        table.missing("load", "complaints loaded (bench/load_data)", reason=reason)
         return
     rows = load.get("rows") or {}
     seconds = load.get("total_seconds")
@@ -230,15 +334,17 @@ def load_rows(table: Table, load: dict | None) -> None:
     table.add("load", "data loaded (bench/load_data)", value)
 
 
-def build(parts: dict, machine: dict) -> dict:
+def build(parts: dict, machine: dict, reasons: dict | None = None, baseline: dict | None = None) -> dict:
     table = Table()
+    reasons, baseline = reasons or {}, baseline or {}
     ratios = {"ours_over_peer": None, "ours_over_pgbench": None}
     sections = (
-        ("load", lambda: load_rows(table, parts["load"])),
-        ("filings", lambda: ratios.update(filings_rows(table, parts))),
-        ("pages", lambda: pages_rows(table, parts["pages"])),
-        ("notice_latency", lambda: notice_rows(table, parts["notice_latency"])),
-        ("memory", lambda: memory_rows(table, parts["memory"])),
+        ("load", lambda: load_rows(table, parts["load"], reasons.get("load", ""))),
+        ("filings", lambda: ratios.update(filings_rows(table, parts, reasons, baseline))),
+        ("filings", lambda: cpu_rows(table, parts["filings"], reasons.get("filings", ""))),
+        ("pages", lambda: pages_rows(table, parts["pages"], reasons.get("pages", ""))),
+        ("notice_latency", lambda: notice_rows(table, parts["notice_latency"], reasons.get("notice_latency", ""))),
+        ("memory", lambda: memory_rows(table, parts["memory"], reasons.get("memory", ""))),
     )
     for name, add_rows in sections:
         try:
@@ -257,7 +363,8 @@ def build(parts: dict, machine: dict) -> dict:
         "ratios": ratios,
         "figures": table.rows,
         "parts": parts,
-        "missing_parts": [name for name, part in parts.items() if part is None],
+        "missing_parts": {name: reasons.get(name, "") for name, part in parts.items() if part is None},
+        "baseline": baseline,
     }
 
 
@@ -269,14 +376,14 @@ def relative(path: Path) -> str:
 
 
 def markdown(report: dict) -> str:
-    met_text = {True: "yes", False: "**no**", None: "—"}
+    met_text = {True: "met", False: "**not met**", None: "not measured"}
     complaints = report["complaints"]
     lines = [
         "# Benchmark: the latest full run",
         "",
         f"Written {report['generated']} by bench/report.py from {report['parts_dir']} (every figure in latest.json).",
         f"Pages timed over {complaints:,} complaints." if complaints else "Pages not timed.",
-        f"Targets: {report['targets_met']} met, {report['targets_missed']} missed, "
+        f"Targets: {report['targets_met']} met, {report['targets_missed']} not met, "
         f"{report['targets_not_measured']} not measured.",
         "",
         "| | figure | value | target | met |",
@@ -293,7 +400,8 @@ def markdown(report: dict) -> str:
         "says otherwise), requests one after another, each on a new connection when the server closed the last "
         "(gunicorn's sync workers close every one). The dashboard's figures are cached a minute per region and "
         'period; the "computed" rows ask for a new period each time, so every request computes them (what the '
-        "first supervisor in a minute waits for; no target). Search is the queue's `q` filter and is held to the "
+        "first supervisor in a minute waits for; issue 17: p95 < 200 ms for the province). "
+        "Search is the queue's `q` filter and is held to the "
         "queue's target. Memory: VmHWM, the peak resident set of each process's life, shared pages included; "
         "\"master\" is gunicorn's master or Celery's main process.",
         "",
@@ -302,7 +410,8 @@ def markdown(report: dict) -> str:
         *machine_lines(report["machine"]),
     ]
     if report["missing_parts"]:
-        lines += ["", f"Not measured in this run: {', '.join(report['missing_parts'])}."]
+        lines += ["", "Not measured in this run:", ""]
+        lines += [f"- {name}: {reason}" for name, reason in report["missing_parts"].items()]
     return "\n".join(lines) + "\n"
 
 
@@ -315,7 +424,8 @@ def main() -> None:
         return
     machine_file = parts_dir / "machine.json"
     machine = json.loads(machine_file.read_text()) if machine_file.exists() else machine_now()
-    report = build(read_parts(parts_dir), machine)
+    parts, reasons = read_parts(parts_dir)
+    report = build(parts, machine, reasons, read_baseline(ROOT / "bench" / "results" / "baseline.json"))
     report["parts_dir"] = relative(parts_dir)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

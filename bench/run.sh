@@ -74,10 +74,13 @@ stop_if_interrupted() {
     fi
 }
 
-# step NAME COMMAND...: a header, the command and its duration. A step that fails is noted in
-# $WORK/failed and the run goes on, so the report shows what was measured.
+# step NAME FUNCTION: a header, the function and its duration, its output also in
+# $WORK/logs/FUNCTION.log. A step that fails is noted in $WORK/failed and in $PARTS/steps.tsv
+# (function, exit status, seconds, its last line of output, its log), which the report reads to say
+# why a figure is not measured; the run goes on to the next step.
 step() {
-    local name=$1 start=$SECONDS rc
+    local name=$1 function=$2 start=$SECONDS rc log
+    log="$WORK/logs/${2%_step}.log"
     shift
     echo
     echo "== $name ($(date '+%H:%M:%S'))"
@@ -86,16 +89,27 @@ step() {
         trap note_interrupt INT TERM
         set -e
         "$@"
-    )
-    rc=$?
+    ) 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
     set -e
     stop_if_interrupted
+    record_step "$function" "$rc" "$((SECONDS - start))" "$log"
     if [ "$rc" -eq 0 ]; then
-        echo "-- $name: done in $((SECONDS - start)) s"
+        echo "-- $name: done in $((SECONDS - start)) s (log $log)"
     else
-        echo "-- $name: FAILED (exit $rc) after $((SECONDS - start)) s" >&2
+        echo "-- $name: FAILED (exit $rc) after $((SECONDS - start)) s (log $log)" >&2
         echo "$name" >>"$WORK/failed"
     fi
+}
+
+# record_step FUNCTION STATUS SECONDS LOG: one line of $PARTS/steps.tsv, replacing the step's last one.
+record_step() {
+    local last
+    last=$({ grep -v '^[[:space:]]*$' "$4" 2>/dev/null || true; } | tail -n 1 | tr '\t' ' ' | cut -c1-300)
+    touch "$PARTS/steps.tsv"
+    grep -v "^$1	" "$PARTS/steps.tsv" >"$PARTS/steps.tsv.new" || true
+    printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$last" "$4" >>"$PARTS/steps.tsv.new"
+    mv "$PARTS/steps.tsv.new" "$PARTS/steps.tsv"
 }
 
 # stop PID NAME: SIGTERM, then SIGKILL after 40 s.
@@ -127,22 +141,22 @@ check_bench_database() {
 
 # --- the steps ---------------------------------------------------------------------------
 
-# bench/load_data/ writes bench/results/load.json; the part is that file, marked "reused"
+# bench/load_data/ writes $RESULTS/load.json; the part is that file, marked "reused"
 # when SKIP_LOAD=1, if it describes the database in DATABASE_URL (else there is no load part).
 load_part() {
-    "$PY" - "$DATABASE_URL" "$PARTS/load.json" "${SKIP_LOAD:-0}" <<'EOF'
+    "$PY" - "$DATABASE_URL" "$PARTS/load.json" "${SKIP_LOAD:-0}" "$RESULTS/load.json" <<'EOF'
 import json, sys
 from pathlib import Path
 
-url, out, reused = sys.argv[1:]
-path = Path("bench/results/load.json")
+url, out, reused, loaded = sys.argv[1:]
+path = Path(loaded)
 load = json.loads(path.read_text()) if path.exists() else {}
 if load.get("database") == url.split("?")[0].rsplit("/", 1)[-1]:
     load["reused"] = reused == "1"
     Path(out).write_text(json.dumps(load, indent=2, ensure_ascii=False) + "\n")
     print(f"load: {load.get('complaints')} complaints, loaded {load.get('generated_at')}")
 else:
-    print("load: bench/results/load.json does not describe this database; the report shows no load")
+    print(f"load: {loaded} does not describe this database; the report shows no load")
 EOF
 }
 
@@ -152,7 +166,7 @@ load_step() {
     else
         echo "loading $COMPLAINTS complaints into $DATABASE_URL"
         # shellcheck disable=SC2086 # options are words
-        "$PY" -m bench.load_data --complaints "$COMPLAINTS" ${LOAD_ARGS:-}
+        "$PY" -m bench.load_data --complaints "$COMPLAINTS" --results "$RESULTS/load.json" ${LOAD_ARGS:-}
     fi
     load_part
 }
@@ -170,6 +184,7 @@ prepare_filings_step() {
 filings_step() {
     # shellcheck disable=SC2086
     "$PY" bench/filing_load.py --url "$URL" --seconds "$SECONDS_EACH" --concurrency "$CONCURRENCY" \
+        --cpu-pid "web=$WORK/gunicorn.pid" --cpu-pid "worker=$WORK/celery.pid" \
         --out "$PARTS/filings.json" ${FILING_ARGS:-}
 }
 
@@ -273,7 +288,7 @@ report_step() {
 
 full() {
     check_bench_database "$DATABASE_URL"
-    rm -f "$PARTS"/*.json "$PARTS"/*.md
+    rm -f "$PARTS"/*.json "$PARTS"/*.md "$PARTS/steps.tsv"
     "$PY" bench/report.py --describe-machine --parts "$PARTS"
     echo "full benchmark: $DATABASE_URL ($COMPLAINTS complaints$([ "${SKIP_LOAD:-0}" = 1 ] && echo ", reused")), " \
         "server $URL, Redis $REDIS_URL; logs in $WORK"
@@ -289,7 +304,7 @@ full() {
 
 # --- main --------------------------------------------------------------------------------
 
-mkdir -p "$PARTS" "$WORK"
+mkdir -p "$PARTS" "$WORK/logs"
 rm -f "$WORK/failed" "$WORK/interrupted"
 trap note_interrupt INT TERM
 which=("${@:-full}")
@@ -307,6 +322,8 @@ for name in "${which[@]}"; do
         production_env
         if [ "$name" = web ]; then
             step "migrate and collect static files" static_step
+        fi
+        if [ "$name" = web ] || [ "$name" = pgbench ]; then
             step "prepare the filing load (bench/filing_load.py --prepare)" prepare_filings_step
         fi
         step "$name" "${name}_step"

@@ -9,8 +9,9 @@ What it loads, and how: bench/load_data/__init__.py.
 import argparse
 import os
 import sys
+from pathlib import Path
 
-from .loader import run
+from .loader import RESULTS, run
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/mediation_bench"
 
@@ -22,6 +23,7 @@ def main() -> None:
     parser.add_argument("--merchants", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=315)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--results", type=Path, default=RESULTS / "load.json", help="where the figures go")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     result = run(
@@ -31,6 +33,7 @@ def main() -> None:
         consumers=args.consumers,
         merchants=args.merchants,
         workers=args.workers,
+        results=args.results,
         command=" ".join(["python -m bench.load_data", *sys.argv[1:]]),
     )
     if not result["ok"]:
