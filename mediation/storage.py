@@ -10,8 +10,8 @@ URL, which is logged and shown more freely; without them boto3 looks for its own
 role, ~/.aws). Unset, evidence stays on local disk under MEDIA_ROOT.
 
 Objects are private and the bucket is never linked to: a file is read by the web node, after
-the access check, and streamed to the person (mediation.web.file_response), so no signed URL
-is issued and none can leak.
+the access check, and streamed to the person as the bucket sends it (mediation/bucket.py,
+mediation.web.file_response), so no signed URL is issued and none can leak.
 """
 
 import re
@@ -19,15 +19,16 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-S3_BACKEND = "storages.backends.s3.S3Storage"
+# django-storages' S3 storage, reading by streaming (mediation/bucket.py).
+S3_BACKEND = "mediation.bucket.EvidenceBucketStorage"
 # Lower-case letters, digits, dots and hyphens, 3 to 63 of them: a name every S3 dialect accepts.
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 PREFIX = re.compile(r"^[A-Za-z0-9._/-]+$")
 OPTIONS = frozenset({"endpoint_url", "region", "addressing_style"})
 ADDRESSING_STYLES = frozenset({"virtual", "path", "auto"})
-# A download is read from the bucket into a temporary file that stays in memory up to this
-# size and goes to disk beyond it, so a 10 MB file costs a worker no more than this in memory.
-DOWNLOAD_MEMORY_BYTES = 1024 * 1024
+# Whatever still reads through django-storages' own file (a write, a reopened file) is kept in
+# memory up to this size and on disk beyond it, so a 10 MB file never sits whole in a worker.
+SPOOL_MEMORY_BYTES = 1024 * 1024
 
 
 def _invalid(url: str, reason: str) -> ImproperlyConfigured:
@@ -102,6 +103,6 @@ def evidence_storage(url: str, *, access_key: str = "", secret_key: str = "") ->
         "querystring_auth": False,
         # Two uploads never replace each other's file: a taken name gets a suffix.
         "file_overwrite": False,
-        "max_memory_size": DOWNLOAD_MEMORY_BYTES,
+        "max_memory_size": SPOOL_MEMORY_BYTES,
     }
     return {"BACKEND": S3_BACKEND, "OPTIONS": backend_options}

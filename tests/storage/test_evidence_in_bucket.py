@@ -111,6 +111,7 @@ def test_another_node_streams_the_same_bytes_after_the_access_check(
     assert body(page) == sent and body(from_api) == sent
     assert hashlib.sha256(sent).hexdigest() == photo.sha256
     assert page["Cache-Control"] == "private, no-store"
+    assert int(page["Content-Length"]) == int(from_api["Content-Length"]) == len(sent)
     assert not (tmp_path / "second-node").exists()
 
 
@@ -149,6 +150,7 @@ def test_the_thumbnail_is_made_once_and_kept_in_the_bucket(client, wang, agent, 
 
     key = f"hubei/{thumbnail_name(photo.file.name)}"
     assert keys_in(s3, bucket)[key] == len(first)
+    assert int(client.get(f"/cases/{photo.complaint_id}/evidence/{photo.pk}/thumb/")["Content-Length"]) == len(first)
     assert second == first == stored_bytes(s3, bucket, key)
     with Image.open(io.BytesIO(first)) as thumbnail:
         assert thumbnail.format == "JPEG" and max(thumbnail.size) == 320

@@ -18,7 +18,7 @@ OSS = "s3://hb315-evidence/wuhan/2026?endpoint_url=https://oss-cn-hangzhou.aliyu
 def test_a_bucket_url_configures_a_private_s3_storage():
     config = evidence_storage(OSS, access_key="AK", secret_key="SK")
 
-    assert config["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert config["BACKEND"] == "mediation.bucket.EvidenceBucketStorage"
     options = config["OPTIONS"]
     assert options["bucket_name"] == "hb315-evidence"
     assert options["location"] == "wuhan/2026"
@@ -109,7 +109,7 @@ def test_unset_or_blank_the_evidence_stays_on_local_disk():
 
 def test_set_the_evidence_goes_to_the_bucket():
     figures = storage_of(EVIDENCE_STORAGE_URL=OSS, EVIDENCE_STORAGE_ACCESS_KEY="AK", EVIDENCE_STORAGE_SECRET_KEY="SK")
-    assert figures == {"backend": "storages.backends.s3.S3Storage", "class": "S3Storage"}
+    assert figures == {"backend": "mediation.bucket.EvidenceBucketStorage", "class": "EvidenceBucketStorage"}
 
 
 def test_a_node_with_an_invalid_url_refuses_to_start():
