@@ -1,5 +1,6 @@
 """The bucket storage of evidence (EVIDENCE_STORAGE_URL, mediation/storage.py): django-storages'
-S3 storage, except that a file opened for reading is streamed as the bucket sends it.
+S3 storage, except that a file opened for reading is streamed as the bucket sends it, and a
+bucket that cannot be reached is StorageUnavailable (503, mediation/unavailable.py).
 
 django-storages reads a whole object into a temporary file before the first byte can be sent;
 for a 10 MB file that is the whole download's wait and a spool file per request. Here the
@@ -8,12 +9,34 @@ and deleting are django-storages' own. Kept apart from mediation/storage.py, so 
 settings do not import boto3 on nodes that keep evidence on local disk.
 """
 
-from botocore.exceptions import ClientError
+from contextlib import contextmanager
+
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.base import File
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
+from .storage import StorageUnavailable
+
 MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
+# A bucket that does not answer fails the request within seconds instead of botocore's 60 s
+# per try, five tries over: a web worker waiting on it serves nobody else meanwhile.
+PATIENCE = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3})
+
+
+@contextmanager
+def _reachable():
+    """Connection errors, timeouts and the bucket's own 5xx answers (after botocore's retries)
+    are an outage, not a missing file or a bug."""
+    try:
+        yield
+    except BotoCoreError as err:
+        raise StorageUnavailable(str(err)) from err
+    except ClientError as err:
+        if err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+            raise StorageUnavailable(str(err)) from err
+        raise
 
 
 class StreamedObject(File):
@@ -33,14 +56,36 @@ class StreamedObject(File):
 
 
 class EvidenceBucketStorage(S3Storage):
+    def __init__(self, **settings):
+        super().__init__(**settings)
+        self.client_config = self.client_config.merge(PATIENCE)
+
     def _open(self, name, mode="rb"):
         if mode not in ("r", "rb"):
-            return super()._open(name, mode)
+            with _reachable():
+                return super()._open(name, mode)
         key = self._normalize_name(clean_name(name))
         try:
-            answer = self.bucket.Object(key).get()
+            with _reachable():
+                answer = self.bucket.Object(key).get()
         except ClientError as err:
             if str(err.response.get("Error", {}).get("Code")) in MISSING:
                 raise FileNotFoundError(f"File does not exist: {name}") from err
             raise
         return StreamedObject(answer["Body"], name=name, size=answer["ContentLength"])
+
+    def _save(self, name, content):
+        with _reachable():
+            return super()._save(name, content)
+
+    def exists(self, name):
+        with _reachable():
+            return super().exists(name)
+
+    def delete(self, name):
+        with _reachable():
+            super().delete(name)
+
+    def size(self, name):
+        with _reachable():
+            return super().size(name)

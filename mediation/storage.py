@@ -31,6 +31,11 @@ ADDRESSING_STYLES = frozenset({"virtual", "path", "auto"})
 SPOOL_MEMORY_BYTES = 1024 * 1024
 
 
+class StorageUnavailable(Exception):
+    """The evidence bucket could not be reached, or answered with its own error: the request
+    answers 503 and may be tried again (mediation/unavailable.py)."""
+
+
 def _invalid(url: str, reason: str) -> ImproperlyConfigured:
     # The URL holds no secret (keys have their own variables), so it may be quoted in full.
     return ImproperlyConfigured(f"EVIDENCE_STORAGE_URL={url!r} is not valid: {reason}")

@@ -5,14 +5,17 @@ the people who may see it, and to nobody else."""
 import hashlib
 import io
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from PIL import Image
 
 from complaints import services
@@ -235,3 +238,31 @@ def test_a_separate_node_process_serves_the_file_to_its_owner_only(photo, wang, 
     assert run_another_node(user=wang, **node) == (200, photo.sha256)
     assert run_another_node(user=other_agent, **node)[0] == 404
     assert not (tmp_path / "node-b").exists()
+
+
+@pytest.fixture
+def bucket_down(settings, photo):
+    """The bucket's address no longer answers (its server is down): nothing listens on the port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    point_evidence_at(settings, f"s3://evidence?endpoint_url=http://127.0.0.1:{port}&addressing_style=path")
+
+
+def test_a_bucket_that_cannot_be_reached_answers_503_within_seconds(api, wang, photo, bucket_down):
+    client = Client(raise_request_exception=False)  # the answer a browser gets, not the traceback
+    client.force_login(wang)
+    started = time.monotonic()
+
+    page = client.get(f"/cases/{photo.complaint_id}/evidence/{photo.pk}/")
+    from_api = api.as_(wang).get(f"/api/v1/complaints/{photo.complaint_id}/evidence/{photo.pk}/")
+    upload = api.as_(wang).post(
+        f"/api/v1/complaints/{photo.complaint_id}/evidence/",
+        {"file": SimpleUploadedFile("receipt.jpg", jpeg()), "kind": "receipt"},
+        format="multipart",
+    )
+
+    assert (page.status_code, from_api.status_code, upload.status_code) == (503, 503, 503)
+    assert page["Retry-After"] and from_api.json()["code"] == "service_unavailable"
+    assert Evidence.objects.filter(complaint_id=photo.complaint_id).count() == 1
+    assert time.monotonic() - started < 30
