@@ -240,13 +240,17 @@ def test_a_separate_node_process_serves_the_file_to_its_owner_only(photo, wang, 
     assert not (tmp_path / "node-b").exists()
 
 
-@pytest.fixture
-def bucket_down(settings, photo):
+def take_the_bucket_down(settings) -> None:
     """The bucket's address no longer answers (its server is down): nothing listens on the port."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     point_evidence_at(settings, f"s3://evidence?endpoint_url=http://127.0.0.1:{port}&addressing_style=path")
+
+
+@pytest.fixture
+def bucket_down(settings, photo):
+    take_the_bucket_down(settings)
 
 
 def test_a_bucket_that_cannot_be_reached_answers_503_within_seconds(api, wang, photo, bucket_down):
@@ -266,3 +270,28 @@ def test_a_bucket_that_cannot_be_reached_answers_503_within_seconds(api, wang, p
     assert page["Retry-After"] and from_api.json()["code"] == "service_unavailable"
     assert Evidence.objects.filter(complaint_id=photo.complaint_id).count() == 1
     assert time.monotonic() - started < 30
+
+
+def test_files_of_a_deleted_account_are_deleted_once_the_bucket_is_back(
+    client, wang, photo, storage_url, settings, s3, bucket, monkeypatch, django_capture_on_commit_callbacks
+):
+    from accounts.models import User
+    from complaints import tasks, workflow
+    from tests.conftest import PASSWORD
+
+    workflow.perform(actor=wang, complaint_id=photo.complaint_id, action="withdraw", message="")
+    key = f"hubei/{photo.file.name}"
+    # Two tries instead of half a day's: the tasks run in this process, one after the other.
+    monkeypatch.setattr(tasks.delete_evidence_files, "max_retries", 1)
+    take_the_bucket_down(settings)
+    client.force_login(wang)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/my/delete/", {"password": PASSWORD})
+
+    assert response.status_code == 302
+    assert not User.objects.get(pk=wang.pk).is_active
+    assert key in keys_in(s3, bucket)  # nobody could reach the bucket
+    point_evidence_at(settings, storage_url)
+    assert tasks.delete_evidence_files.apply(args=[[photo.pk]]).get() == 1
+    assert keys_in(s3, bucket) == {}
