@@ -20,8 +20,9 @@ def release_case_bindings(complaint_id: int) -> int:
     return calls.release_case_bindings(complaint_id)
 
 
-# Tried again while the storage cannot be reached: 30 s, 1 min, 2 min ... then hourly, about
-# half a day in all, before the failure is left in the log for an operator.
+# Tried again while the storage cannot be reached: after up to 30 s, 1 min, 2 min ... then up
+# to an hour each time (spread at random), for up to about ten hours, before the failure is
+# left in the log for an operator.
 @shared_task(
     autoretry_for=(StorageUnavailable, OSError),
     retry_backoff=30,
