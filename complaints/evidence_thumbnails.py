@@ -44,17 +44,21 @@ def thumbnail_of(evidence: Evidence) -> File | None:
     # A photo deleted with its owner's account leaves no thumbnail to be shown.
     if not storage.exists(evidence.file.name):
         return None
-    if not storage.exists(name):
-        try:
-            with storage.open(evidence.file.name, "rb") as handle:
-                data = make_thumbnail(handle, THUMBNAIL_TYPES[evidence.content_type])
-        except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError):
-            logger.warning("no thumbnail for evidence %s", evidence.pk, exc_info=True)
-            return None
-        saved = storage.save(name, ContentFile(data))
-        if saved != name:
-            # Another request made it at the same moment: keep theirs.
-            storage.delete(saved)
+    # Opened straight away rather than asked about first: in a bucket each question is a request.
+    try:
+        return storage.open(name, "rb")
+    except FileNotFoundError:
+        pass
+    try:
+        with storage.open(evidence.file.name, "rb") as handle:
+            data = make_thumbnail(handle, THUMBNAIL_TYPES[evidence.content_type])
+    except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError):
+        logger.warning("no thumbnail for evidence %s", evidence.pk, exc_info=True)
+        return None
+    saved = storage.save(name, ContentFile(data))
+    if saved != name:
+        # Another request made it at the same moment: keep theirs.
+        storage.delete(saved)
     return storage.open(name, "rb")
 
 

@@ -192,6 +192,17 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Evidence on object storage (mediation/storage.py): with EVIDENCE_STORAGE_URL set, evidence,
+# thumbnails and every node's reads go to the S3-compatible bucket; unset, to MEDIA_ROOT.
+EVIDENCE_STORAGE_URL = env("EVIDENCE_STORAGE_URL")
+if EVIDENCE_STORAGE_URL:
+    from mediation.storage import evidence_storage
+
+    STORAGES["default"] = evidence_storage(
+        EVIDENCE_STORAGE_URL,
+        access_key=env("EVIDENCE_STORAGE_ACCESS_KEY"),
+        secret_key=env("EVIDENCE_STORAGE_SECRET_KEY"),
+    )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024

@@ -22,14 +22,17 @@ from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from .storage import StorageUnavailable
+
 # The database is back within seconds of a restart or failover.
 RETRY_AFTER_SECONDS = 10
 WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE")
 
 
 def database_unreachable(exc: BaseException | None) -> bool:
-    """Django wraps the driver's errors (psycopg2's OperationalError, InterfaceError) in its own."""
-    return isinstance(exc, OperationalError | InterfaceError)
+    """Django wraps the driver's errors (psycopg2's OperationalError, InterfaceError) in its own.
+    The evidence bucket, when there is one, is as much a part of the service (mediation/bucket.py)."""
+    return isinstance(exc, OperationalError | InterfaceError | StorageUnavailable)
 
 
 def _saved(request) -> bool:

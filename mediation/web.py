@@ -36,6 +36,7 @@ def client_ip(request) -> str | None:
 
 # Pictures a browser shows by itself (a link opens the photo); everything else is downloaded.
 SHOWN_INLINE = frozenset({"image/jpeg", "image/png", "image/webp"})
+STREAM_BLOCK_BYTES = 64 * 1024
 
 
 def file_response(file, *, filename: str, content_type: str) -> FileResponse:
@@ -48,6 +49,13 @@ def file_response(file, *, filename: str, content_type: str) -> FileResponse:
         raise Http404(_("No such file.")) from None
     inline = content_type in SHOWN_INLINE
     response = FileResponse(handle, as_attachment=not inline, filename=filename, content_type=content_type)
+    # Streamed in 64 KB blocks; a file streamed from a bucket cannot be measured by seeking,
+    # so its length is the one the bucket announced (mediation/bucket.py).
+    response.block_size = STREAM_BLOCK_BYTES
+    if not response.has_header("Content-Length"):
+        size = getattr(getattr(handle, "file", None), "size", None) or getattr(handle, "size", None)
+        if isinstance(size, int):
+            response["Content-Length"] = str(size)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"

@@ -31,10 +31,10 @@ from audit.services import record
 from complaints.access import actor_name_for, timeline_for
 from complaints.call_presenters import consumer_calls
 from complaints.calls import forget_consumer_phone
-from complaints.evidence_thumbnails import thumbnail_name
 from complaints.integrity import REDACTED_MESSAGE, REDACTION_KIND
 from complaints.models import OPEN_STATUSES, CaseAddress, Complaint, ComplaintEvent
 from complaints.sessions import redact_consumer_words
+from complaints.tasks import delete_evidence_files
 from complaints.timeline import append_event
 from mediation.errors import InvalidInput, NotAllowed, WrongState
 from notifications.models import Notification
@@ -176,17 +176,13 @@ def delete_account(*, user: User, password: str) -> None:
     if refusal:
         raise WrongState(refusal)
 
-    files_deleted = events_redacted = 0
+    events_redacted = 0
+    files_to_delete: list[int] = []
     complaints = list(Complaint.objects.select_for_update().filter(consumer=user).order_by("pk"))
     for complaint in complaints:
         for item in complaint.evidence.filter(uploaded_by=user):
             if item.file.name:
-                # After commit: a deletion that fails half-way must not lose files of a kept account.
-                transaction.on_commit(lambda s=item.file.storage, n=item.file.name: s.delete(n))
-                # The photo's thumbnail, if one was made, goes with it.
-                thumbnail = thumbnail_name(item.file.name)
-                transaction.on_commit(lambda s=item.file.storage, n=thumbnail: s.delete(n))
-                files_deleted += 1
+                files_to_delete.append(item.pk)
             item.original_name = DELETED_FILE_NAME
             item.save(update_fields=["original_name"])
         redacted = list(
@@ -198,6 +194,12 @@ def delete_account(*, user: User, password: str) -> None:
         events_redacted += len(redacted)
         redact_consumer_words(complaint, replacement=REDACTED_MESSAGE)
         append_event(complaint, kind=REDACTION_KIND, actor=user, data={"redacted_events": redacted})
+
+    if files_to_delete:
+        # The files (and the photos' thumbnails) after commit, by a task that tries again while
+        # the storage cannot be reached (complaints/evidence_removal.py).
+        transaction.on_commit(lambda: delete_evidence_files.delay(files_to_delete), robust=True)
+    files_deleted = len(files_to_delete)
 
     # The delivery addresses the consumer shared go with the account.
     addresses_deleted = CaseAddress.objects.filter(complaint__in=complaints).delete()[0]
