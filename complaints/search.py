@@ -15,17 +15,35 @@ is a term of that text, so on PostgreSQL a GIN index over the terms narrows the 
 and the exact, case-insensitive substring test then decides: the index changes the speed of a
 search, never its results. A needle that gives no term (one letter, punctuation) is tested on
 its own, without the index.
+
+How a search runs depends on how common its needle is (share(), sampled on the latest cases):
+- rare (under SEARCH_COMMON_SHARE, 1 %): the index finds the few candidates, for the page and the
+  count alike;
+- common: the page walks the list's order and tests each case until the page is full, since
+  building the index's bitmap of every candidate (a fifth of all cases for 质量问题) costs more
+  than the walk; the count, capped, still narrows through the index (count_narrowing);
+- very common (over SEARCH_VERY_COMMON_SHARE, 15 %): the count also tests cases in the table's
+  order until the cap is reached, which comes sooner than the bitmap is built.
+A needle of Han characters only is tested without UPPER(): case folding leaves Han
+characters as they are, and folding every description costs more than the test itself.
 """
 
+import hashlib
 import re
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connections, models
-from django.db.models import BooleanField, Q, QuerySet, Value
+from django.db.models import BooleanField, F, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import StrIndex, Upper
+from django.db.models.lookups import GreaterThan
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 RUNS = re.compile(rf"[{HAN}]+|[a-z0-9]+")
+HAN_ONLY = re.compile(rf"[{HAN}]+")
+# How many of the latest cases share() reads to tell how common a needle is.
+SAMPLE_SIZE = 1000
 # The texts a complaint is found by, in the order search_terms() is given them.
 SEARCHED_FIELDS = ("case_number", "order_number", "title", "description")
 # The column of the GIN index "complaint_search_terms" (migration 0008).
@@ -87,18 +105,50 @@ def needle_query(needle: str) -> str:
     return " & ".join(f"'{term}'" for term in sorted(_terms(needle, needle=True)))
 
 
-def matching(queryset: QuerySet, needle: str) -> QuerySet:
-    """Complaints whose case number or order number is the needle, or whose text holds it."""
-    # The substring test as position() rather than LIKE '%...%': PostgreSQL guesses a LIKE
-    # matches 0.5 % of rows, and with that guess it fetches every row of a common word
-    # (质量问题 is in a fifth of all cases) to sort them, instead of walking the queue's
-    # order until a page is full.
-    upper = needle.upper()
-    queryset = queryset.alias(
-        _in_title=StrIndex(Upper("title"), Value(upper)), _in_description=StrIndex(Upper("description"), Value(upper))
-    )
-    exact = Q(case_number__iexact=needle) | Q(order_number=needle) | Q(_in_title__gt=0) | Q(_in_description__gt=0)
+def exact(needle: str) -> Q:
+    """The exact test: the case or order number is the needle, or the title or description holds it
+    (case-insensitively). Run as position() rather than LIKE '%...%': PostgreSQL guesses a LIKE
+    matches 0.5 % of rows and would then fetch every row of a common word to sort them, instead of
+    walking the list's order until a page is full."""
+    if HAN_ONLY.fullmatch(needle):
+        title, description, value = F("title"), F("description"), Value(needle)
+    else:
+        title, description, value = Upper("title"), Upper("description"), Value(needle.upper())
+    held = Q(GreaterThan(StrIndex(title, value), 0)) | Q(GreaterThan(StrIndex(description, value), 0))
+    return Q(case_number__iexact=needle) | Q(order_number=needle) | held
+
+
+def share(needle: str, *, using: str = "default") -> float:
+    """The share of cases holding the needle, among the latest SAMPLE_SIZE filed; kept in the cache
+    SEARCH_SHARE_SECONDS (10 minutes) since the mix of words changes slowly."""
+    key = "search-share:" + hashlib.sha256(needle.encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        from .models import Complaint  # the model's field comes from this module
+
+        latest = Complaint.objects.using(using).order_by("-pk").values("pk")[:SAMPLE_SIZE]
+        sample = Complaint.objects.using(using).filter(pk__in=latest)
+        counts = sample.aggregate(cases=models.Count("pk"), holding=models.Count("pk", filter=exact(needle)))
+        found = counts["holding"] / counts["cases"] if counts["cases"] else 0.0
+        cache.set(key, found, getattr(settings, "SEARCH_SHARE_SECONDS", 600))
+    return found
+
+
+def matching(queryset: QuerySet, needle: str, *, also: Q | None = None) -> QuerySet:
+    """Complaints whose case number or order number is the needle, or whose text holds it; or
+    that meet `also` (council staff find a caller's cases by their number or name)."""
     query = needle_query(needle)
-    if query and connections[queryset.db].vendor == "postgresql":
-        queryset = queryset.filter(RawSQL(f"{INDEXED} @@ %s::tsquery", [query], output_field=BooleanField()))
-    return queryset.filter(exact)
+    if not query or connections[queryset.db].vendor != "postgresql":
+        return queryset.filter(exact(needle) | also if also else exact(needle))
+    indexed = RawSQL(f"{INDEXED} @@ %s::tsquery", [query], output_field=BooleanField())
+    found = share(needle, using=queryset.db)
+    if found < getattr(settings, "SEARCH_COMMON_SHARE", 0.01):
+        held = Q(indexed) & exact(needle)
+        return queryset.filter(held | also if also else held)
+    if also:
+        return queryset.filter(exact(needle) | also)
+    queryset = queryset.filter(exact(needle))
+    if found <= getattr(settings, "SEARCH_VERY_COMMON_SHARE", 0.15):
+        # Read by mediation.paging.CappedPaginator: the index narrows the count, not the page.
+        queryset.query.count_narrowing = indexed
+    return queryset
