@@ -17,8 +17,8 @@ search, never its results. A needle that gives no term (one letter, punctuation)
 its own, without the index.
 
 How a search runs depends on how common its needle is (share(), sampled on the latest cases):
-- rare (under SEARCH_COMMON_SHARE, 1 %): the index finds the few candidates, for the page and the
-  count alike;
+- rare (under SEARCH_COMMON_SHARE, 1 %): the index finds the few cases first, and the page sorts
+  them (_AmongFound), however far down the list's order they lie; the count counts them;
 - common: the page walks the list's order and tests each case until the page is full, since
   building the index's bitmap of every candidate (a fifth of all cases for 质量问题) costs more
   than the walk; the count, capped, still narrows through the index (count_narrowing);
@@ -31,11 +31,11 @@ characters as they are, and folding every description costs more than the test i
 import hashlib
 import re
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections, models
-from django.db.models import BooleanField, F, Q, QuerySet, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery, Value
 from django.db.models.functions import StrIndex, Upper
 from django.db.models.lookups import GreaterThan
 
@@ -46,8 +46,6 @@ HAN_ONLY = re.compile(rf"[{HAN}]+")
 SAMPLE_SIZE = 1000
 # The texts a complaint is found by, in the order search_terms() is given them.
 SEARCHED_FIELDS = ("case_number", "order_number", "title", "description")
-# The column of the GIN index "complaint_search_terms" (migration 0008).
-INDEXED = "complaints_complaint.search_terms"
 
 
 class TermsField(models.TextField):
@@ -124,8 +122,7 @@ def share(needle: str, *, using: str = "default") -> float:
     key = "search-share:" + hashlib.sha256(needle.encode()).hexdigest()
     found = cache.get(key)
     if found is None:
-        from .models import Complaint  # the model's field comes from this module
-
+        Complaint = apps.get_model("complaints", "Complaint")
         latest = Complaint.objects.using(using).order_by("-pk").values("pk")[:SAMPLE_SIZE]
         sample = Complaint.objects.using(using).filter(pk__in=latest)
         counts = sample.aggregate(cases=models.Count("pk"), holding=models.Count("pk", filter=exact(needle)))
@@ -134,16 +131,40 @@ def share(needle: str, *, using: str = "default") -> float:
     return found
 
 
+class _AmongFound(Func):
+    """`pk = ANY(ARRAY(found))`: PostgreSQL computes `found` once, through the index, and guesses it
+    holds few rows, so it fetches them and sorts them for the page. Written as `pk IN (found)` it
+    would be free to walk the list's order instead, and for a rare word it walks most cases."""
+
+    output_field = BooleanField()
+
+    def __init__(self, found: QuerySet):
+        super().__init__(F("pk"), Subquery(found.order_by().values("pk")))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (column, column_params), (found, found_params) = (compiler.compile(e) for e in self.source_expressions)
+        return f"{column} = ANY(ARRAY{found})", (*column_params, *found_params)
+
+
+class _Indexed(Func):
+    """The stored terms hold every term of the query: the test the GIN index "complaint_search_terms"
+    serves (migration 0008)."""
+
+    arg_joiner = " @@ "
+    template = "%(expressions)s::tsquery"
+    output_field = BooleanField()
+
+
 def matching(queryset: QuerySet, needle: str, *, also: Q | None = None) -> QuerySet:
     """Complaints whose case number or order number is the needle, or whose text holds it; or
     that meet `also` (council staff find a caller's cases by their number or name)."""
     query = needle_query(needle)
     if not query or connections[queryset.db].vendor != "postgresql":
         return queryset.filter(exact(needle) | also if also else exact(needle))
-    indexed = RawSQL(f"{INDEXED} @@ %s::tsquery", [query], output_field=BooleanField())
+    indexed = _Indexed(F("search_terms"), Value(query))
     found = share(needle, using=queryset.db)
     if found < getattr(settings, "SEARCH_COMMON_SHARE", 0.01):
-        held = Q(indexed) & exact(needle)
+        held = Q(_AmongFound(queryset.model._base_manager.using(queryset.db).filter(indexed, exact(needle))))
         return queryset.filter(held | also if also else held)
     if also:
         return queryset.filter(exact(needle) | also)
