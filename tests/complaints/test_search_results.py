@@ -159,3 +159,15 @@ def test_the_estimate_is_kept_ten_minutes_then_sampled_again(file_complaint, set
     later = time.time() + 601
     monkeypatch.setattr(time, "time", lambda: later)
     assert search.share("退款") == 3 / 8
+
+
+def test_a_callers_name_is_looked_up_through_an_index(supervisor):
+    """Every text search by council staff also looks for a consumer of that name."""
+    from django.db import connection
+
+    from accounts.models import Role, User
+
+    names = User.objects.filter(role=Role.CONSUMER, name__iexact=COMMON).values("pk")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        assert "user_name_upper" in names.explain()
