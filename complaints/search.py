@@ -22,13 +22,15 @@ How a search runs depends on how common its needle is (share(), sampled on the l
 - common: the page walks the list's order and tests each case until the page is full, since
   building the index's bitmap of every candidate (a fifth of all cases for 质量问题) costs more
   than the walk; the count, capped, still narrows through the index (count_narrowing);
-- very common (over SEARCH_VERY_COMMON_SHARE, 15 %): the count also tests cases in the table's
-  order until the cap is reached, which comes sooner than the bitmap is built.
+- very common (over very_common_share(): 15 % at 1,000,000 cases, more in a smaller table): the
+  count also tests cases in the table's order until the cap is reached, which comes sooner than
+  the bitmap is built.
 A needle of Han characters only is tested without UPPER(): case folding leaves Han
 characters as they are, and folding every description costs more than the test itself.
 """
 
 import hashlib
+import math
 import re
 
 from django.apps import apps
@@ -38,6 +40,8 @@ from django.db import connections, models
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery, Value
 from django.db.models.functions import StrIndex, Upper
 from django.db.models.lookups import GreaterThan
+
+from mediation import paging
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 RUNS = re.compile(rf"[{HAN}]+|[a-z0-9]+")
@@ -131,6 +135,27 @@ def share(needle: str, *, using: str = "default") -> float:
     return found
 
 
+def very_common_share(queryset: QuerySet) -> float:
+    """The share above which a capped count reads cases in the table's order rather than through
+    the index. The scan reads about COUNT_CAP / share cases; the index's bitmap holds about
+    share × cases candidates before a case is read: the scan is the cheaper from
+    sqrt(COUNT_CAP / cases) on, and measured per case it is from 15 % at 1,000,000 cases
+    (bench/results/search_plans.md). SEARCH_VERY_COMMON_SHARE, when set, decides instead."""
+    configured = getattr(settings, "SEARCH_VERY_COMMON_SHARE", None)
+    if configured is not None:
+        return configured
+    table = queryset.model._meta.db_table
+    cases = cache.get(f"search-cases:{table}")
+    if cases is None:
+        with connections[queryset.db].cursor() as cursor:
+            # The planner's own estimate of the table's rows: no count over a million rows.
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+            row = cursor.fetchone()
+        cases = max(row[0] if row else 0, 1)
+        cache.set(f"search-cases:{table}", cases, getattr(settings, "SEARCH_SHARE_SECONDS", 600))
+    return max(0.15, math.sqrt(paging.COUNT_CAP / cases))
+
+
 class _AmongFound(Func):
     """`pk = ANY(ARRAY(found))`: PostgreSQL computes `found` once, through the index, and guesses it
     holds few rows, so it fetches them and sorts them for the page. Written as `pk IN (found)` it
@@ -169,7 +194,7 @@ def matching(queryset: QuerySet, needle: str, *, also: Q | None = None) -> Query
     if also:
         return queryset.filter(exact(needle) | also)
     queryset = queryset.filter(exact(needle))
-    if found <= getattr(settings, "SEARCH_VERY_COMMON_SHARE", 0.15):
+    if found <= very_common_share(queryset):
         # Read by mediation.paging.CappedPaginator: the index narrows the count, not the page.
         queryset.query.count_narrowing = indexed
     return queryset

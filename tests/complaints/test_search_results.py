@@ -171,3 +171,17 @@ def test_a_callers_name_is_looked_up_through_an_index(supervisor):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         assert "user_name_upper" in names.explain()
+
+
+def test_a_word_is_very_common_from_a_share_that_falls_as_the_table_grows(db):
+    from django.core.cache import cache
+
+    cases = Complaint.objects.all()
+    cache.set("search-cases:complaints_complaint", 150_000)
+    assert search.very_common_share(cases) == pytest.approx(0.258, abs=0.001)  # 质量问题 (21 %) counts by index
+    cache.set("search-cases:complaints_complaint", 1_000_000)
+    assert search.very_common_share(cases) == 0.15
+    cache.set("search-cases:complaints_complaint", 10_000_000)
+    assert search.very_common_share(cases) == 0.15
+    cache.clear()
+    assert search.very_common_share(cases) >= 0.15  # read from PostgreSQL's estimate of the table
