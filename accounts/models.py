@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
@@ -118,6 +119,9 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # Council staff searching the case list also find a caller's cases by their full name
+        # (complaints.filters, name__iexact): without this index every search reads every user.
+        indexes = [models.Index(Upper("name"), name="user_name_upper")]
         constraints = [
             models.CheckConstraint(
                 name="staff_have_a_council",

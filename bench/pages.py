@@ -16,7 +16,9 @@ close every connection), as a browser without keep-alive sees it. A scenario sto
 it has run --max-seconds (its warm-up after 15 s), with the number of requests it made.
 
 The parameters are real values from the database (DATABASE_URL): case numbers of random
-cases, the merchant with the most cases, a city council, the last 30 days of filings. The
+cases, the merchant with the most cases, a city council, the last 30 days of filings, and
+besides the fixed search words three the loaded text gives (bench/search_terms.py; the
+results' parameters name them, text_searches_chosen). The
 queue's filters and search run as the province supervisor, who sees every case.
 
 The dashboard's figures are cached for a minute per region and period, so its timed requests
@@ -48,12 +50,13 @@ import psycopg2
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import search_terms  # noqa: E402
 from bench.machine import percentile  # noqa: E402
 
 PASSWORD = "bench-password-315"
 STAFF = {"district": "bench-district", "city": "bench-city", "province": "bench-province"}
 OWNER = "bench-owner"
-TEXT_SEARCHES = ("退款", "质量问题")
+TEXT_SEARCHES = search_terms.FIXED  # and three chosen from the loaded text (bench/search_terms.py)
 WARMUP_SECONDS = 15  # a slow page's warm-up stops after this long
 ANONYMOUS_PER_ADDRESS = 100  # below the API's 120 anonymous requests per minute and address
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -168,6 +171,7 @@ def parameters(database_url: str) -> dict:
             "SELECT count(*) FROM complaints_complaint WHERE council_path LIKE '%%/' || %s || '/%%'", [region]
         )
         region_cases = cursor.fetchone()[0]
+        chosen_words = search_terms.choose(search_terms.sample(cursor, complaints))
     last_day = last_filed.astimezone(datetime.timezone(datetime.timedelta(hours=8))).date()
     return {
         "complaints": complaints,
@@ -180,6 +184,8 @@ def parameters(database_url: str) -> dict:
         "filed_after": (last_day - datetime.timedelta(days=29)).isoformat(),
         "filed_before": last_day.isoformat(),
         "status": "awaiting_merchant",
+        "text_searches": [*TEXT_SEARCHES, *(c["word"] for c in chosen_words)],
+        "text_searches_chosen": chosen_words,
     }
 
 
@@ -230,7 +236,7 @@ def scenarios(p: dict) -> list[dict]:
     numbers = [urllib.parse.quote(n) for n in p["case_numbers"]]
     add("search page, case number", "search", province, *(f"/council/?q={n}" for n in numbers))
     add("search API, case number", "search", province, *(f"/api/v1/complaints/?q={n}" for n in numbers))
-    for word in TEXT_SEARCHES:
+    for word in p["text_searches"]:
         q = urllib.parse.quote(word)
         add(f"search page, text {word}", "search", province, f"/council/?q={q}")
         add(f"search API, text {word}", "search", province, f"/api/v1/complaints/?q={q}")

@@ -9,6 +9,7 @@ import datetime
 import re
 
 import django_filters
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -127,9 +128,8 @@ class ComplaintFilter(django_filters.FilterSet):
         if CASE_NUMBER.fullmatch(value):
             # A case number finds that case through its unique index, without reading any text.
             return queryset.filter(case_number__in={value, value.upper()})
-        found = search.matching(queryset, value)
         consumers = self._consumers_called(value)
-        return found | queryset.filter(consumer_id__in=consumers) if consumers else found
+        return search.matching(queryset, value, also=Q(consumer_id__in=consumers) if consumers else None)
 
     def _consumers_called(self, value: str) -> list[int]:
         """Council staff (a hotline takes a caller's number or name) also find cases by the consumer:

@@ -15,21 +15,41 @@ is a term of that text, so on PostgreSQL a GIN index over the terms narrows the 
 and the exact, case-insensitive substring test then decides: the index changes the speed of a
 search, never its results. A needle that gives no term (one letter, punctuation) is tested on
 its own, without the index.
+
+How a search runs depends on how common its needle is (share(), sampled on the latest cases):
+- rare (under SEARCH_COMMON_SHARE, 1 %): the index finds the few cases first, and the page sorts
+  them (_AmongFound), however far down the list's order they lie; the count counts them;
+- common: the page walks the list's order and tests each case until the page is full, since
+  building the index's bitmap of every candidate (a fifth of all cases for 质量问题) costs more
+  than the walk; the count, capped, still narrows through the index (count_narrowing);
+- very common (over very_common_share(): 15 % at 1,000,000 cases, more in a smaller table): the
+  count also tests cases in the table's order until the cap is reached, which comes sooner than
+  the bitmap is built.
+A needle of Han characters only is tested without UPPER(): case folding leaves Han
+characters as they are, and folding every description costs more than the test itself.
 """
 
+import hashlib
+import math
 import re
 
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connections, models
-from django.db.models import BooleanField, Q, QuerySet, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery, Value
 from django.db.models.functions import StrIndex, Upper
+from django.db.models.lookups import GreaterThan
+
+from mediation import paging
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 RUNS = re.compile(rf"[{HAN}]+|[a-z0-9]+")
+HAN_ONLY = re.compile(rf"[{HAN}]+")
+# How many of the latest cases share() reads to tell how common a needle is.
+SAMPLE_SIZE = 1000
 # The texts a complaint is found by, in the order search_terms() is given them.
 SEARCHED_FIELDS = ("case_number", "order_number", "title", "description")
-# The column of the GIN index "complaint_search_terms" (migration 0008).
-INDEXED = "complaints_complaint.search_terms"
 
 
 class TermsField(models.TextField):
@@ -87,18 +107,94 @@ def needle_query(needle: str) -> str:
     return " & ".join(f"'{term}'" for term in sorted(_terms(needle, needle=True)))
 
 
-def matching(queryset: QuerySet, needle: str) -> QuerySet:
-    """Complaints whose case number or order number is the needle, or whose text holds it."""
-    # The substring test as position() rather than LIKE '%...%': PostgreSQL guesses a LIKE
-    # matches 0.5 % of rows, and with that guess it fetches every row of a common word
-    # (质量问题 is in a fifth of all cases) to sort them, instead of walking the queue's
-    # order until a page is full.
-    upper = needle.upper()
-    queryset = queryset.alias(
-        _in_title=StrIndex(Upper("title"), Value(upper)), _in_description=StrIndex(Upper("description"), Value(upper))
-    )
-    exact = Q(case_number__iexact=needle) | Q(order_number=needle) | Q(_in_title__gt=0) | Q(_in_description__gt=0)
+def exact(needle: str) -> Q:
+    """The exact test: the case or order number is the needle, or the title or description holds it
+    (case-insensitively). Run as position() rather than LIKE '%...%': PostgreSQL guesses a LIKE
+    matches 0.5 % of rows and would then fetch every row of a common word to sort them, instead of
+    walking the list's order until a page is full."""
+    if HAN_ONLY.fullmatch(needle):
+        title, description, value = F("title"), F("description"), Value(needle)
+    else:
+        title, description, value = Upper("title"), Upper("description"), Value(needle.upper())
+    held = Q(GreaterThan(StrIndex(title, value), 0)) | Q(GreaterThan(StrIndex(description, value), 0))
+    return Q(case_number__iexact=needle) | Q(order_number=needle) | held
+
+
+def share(needle: str, *, using: str = "default") -> float:
+    """The share of cases holding the needle, among the latest SAMPLE_SIZE filed; kept in the cache
+    SEARCH_SHARE_SECONDS (10 minutes) since the mix of words changes slowly."""
+    key = "search-share:" + hashlib.sha256(needle.encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        Complaint = apps.get_model("complaints", "Complaint")
+        latest = Complaint.objects.using(using).order_by("-pk").values("pk")[:SAMPLE_SIZE]
+        sample = Complaint.objects.using(using).filter(pk__in=latest)
+        counts = sample.aggregate(cases=models.Count("pk"), holding=models.Count("pk", filter=exact(needle)))
+        found = counts["holding"] / counts["cases"] if counts["cases"] else 0.0
+        cache.set(key, found, getattr(settings, "SEARCH_SHARE_SECONDS", 600))
+    return found
+
+
+def very_common_share(queryset: QuerySet) -> float:
+    """The share above which a capped count reads cases in the table's order rather than through
+    the index. The scan reads about COUNT_CAP / share cases; the index's bitmap holds about
+    share × cases candidates before a case is read: the scan is the cheaper from
+    sqrt(COUNT_CAP / cases) on, and measured per case it is from 15 % at 1,000,000 cases
+    (bench/results/search_plans.md). SEARCH_VERY_COMMON_SHARE, when set, decides instead."""
+    configured = getattr(settings, "SEARCH_VERY_COMMON_SHARE", None)
+    if configured is not None:
+        return configured
+    table = queryset.model._meta.db_table
+    cases = cache.get(f"search-cases:{table}")
+    if cases is None:
+        with connections[queryset.db].cursor() as cursor:
+            # The planner's own estimate of the table's rows: no count over a million rows.
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+            row = cursor.fetchone()
+        cases = max(row[0] if row else 0, 1)
+        cache.set(f"search-cases:{table}", cases, getattr(settings, "SEARCH_SHARE_SECONDS", 600))
+    return max(0.15, math.sqrt(paging.COUNT_CAP / cases))
+
+
+class _AmongFound(Func):
+    """`pk = ANY(ARRAY(found))`: PostgreSQL computes `found` once, through the index, and guesses it
+    holds few rows, so it fetches them and sorts them for the page. Written as `pk IN (found)` it
+    would be free to walk the list's order instead, and for a rare word it walks most cases."""
+
+    output_field = BooleanField()
+
+    def __init__(self, found: QuerySet):
+        super().__init__(F("pk"), Subquery(found.order_by().values("pk")))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (column, column_params), (found, found_params) = (compiler.compile(e) for e in self.source_expressions)
+        return f"{column} = ANY(ARRAY{found})", (*column_params, *found_params)
+
+
+class _Indexed(Func):
+    """The stored terms hold every term of the query: the test the GIN index "complaint_search_terms"
+    serves (migration 0008)."""
+
+    arg_joiner = " @@ "
+    template = "%(expressions)s::tsquery"
+    output_field = BooleanField()
+
+
+def matching(queryset: QuerySet, needle: str, *, also: Q | None = None) -> QuerySet:
+    """Complaints whose case number or order number is the needle, or whose text holds it; or
+    that meet `also` (council staff find a caller's cases by their number or name)."""
     query = needle_query(needle)
-    if query and connections[queryset.db].vendor == "postgresql":
-        queryset = queryset.filter(RawSQL(f"{INDEXED} @@ %s::tsquery", [query], output_field=BooleanField()))
-    return queryset.filter(exact)
+    if not query or connections[queryset.db].vendor != "postgresql":
+        return queryset.filter(exact(needle) | also if also else exact(needle))
+    indexed = _Indexed(F("search_terms"), Value(query))
+    found = share(needle, using=queryset.db)
+    if found < getattr(settings, "SEARCH_COMMON_SHARE", 0.01):
+        held = Q(_AmongFound(queryset.model._base_manager.using(queryset.db).filter(indexed, exact(needle))))
+        return queryset.filter(held | also if also else held)
+    if also:
+        return queryset.filter(exact(needle) | also)
+    queryset = queryset.filter(exact(needle))
+    if found <= very_common_share(queryset):
+        # Read by mediation.paging.CappedPaginator: the index narrows the count, not the page.
+        queryset.query.count_narrowing = indexed
+    return queryset

@@ -38,6 +38,7 @@ def test_hot_pages_run_the_same_queries_for_5_and_30_cases(
         add_cases(n, lambda **kw: file_complaint(title="手机屏幕碎裂", **kw), owner, wang, unlisted_shop)
 
     grow(5)
+    count_queries(client, url, params)  # once first: how common a searched word is stays cached 10 minutes
     few = count_queries(client, url, params)
     grow(25)
     with django_assert_max_num_queries(most):
