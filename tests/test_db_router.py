@@ -176,9 +176,24 @@ def test_public_figures_are_read_from_the_replica(client, shop, name):
 def test_an_export_streams_its_rows_from_the_replica(client, supervisor):
     client.force_login(supervisor)
 
+    response = client.get(reverse("supervision:export_csv"))
+    # The rows are read as the file streams, after the view has returned.
     with CaptureQueriesContext(connections[REPLICA]) as on_replica:
-        response = client.get(reverse("supervision:export_csv"))
         b"".join(response.streaming_content)
+
+    assert response.status_code == 200
+    assert any("complaints_complaint" in q["sql"] for q in on_replica.captured_queries)
+
+
+@committed
+@pytest.mark.parametrize("name", ["api:stats", "api:complaint-export-csv", "api:complaint-export-xlsx"])
+def test_the_statistics_api_reads_from_the_replica(client, supervisor, file_complaint, name):
+    file_complaint()
+    client.force_login(supervisor)
+
+    with CaptureQueriesContext(connections[REPLICA]) as on_replica:
+        response = client.get(reverse(name))
+        b"".join(response.streaming_content) if response.streaming else response.content
 
     assert response.status_code == 200
     assert any("complaints_complaint" in q["sql"] for q in on_replica.captured_queries)
