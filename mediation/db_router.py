@@ -65,14 +65,13 @@ def _replica_answers() -> bool:
     return True
 
 
+def _replica_usable() -> bool:
+    return replica_configured() and not _in_transaction_on_primary() and _replica_answers()
+
+
 def replica_in_use() -> bool:
     """Whether a read made here and now goes to the replica."""
-    return (
-        _reads_go_to.get() == REPLICA
-        and replica_configured()
-        and not _in_transaction_on_primary()
-        and _replica_answers()
-    )
+    return _reads_go_to.get() == REPLICA and _replica_usable()
 
 
 def _replica_caught_up(timeout: float) -> bool:
@@ -101,7 +100,7 @@ def _replica_caught_up(timeout: float) -> bool:
 def _target_for_block(fresh: bool) -> str:
     if _reads_go_to.get() == DEFAULT_DB_ALIAS:
         return DEFAULT_DB_ALIAS  # an enclosing fresh block found the replica behind
-    if fresh and replica_in_use():
+    if fresh and _replica_usable():
         try:
             caught_up = _replica_caught_up(FRESH_WAIT_SECONDS)
         except DatabaseError as exc:
