@@ -6,8 +6,13 @@ tests/integration/test_read_replica.py runs the same reads against a real stream
 """
 
 import copy
+import json
 import logging
+import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
@@ -197,3 +202,45 @@ def test_the_statistics_api_reads_from_the_replica(client, supervisor, file_comp
 
     assert response.status_code == 200
     assert any("complaints_complaint" in q["sql"] for q in on_replica.captured_queries)
+
+
+REPLICA_SETTINGS = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({alias: {k: db.get(k) for k in ("HOST", "PORT", "NAME", "OPTIONS", "TEST")}
+                  for alias, db in settings.DATABASES.items()}))
+"""
+
+
+def databases_with(**env: str) -> dict:
+    """settings.DATABASES of a fresh interpreter with `env` (settings are read once per process)."""
+    base = {k: v for k, v in os.environ.items() if k != "DATABASE_REPLICA_URL"}
+    result = subprocess.run(
+        [sys.executable, "-c", REPLICA_SETTINGS],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**base, "DJANGO_SETTINGS_MODULE": "mediation.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_database_replica_url_adds_a_replica_like_the_primary():
+    databases = databases_with(
+        DATABASE_URL="postgres://mediation@db.internal:5432/mediation",
+        DATABASE_REPLICA_URL="postgres://mediation@replica.internal:5433/mediation",
+    )
+
+    replica = databases["replica"]
+    assert (replica["HOST"], replica["PORT"], replica["NAME"]) == ("replica.internal", 5433, "mediation")
+    assert replica["OPTIONS"] == databases["default"]["OPTIONS"]
+    assert replica["TEST"]["MIRROR"] == "default"
+
+
+def test_without_database_replica_url_there_is_only_the_primary():
+    databases = databases_with(DATABASE_URL="postgres://mediation@db.internal:5432/mediation")
+
+    assert list(databases) == ["default"]
