@@ -139,6 +139,18 @@ else:
     # A database host that drops packets (rather than refusing) costs a request 5 s, not the
     # worker's whole timeout: the request answers 503 (mediation/unavailable.py).
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+# A streaming replica of DATABASE_URL (README "Scaling out"): the dashboards, public figures,
+# exports and public merchant pages read from it; every write, and every read inside a
+# transaction, stays on the primary. Unset, or not answering: everything on the primary
+# (mediation/db_router.py). Tests use the test database through it (MIRROR).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True),
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["mediation.db_router.StatisticsRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

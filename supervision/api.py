@@ -17,6 +17,7 @@ from accounts.gates import IsCouncilStaff, IsSupervisor
 from audit.services import record_export
 from complaints.models import IncidentStatus
 from mediation.api import AnyAccept
+from mediation.db_router import statistics_reads
 from mediation.errors import InvalidInput
 
 from . import dashboard, exports, selectors
@@ -191,6 +192,7 @@ class StatsView(APIView):
             403: OpenApiResponse(description="Council staff only"),
         },
     )
+    @statistics_reads
     def get(self, request):
         form = DashboardFilterForm(request.query_params or None, user=request.user)
         if form.is_bound and not form.is_valid():
@@ -213,7 +215,8 @@ class _ExportView(APIView):
         if filterset.is_bound and not filterset.is_valid():
             raise InvalidInput(_("Some filters were not understood."), fields=filterset.errors)
         record_export(request.user, request.path, request.query_params.urlencode(), filterset.qs)
-        return filterset.qs
+        # Bound to the database chosen now: the CSV's rows are read as it streams, after the view.
+        return filterset.qs.using(filterset.qs.db)
 
 
 _EXPORT_PARAMETERS = [
@@ -246,6 +249,7 @@ class ExportCsvView(_ExportView):
         parameters=_EXPORT_PARAMETERS,
         responses={(200, "text/csv"): OpenApiTypes.BINARY, **_EXPORT_RESPONSES},
     )
+    @statistics_reads
     def get(self, request):
         return exports.csv_response(self.cases(request))
 
@@ -256,6 +260,7 @@ class ExportXlsxView(_ExportView):
         parameters=_EXPORT_PARAMETERS,
         responses={(200, exports.XLSX_TYPE): OpenApiTypes.BINARY, **_EXPORT_RESPONSES},
     )
+    @statistics_reads
     def get(self, request):
         return exports.xlsx_response(self.cases(request))
 
@@ -265,6 +270,7 @@ class PublicStatsView(APIView):
     throttle_classes = [AnonymousThrottle]
 
     @extend_schema(operation_id="stats_public", responses={200: PublicFiguresSerializer})
+    @statistics_reads
     def get(self, request):
         # Anyone may call this, often: the figures are computed in the background every few
         # minutes, and their JSON (every enrolled merchant's index) is rendered once per computation.

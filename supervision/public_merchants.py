@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from complaints import records
+from mediation.db_router import statistics_reads
 from merchants import selectors
 from merchants.forms import MerchantSearchForm
 
@@ -13,6 +14,7 @@ PAGE_SIZE = 25
 
 
 @require_GET
+@statistics_reads
 def merchant_list(request):
     search = MerchantSearchForm(request.GET or None)
     q = search.cleaned_data["q"] if search.is_valid() else ""
@@ -27,6 +29,7 @@ def merchant_list(request):
 
 
 @require_GET
+@statistics_reads
 def merchant_record(request, pk: int):
     merchant = selectors.public_merchant(pk)
     record = records.public_record(merchant)
