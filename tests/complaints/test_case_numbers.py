@@ -103,3 +103,14 @@ def test_a_filing_that_rolls_back_leaves_a_gap_and_no_number_is_issued_twice(fil
         raise RuntimeError("the filing failed after its number was taken")
 
     assert file_complaint().case_number == "HB2026-000003"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite numbers from the CaseSequence row")
+@pytest.mark.parametrize("raised_to", [5, 5000])
+def test_numbers_issued_before_are_skipped_even_when_recorded_after_the_sequence_began(file_complaint, raised_to):
+    # A restore or a bulk load raises the year's CaseSequence row after filings began.
+    assert file_complaint().case_number == "HB2026-000001"
+    CaseSequence.objects.update_or_create(prefix="HB", year=2026, defaults={"last": raised_to})
+
+    assert file_complaint().case_number == f"HB2026-{raised_to + 1:06d}"
+    assert file_complaint().case_number == f"HB2026-{raised_to + 2:06d}"
