@@ -68,6 +68,8 @@ def is_party(user, complaint: Complaint) -> bool:
     clerk only while acting for the consumer (afterwards they still see the case they filed)."""
     if user.is_authenticated and user.role == Role.INTAKE_CLERK and not acts_for_consumer(user, complaint):
         return False
+    if user.is_authenticated and is_consumer_in_person(user, complaint):
+        return True  # complaints_visible_to's rule for a consumer, without asking the database
     return complaints_visible_to(user).filter(pk=complaint.pk).exists()
 
 
@@ -110,6 +112,12 @@ def event_visibilities_for(user) -> list[str]:
 
 def timeline_for(user, complaint: Complaint) -> QuerySet[ComplaintEvent]:
     return complaint.events.filter(visibility__in=event_visibilities_for(user)).select_related("actor")
+
+
+def visible_events(user, events: list[ComplaintEvent]) -> list[ComplaintEvent]:
+    """timeline_for over events in hand (in timeline order), without reading them again."""
+    visibilities = event_visibilities_for(user)
+    return [event for event in events if event.visibility in visibilities]
 
 
 # --- masking -------------------------------------------------------------------------

@@ -52,11 +52,13 @@ UPLOAD_OVERHEAD = 64 * 1024
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
 
-def detail_response(request, complaint, status_code: int = status.HTTP_200_OK) -> Response:
+def detail_response(request, complaint, status_code: int = status.HTTP_200_OK, *, timeline=None) -> Response:
+    """The case as `request.user` sees it; `timeline`: the events the caller holds, filtered
+    as access.timeline_for would read them."""
     user = request.user
     context = {
         "request": request,
-        "timeline": list(access.timeline_for(user, complaint)),
+        "timeline": list(access.timeline_for(user, complaint)) if timeline is None else timeline,
         "allowed_actions": workflow.allowed_actions(user, complaint),
         "sessions": session_entries(user, complaint),
         "notices": list(complaint.notices.select_related("recipient").order_by("created_at", "id"))
@@ -64,6 +66,13 @@ def detail_response(request, complaint, status_code: int = status.HTTP_200_OK) -
         else None,
     }
     return Response(ComplaintDetailSerializer(complaint, context=context).data, status=status_code)
+
+
+def held(instance, relation: str, objects: list) -> None:
+    """`instance.<relation>.all()` answers with `objects` in hand, as prefetch_related would."""
+    queryset = getattr(instance, relation).all()
+    queryset._result_cache, queryset._prefetch_done = list(objects), True
+    instance._prefetched_objects_cache = {**getattr(instance, "_prefetched_objects_cache", {}), relation: queryset}
 
 
 @extend_schema_view(get=extend_schema(operation_id="complaints_list"))
@@ -131,7 +140,8 @@ class ComplaintListView(generics.ListAPIView):
         if key is not None:
             if not IDEMPOTENCY_KEY.fullmatch(key):
                 raise InvalidInput(_("Idempotency-Key must be 1 to 255 printable characters."))
-            earlier = filing.filed_for_token(request.user, key)
+            # A consumer's own key is checked first thing by filing.submit (AlreadyFiled below).
+            earlier = filing.filed_for_token(request.user, key) if staff else None
             if earlier is not None:
                 return self._filed(request, earlier)
         serializer = (IntakeSerializer if staff else ComplaintCreateSerializer)(data=request.data)
@@ -140,9 +150,8 @@ class ComplaintListView(generics.ListAPIView):
             if staff:
                 complaint = file_for_consumer(staff=request.user, filing_token=key or "", **serializer.intake_data())
             else:
-                complaint = filing.file_complaint(
-                    consumer=request.user, filing_token=key or "", **serializer.validated_data
-                )
+                filed = filing.submit(consumer=request.user, filing_token=key or "", **serializer.validated_data)
+                return self._filed_now(request, filed)
         except filing.AlreadyFiled as exc:  # the same key sent twice at once: the first one filed
             complaint = exc.complaint
         except filing.PossibleDuplicate as exc:
@@ -154,6 +163,13 @@ class ComplaintListView(generics.ListAPIView):
             }
             return Response(body, status=status.HTTP_409_CONFLICT)
         return self._filed(request, complaint)
+
+    def _filed_now(self, request, filed: filing.Filing) -> Response:
+        """The consumer's new case from what its filing wrote: nothing is read back."""
+        complaint = filed.complaint
+        held(complaint, "evidence", filed.evidence)
+        timeline = access.visible_events(request.user, filed.events)
+        return detail_response(request, complaint, status.HTTP_201_CREATED, timeline=timeline)
 
     def _filed(self, request, complaint) -> Response:
         try:

@@ -4,6 +4,7 @@ evidence (all or nothing), and filing once: one case per submission, and a confi
 a second open case for the same order."""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,13 +17,14 @@ from accounts.models import Council, Role, User
 from mediation.errors import DomainError, InvalidInput, NotAllowed, Throttled
 from merchants.models import Merchant
 
+from .case_numbers import next_case_number
 from .clock import add_days
 from .incident_selectors import joinable_incident
 from .models import (
-    CaseSequence,
     Complaint,
     ComplaintEvent,
     EventKind,
+    Evidence,
     EvidenceKind,
     Incident,
     IntakeChannel,
@@ -30,22 +32,10 @@ from .models import (
     Status,
 )
 from .notices import queue_case_notices
-from .priority import refresh_merchant_priorities, refresh_priority
+from .priority import open_count_besides, refresh_merchant_priorities, refresh_priority
 from .search import complaint_terms
 from .timeline import append_event
-from .uploads import CleanFile, check_evidence_file, check_evidence_kind, store_evidence
-
-
-def _next_case_number(council: Council, now: datetime.datetime) -> str:
-    root = council
-    while root.parent_id:
-        root = root.parent
-    prefix, year = root.case_prefix, timezone.localtime(now).year
-    CaseSequence.objects.get_or_create(prefix=prefix, year=year)
-    sequence = CaseSequence.objects.select_for_update().get(prefix=prefix, year=year)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"{prefix}{year}-{sequence.last:06d}"
+from .uploads import CleanFile, check_evidence_file, check_evidence_kind, store_evidence_with_event
 
 
 def root_council() -> Council:
@@ -197,7 +187,7 @@ def _lock_consumer(consumer) -> None:
     User.objects.select_for_update().filter(pk=consumer.pk).first()
 
 
-def file_complaint(
+def submit(
     *,
     consumer,
     category: str,
@@ -222,7 +212,7 @@ def file_complaint(
     filed_by=None,
     consent_statement: str = "",
     incident: int | None = None,
-) -> Complaint:
+) -> "Filing":
     """A consumer files a complaint: straight to an enrolled merchant, else to council review.
 
     `merchant` is the merchant the consumer chose (pages and API give its id), or None when
@@ -234,6 +224,9 @@ def file_complaint(
     names themselves as `filed_by` with the `intake_channel` and the consumer's consent.
     `incident` is the id of an open, public-facing incident about the same merchant the consumer
     chose to join (complaints.incidents).
+
+    Returns the case with the events and evidence it was filed with, as written: a caller
+    answers with them without reading them back.
     """
     if consumer.role != Role.CONSUMER:
         raise NotAllowed(_("Only consumers file complaints."))
@@ -259,7 +252,7 @@ def file_complaint(
         _check_not_filed(consumer, filing_token)  # the same form sent twice at once
         _check_filing_rate(consumer)
         council = merchant.region if merchant is not None else (region or root_council())
-        complaint = _new_complaint(
+        complaint, events = _new_complaint(
             consumer=consumer,
             council=council,
             merchant=merchant,
@@ -281,10 +274,29 @@ def file_complaint(
             consent_statement=consent_statement,
         )
         if joined is not None:
-            _join(complaint, joined, consumer)
+            events.append(_join(complaint, joined, consumer, previous=events[-1]))
+        stored = []
         for clean in files:
-            store_evidence(actor=consumer, complaint=complaint, clean=clean, kind=kind)
-    return complaint
+            evidence, event = store_evidence_with_event(
+                actor=consumer, complaint=complaint, clean=clean, kind=kind, previous=events[-1]
+            )
+            stored.append(evidence)
+            events.append(event)
+    return Filing(complaint=complaint, events=events, evidence=stored)
+
+
+@dataclass(frozen=True)
+class Filing:
+    """A case as its filing wrote it: the complaint, its timeline events and its evidence."""
+
+    complaint: Complaint
+    events: list[ComplaintEvent]
+    evidence: list[Evidence]
+
+
+def file_complaint(**fields) -> Complaint:
+    """submit's case: for callers that answer with the case alone (pages, intake, commands)."""
+    return submit(**fields).complaint
 
 
 def _joinable(incident_id, merchant: Merchant | None, merchant_name: str) -> Incident:
@@ -297,19 +309,20 @@ def _joinable(incident_id, merchant: Merchant | None, merchant_name: str) -> Inc
     return incident
 
 
-def _join(complaint: Complaint, incident: Incident, consumer) -> None:
+def _join(complaint: Complaint, incident: Incident, consumer, *, previous: ComplaintEvent) -> ComplaintEvent:
     """The consumer chose to join the council's incident about the merchant when filing."""
     complaint.incident = incident
     complaint.save(update_fields=["incident"])
     data = {"incident": incident.pk, "incident_title": incident.title}
-    append_event(complaint, kind=EventKind.INCIDENT_JOINED, actor=consumer, data=data)
+    return append_event(complaint, kind=EventKind.INCIDENT_JOINED, actor=consumer, data=data, previous=previous)
 
 
-def _new_complaint(*, consumer, council: Council, merchant: Merchant | None, **fields) -> Complaint:
+def _new_complaint(
+    *, consumer, council: Council, merchant: Merchant | None, **fields
+) -> tuple[Complaint, list[ComplaintEvent]]:
     enrolled = merchant is not None and merchant.is_enrolled
     now = timezone.now()
     complaint = Complaint(
-        case_number=_next_case_number(council, now),
         consumer=consumer,
         merchant=merchant,
         council=council,
@@ -323,9 +336,13 @@ def _new_complaint(*, consumer, council: Council, merchant: Merchant | None, **f
     )
     complaint.merchant_first_due_at = complaint.due_at if enrolled else None
     complaint.search_terms = complaint_terms(complaint)
-    refresh_priority(complaint)
+    # The merchant's other open cases, counted once: this case's score and the others' use it.
+    others_open = open_count_besides(merchant.pk, None) if merchant is not None else 0
+    refresh_priority(complaint, merchant_open=others_open)
+    # Taken last before the insert: on SQLite the number's row stays locked until commit.
+    complaint.case_number = next_case_number(council, now)
     complaint.save()
-    refresh_merchant_priorities(complaint)
+    refresh_merchant_priorities(complaint, others_open=others_open)
     data = {}
     if complaint.filed_by_id:
         # The timeline names who filed the case for the consumer, and how it came in.
@@ -335,7 +352,9 @@ def _new_complaint(*, consumer, council: Council, merchant: Merchant | None, **f
             "filed_by": filed_by.pk,
             "filed_by_name": filed_by.name or filed_by.get_username(),
         }
-    event = append_event(complaint, kind=EventKind.FILED, actor=consumer, from_status="", data=data)
+    # A new case has no event yet: nothing to lock or read back for the chain.
+    event = append_event(complaint, kind=EventKind.FILED, actor=consumer, from_status="", data=data, previous=None)
     if enrolled:
-        queue_case_notices(complaint=complaint, event="filed", key=f"ev{event.pk}", actor=consumer)
-    return complaint
+        # The key names an event written just now: no notice of it can exist yet.
+        queue_case_notices(complaint=complaint, event="filed", key=f"ev{event.pk}", actor=consumer, fresh=True)
+    return complaint, [event]

@@ -325,7 +325,8 @@ class CaseAddress(models.Model):
 
 
 class CaseSequence(models.Model):
-    """The last case number issued per prefix and year."""
+    """The last case number issued per prefix and year. On PostgreSQL a database sequence issues
+    the numbers and starts after this row's `last` (complaints/case_numbers.py)."""
 
     prefix = models.CharField(max_length=10)
     year = models.PositiveSmallIntegerField()

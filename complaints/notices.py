@@ -368,12 +368,14 @@ def queue_case_notices(
     actor=None,
     extra: dict | None = None,
     only: frozenset[str] | None = None,
+    fresh: bool = False,
 ) -> list[Notification]:
     """Write the notices owed for a case event. Call inside the event's transaction, with the
     case's row locked (it keeps two writers of one event apart).
 
     `key` makes the rows idempotent: writing the same event twice adds nothing. `only` keeps
-    those of the type's audiences (a reply to the one party who asked).
+    those of the type's audiences (a reply to the one party who asked). `fresh`: the key names
+    an event appended in this transaction and this is its only notice type (write_notices).
     """
     notice = notice_type(event)
     if not notice.audiences:
@@ -386,7 +388,7 @@ def queue_case_notices(
         for recipient in _audience(complaint, audience, channels, actor):
             values = _values(complaint, recipient.language or settings.LANGUAGE_CODE, extra or {})
             rows.append(outbox_row(notice, recipient, key=key, values=values, link=link, complaint=complaint))
-    return write_notices(rows)
+    return write_notices(rows, fresh=fresh)
 
 
 # --- staff: the notices of a jurisdiction, sending a failed one again -----------------------

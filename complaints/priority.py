@@ -45,7 +45,7 @@ RULES = {
 REPEAT_MERCHANT_OPEN = 3
 
 
-def _open_count(merchant_id: int, exclude_pk: int | None) -> int:
+def open_count_besides(merchant_id: int, exclude_pk: int | None) -> int:
     """The merchant's open complaints other than this one, counted up to one past
     REPEAT_MERCHANT_OPEN: the rules only ask whether the count reaches it, and a merchant
     with hundreds of open cases is counted as fast as one with four."""
@@ -67,7 +67,7 @@ def priority_of(complaint: Complaint, *, merchant_open: int | None = None) -> tu
         reasons.append("amount")
     if complaint.merchant_id and complaint.is_open:
         if merchant_open is None:
-            merchant_open = _open_count(complaint.merchant_id, complaint.pk)
+            merchant_open = open_count_besides(complaint.merchant_id, complaint.pk)
         if merchant_open + 1 >= REPEAT_MERCHANT_OPEN:
             reasons.append("repeat_merchant")
     if complaint.channel == Channel.LIVESTREAM:
@@ -75,11 +75,11 @@ def priority_of(complaint: Complaint, *, merchant_open: int | None = None) -> tu
     return sum(RULES[r][0] for r in reasons), reasons
 
 
-def refresh_priority(complaint: Complaint) -> None:
-    complaint.priority, complaint.priority_reasons = priority_of(complaint)
+def refresh_priority(complaint: Complaint, *, merchant_open: int | None = None) -> None:
+    complaint.priority, complaint.priority_reasons = priority_of(complaint, merchant_open=merchant_open)
 
 
-def refresh_merchant_priorities(complaint: Complaint) -> int:
+def refresh_merchant_priorities(complaint: Complaint, *, others_open: int | None = None) -> int:
     """After `complaint` was filed or closed, rescore the merchant's other open complaints.
 
     Call it inside the transaction that saved the change. The repeat_merchant rule flips
@@ -87,12 +87,17 @@ def refresh_merchant_priorities(complaint: Complaint) -> int:
     has at most that many open complaints; above it every other complaint already carries
     the reason. So this reads and writes at most a handful of rows, however big the merchant.
     Rows another transaction holds are skipped: that transaction rescores its own case.
-    Returns how many complaints changed.
+    `others_open` is open_count_besides for this complaint when the caller counted it already
+    (filing counts once for the new case's own score and for this). Returns how many changed.
     """
     if not complaint.merchant_id:
         return 0
-    others_open = _open_count(complaint.merchant_id, complaint.pk)
-    if others_open + (1 if complaint.is_open else 0) > REPEAT_MERCHANT_OPEN:
+    if others_open is None:
+        others_open = open_count_besides(complaint.merchant_id, complaint.pk)
+    # Every other open complaint counts `others_open` besides itself after this change (one
+    # more than before a filing, one fewer than before a closing): its reason changes only
+    # when that count is the one at which the rule starts to apply.
+    if others_open != REPEAT_MERCHANT_OPEN - 1:
         return 0
     others = (
         Complaint.objects.select_for_update(skip_locked=True)

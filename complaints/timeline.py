@@ -51,6 +51,18 @@ def event_digest(event: ComplaintEvent, prev_hash: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+# append_event's `previous` when the caller does not hold the case's last event.
+UNREAD = object()
+
+
+def _last_event(complaint: Complaint) -> dict | None:
+    # Two appends to one case at once would both chain to the same previous event: the
+    # complaint row lock orders them. Callers in the workflow already hold it (re-locking
+    # in the same transaction is free); the others (receipts, agents) get it here.
+    list(Complaint.objects.select_for_update().filter(pk=complaint.pk).values_list("pk", flat=True))
+    return complaint.events.order_by("-created_at", "-id").values("hash", "created_at").first()
+
+
 def append_event(
     complaint: Complaint,
     *,
@@ -60,20 +72,25 @@ def append_event(
     message: str = "",
     data: dict | None = None,
     visibility: str = Visibility.PARTIES,
+    previous: ComplaintEvent | None | object = UNREAD,
 ) -> ComplaintEvent:
     """Append one event. `to_status` is the case's status after the change; without a
     `from_status` the event changed no status. The actor is "system" when a deadline or
-    a gateway caused it. A kind is one of EventKind: the timeline shows its label."""
+    a gateway caused it. A kind is one of EventKind: the timeline shows its label.
+
+    `previous` is the case's last event when the caller holds it (None for a case it has just
+    created): the caller then also holds the case's row, or no one else can see the case yet,
+    and the chain is extended without reading it back."""
     if kind not in EventKind.values:
         raise ValueError(f"{kind!r} is not an EventKind (complaints/models.py)")
     if actor is not None and _ON_BEHALF_OF_CONSUMER.get():
         data = {**(data or {}), "on_behalf_of_consumer": True}
-    with transaction.atomic():
-        # Two appends to one case at once would both chain to the same previous event: the
-        # complaint row lock orders them. Callers in the workflow already hold it (re-locking
-        # in the same transaction is free); the others (receipts, agents) get it here.
-        list(Complaint.objects.select_for_update().filter(pk=complaint.pk).values_list("pk", flat=True))
-        previous = complaint.events.order_by("-created_at", "-id").values("hash", "created_at").first()
+    # No savepoint of its own: an error here fails the caller's transaction anyway.
+    with transaction.atomic(savepoint=False):
+        if previous is UNREAD:
+            previous = _last_event(complaint)
+        else:
+            previous = {"hash": previous.hash, "created_at": previous.created_at} if previous else None
         now = timezone.now()
         # The chain follows timeline order; a clock that steps back must not put the new event
         # before the one it is chained to.

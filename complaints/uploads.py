@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from mediation.errors import InvalidInput, Throttled
 
 from .evidence import FileTooLarge, FileTypeRefused, clean_file, sniff
-from .models import Complaint, EventKind, Evidence, EvidenceKind
-from .timeline import append_event
+from .models import Complaint, ComplaintEvent, EventKind, Evidence, EvidenceKind
+from .timeline import UNREAD, append_event
 
 EVIDENCE_RATE_WINDOW = 3600
 
@@ -91,6 +91,13 @@ def check_evidence_kind(kind: str) -> None:
 
 def store_evidence(*, actor, complaint: Complaint, clean: CleanFile, kind: str) -> Evidence:
     """Attach a checked file; the caller holds the case's lock (or has just created the case)."""
+    return store_evidence_with_event(actor=actor, complaint=complaint, clean=clean, kind=kind)[0]
+
+
+def store_evidence_with_event(
+    *, actor, complaint: Complaint, clean: CleanFile, kind: str, previous=UNREAD
+) -> tuple[Evidence, ComplaintEvent]:
+    """store_evidence, with its timeline event; `previous` as append_event takes it."""
     evidence = Evidence(
         complaint=complaint,
         uploaded_by=actor,
@@ -107,5 +114,5 @@ def store_evidence(*, actor, complaint: Complaint, clean: CleanFile, kind: str) 
     event_data = {"evidence": evidence.pk, "name": evidence.original_name, "sha256": evidence.sha256}
     if not complaint.is_open:
         event_data["after_closing"] = True
-    append_event(complaint, kind=EventKind.EVIDENCE_ADDED, actor=actor, data=event_data)
-    return evidence
+    event = append_event(complaint, kind=EventKind.EVIDENCE_ADDED, actor=actor, data=event_data, previous=previous)
+    return evidence, event

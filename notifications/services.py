@@ -73,16 +73,19 @@ def outbox_row(
     )
 
 
-def write_notices(rows: list[Notification]) -> list[Notification]:
+def write_notices(rows: list[Notification], *, fresh: bool = False) -> list[Notification]:
     """Save the notices not written yet and queue the pending ones after commit; return those
     saved. Call inside the event's transaction: the idempotency key makes writing the same
-    event twice add nothing."""
+    event twice add nothing. `fresh`: the keys name something written in this transaction
+    (an event just appended), so none can be written yet and they are not read first."""
     owed: dict[str, Notification] = {}
     for row in rows:
         owed.setdefault(row.idempotency_key, row)
     # One read and one insert, whatever the number of recipients. The caller's lock on what
     # the event is about keeps two writers of one event apart; the unique key is the backstop.
-    written = set(Notification.objects.filter(idempotency_key__in=owed).values_list("idempotency_key", flat=True))
+    written = set()
+    if not fresh:
+        written = set(Notification.objects.filter(idempotency_key__in=owed).values_list("idempotency_key", flat=True))
     saved = Notification.objects.bulk_create([n for k, n in owed.items() if k not in written])
     pending = [n.pk for n in saved if n.status == NoticeStatus.PENDING]
     if pending:

@@ -50,6 +50,34 @@ def _empty_sms_outbox():
     sms.outbox = []
 
 
+# --- Case-number sequences (complaints/case_numbers.py) ----------------------------------------
+
+FORGET_CASE_NUMBER_SEQUENCES = r"""
+DO $$ DECLARE s record; BEGIN
+    FOR s IN SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE 'complaints\_case\_number\_%' LOOP
+        EXECUTE format('DROP SEQUENCE IF EXISTS %I', s.relname);
+    END LOOP;
+END $$"""
+
+
+@pytest.fixture(autouse=True)
+def _forget_case_number_sequences(request, django_db_blocker):
+    """A PostgreSQL sequence outlives the flush after a test that commits: its case numbers are
+    forgotten, so the next test's first case is 000001 again. (A test that rolls back takes the
+    sequence it created with it.)"""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    committed = marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    if not (committed or {"transactional_db", "live_server"} & set(request.fixturenames)):
+        return
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(FORGET_CASE_NUMBER_SEQUENCES)
+
+
 @pytest.fixture
 def hubei(db):
     return Council.objects.create(name="Hubei Consumer Council", code="HB", case_prefix="HB")

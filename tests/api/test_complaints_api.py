@@ -61,6 +61,16 @@ def test_a_consumer_files_against_an_enrolled_merchant(api, wang, shop, django_c
     assert [m.recipients for m in sms.outbox] == [["13900000001"]]
 
 
+@pytest.mark.parametrize("merchant", ["shop", "unlisted_shop"])
+def test_the_filing_answer_is_the_case_as_reading_it_shows_it(request, api, wang, merchant):
+    # The 201 body is built from what the filing wrote, not read back: it must not differ.
+    client = api.as_(wang)
+    filed = client.post(LIST, body(merchant=request.getfixturevalue(merchant).pk), format="json")
+
+    assert filed.status_code == 201
+    assert client.get(detail(filed.json()["id"])).json() == filed.json()
+
+
 def test_filing_against_an_applied_merchant_goes_to_council_review(api, wang, unlisted_shop):
     response = api.as_(wang).post(LIST, body(merchant=unlisted_shop.pk), format="json")
     assert response.status_code == 201

@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Council
-from complaints.models import Complaint
+from complaints.models import CaseSequence, Complaint
 from merchants.models import Merchant, MerchantStatus
 
 CST = timezone.get_fixed_timezone(480)
@@ -86,3 +86,31 @@ def test_complaints_filed_at_once_get_distinct_sequential_numbers(file_complaint
     assert errors == []
     year = timezone.localdate().year
     assert sorted(numbers) == [f"HB{year}-{n:06d}" for n in range(1, threads_count + 1)]
+
+
+def test_numbering_continues_after_the_numbers_issued_before(db, file_complaint):
+    CaseSequence.objects.create(prefix="HB", year=2026, last=41)
+
+    assert file_complaint().case_number == "HB2026-000042"
+    assert file_complaint().case_number == "HB2026-000043"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite numbers from the CaseSequence row")
+def test_a_filing_that_rolls_back_leaves_a_gap_and_no_number_is_issued_twice(file_complaint):
+    assert file_complaint().case_number == "HB2026-000001"
+    with pytest.raises(RuntimeError), transaction.atomic():
+        file_complaint()  # HB2026-000002, never committed
+        raise RuntimeError("the filing failed after its number was taken")
+
+    assert file_complaint().case_number == "HB2026-000003"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite numbers from the CaseSequence row")
+@pytest.mark.parametrize("raised_to", [5, 5000])
+def test_numbers_issued_before_are_skipped_even_when_recorded_after_the_sequence_began(file_complaint, raised_to):
+    # A restore or a bulk load raises the year's CaseSequence row after filings began.
+    assert file_complaint().case_number == "HB2026-000001"
+    CaseSequence.objects.update_or_create(prefix="HB", year=2026, defaults={"last": raised_to})
+
+    assert file_complaint().case_number == f"HB2026-{raised_to + 1:06d}"
+    assert file_complaint().case_number == f"HB2026-{raised_to + 2:06d}"

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from complaints import workflow
 from complaints.integrity import verify_chain
 from complaints.models import ComplaintEvent
+from tests.api.conftest import png_bytes, upload
 
 
 @pytest.fixture
@@ -129,4 +130,11 @@ def test_the_migration_seals_events_written_before_the_chain_existed(case):
     migration = importlib.import_module("complaints.migrations.0005_event_hash_chain")
     migration.seal_existing_events(apps, None)
 
+    assert verify_chain(case) == []
+
+
+def test_a_case_filed_with_evidence_is_chained_without_reading_its_events_back(file_complaint):
+    case = file_complaint(evidence=[upload("a.png", png_bytes()), upload("b.png", png_bytes())])
+
+    assert [e.kind for e in events_of(case)] == ["filed", "evidence_added", "evidence_added"]
     assert verify_chain(case) == []
