@@ -1,0 +1,167 @@
+"""Keeping the closed cases' running totals (complaints.rollup_models) equal to a recount.
+
+A case enters the totals in the transaction that closes it, and its rating or an operator's
+correction moves them in the transaction that makes it: `record_change` takes what the case
+added before and after the change and applies the difference. Each row is changed by one
+upsert that adds to the stored counts (never read, changed and written back), so closings
+committed at the same time never lose each other's counts; rows are written in key order so
+two closings never wait on each other in a cycle.
+
+Bulk loads bypass the transitions: `rebuild` (manage.py rebuild_rollups) recounts from the
+cases themselves.
+"""
+
+import datetime
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import Category, Complaint, IntakeChannel, Outcome, Status
+from .rollup_models import MAX_RESPONSE_HOURS, ClosedCaseRollup, ClosingWeekRollup, ResponseTimeRollup
+
+HOUR_US = 3_600_000_000
+# The columns of a closed case (what contribution() reads); a model instance or a row of
+# values_list(*CASE_FIELDS, named=True) serves alike.
+CASE_FIELDS = (
+    "council_id",
+    "council_path",
+    "status",
+    "outcome",
+    "category",
+    "intake_channel",
+    "filed_at",
+    "closed_at",
+    "merchant_first_due_at",
+    "first_response_at",
+    "satisfaction",
+)
+# Every choice needs its column: a new outcome, category or channel needs a migration here.
+for _prefix, _choices in (("outcome", Outcome), ("category", Category), ("intake", IntakeChannel)):
+    for _value in _choices.values:
+        ClosedCaseRollup._meta.get_field(f"{_prefix}_{_value}")
+
+# (model, council_id, council_path, filed_on, extra key) -> {column: delta}
+Contribution = dict[tuple, Counter]
+
+
+def local_day(moment: datetime.datetime) -> datetime.date:
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
+def week_of(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def response_hours(microseconds: int) -> int:
+    """The started hour an answer came in (answered within N hours <=> this <= N)."""
+    return min(max(-(-microseconds // HOUR_US), 0), MAX_RESPONSE_HOURS)
+
+
+def contribution(case) -> Contribution:
+    """What a case adds to the totals: nothing while it is open."""
+    if case.status != Status.CLOSED:
+        return {}
+    filed_on = local_day(case.filed_at)
+    base = (case.council_id, case.council_path, filed_on)
+    main = Counter(cases=1, rated=0, satisfaction_sum=0)
+    main[f"outcome_{case.outcome}"] += 1
+    main[f"category_{case.category}"] += 1
+    main[f"intake_{case.intake_channel}"] += 1
+    parts: Contribution = {(ClosedCaseRollup, *base, ()): main}
+    if case.merchant_first_due_at is not None:
+        main["went_to_merchant"] += 1
+    if case.first_response_at is not None:
+        response = case.first_response_at - case.filed_at
+        microseconds = response // datetime.timedelta(microseconds=1)
+        main["answered"] += 1
+        main["response_microseconds"] += microseconds
+        if case.merchant_first_due_at is not None and case.first_response_at <= case.merchant_first_due_at:
+            main["answered_in_time"] += 1
+        parts[(ResponseTimeRollup, *base, (response_hours(microseconds),))] = Counter(cases=1)
+    if case.satisfaction is not None:
+        main["rated"] += 1
+        main["satisfaction_sum"] += case.satisfaction
+    if case.closed_at is not None:
+        parts[(ClosingWeekRollup, *base, (week_of(local_day(case.closed_at)),))] = Counter(cases=1)
+    return parts
+
+
+def record_change(before: Contribution, after: Contribution) -> None:
+    """Apply what a change of one case did to the totals, in the caller's transaction."""
+    net: Contribution = defaultdict(Counter)
+    for key, counts in after.items():
+        net[key].update(counts)
+    for key, counts in before.items():
+        net[key].subtract(counts)
+    for key in sorted(net, key=lambda k: (k[0]._meta.db_table, k[1:])):
+        deltas = {column: n for column, n in net[key].items() if n}
+        if deltas:
+            _add(key, deltas)
+
+
+def _key_columns(model) -> list[str]:
+    return {ClosingWeekRollup: ["closed_week"], ResponseTimeRollup: ["hours"]}.get(model, [])
+
+
+def _count_columns(model) -> list[str]:
+    keys = {"id", "council", "council_path", "filed_on", *_key_columns(model)}
+    return [f.column for f in model._meta.concrete_fields if f.name not in keys]
+
+
+def _add(key: tuple, deltas: dict[str, int]) -> None:
+    model, council_id, council_path, filed_on, extra = key
+    keys = ["council_id", "filed_on", *_key_columns(model)]
+    counts = _count_columns(model)
+    table = model._meta.db_table
+    columns = ["council_id", "council_path", "filed_on", *_key_columns(model), *counts]
+    values = [council_id, council_path, filed_on, *extra, *(deltas.get(c, 0) for c in counts)]
+    updates = ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in counts if c in deltas)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(values))}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}, council_path = EXCLUDED.council_path"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+
+
+def recount(cases: Iterable) -> Contribution:
+    """The totals of the given cases, added up in memory."""
+    totals: Contribution = defaultdict(Counter)
+    for case in cases:
+        for key, counts in contribution(case).items():
+            totals[key].update(counts)
+    return totals
+
+
+def rebuild(*, batch_size: int = 5000) -> dict[str, int]:
+    """Recount every total from the closed cases; returns the rows written per table.
+
+    The totals' tables are locked first (on PostgreSQL): a case closing meanwhile waits for the
+    recount to commit and then adds itself, and one that closed before is in the recount."""
+    with transaction.atomic():
+        models = (ClosedCaseRollup, ClosingWeekRollup, ResponseTimeRollup)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                tables = ", ".join(m._meta.db_table for m in models)
+                cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
+        closed = Complaint.objects.filter(status=Status.CLOSED).order_by().values_list(*CASE_FIELDS, named=True)
+        totals = recount(closed.iterator(chunk_size=batch_size))
+        written = {}
+        for model in models:
+            model.objects.all().delete()
+            rows = [
+                model(
+                    council_id=council_id,
+                    council_path=path,
+                    filed_on=filed_on,
+                    **dict(zip(_key_columns(model), extra, strict=True)),
+                    **{c: n for c, n in counts.items() if n},
+                )
+                for (m, council_id, path, filed_on, extra), counts in totals.items()
+                if m is model
+            ]
+            model.objects.bulk_create(rows, batch_size=batch_size)
+            written[model._meta.model_name] = len(rows)
+    return written
