@@ -137,3 +137,16 @@ def test_two_closings_at_the_same_time_both_count(file_complaint, wang):
     first.refresh_from_db()
     row = totals(first)
     assert (row.cases, row.outcome_withdrawn, row.went_to_merchant) == (2, 2, 2)
+
+
+def test_a_case_withdrawn_before_the_merchants_deadline_counts_as_due_only_once_it_passes(file_complaint, wang):
+    """The handling rate's n: a first deadline counts once passed or answered (SPEC)."""
+    case = file_complaint()
+    workflow.perform(actor=wang, complaint_id=case.pk, action="withdraw")
+    case.refresh_from_db()
+    scope = Scope(council=case.council)
+
+    assert staff_dashboard(scope)["answered_in_time"]["n"] == 0
+
+    after = case.merchant_first_due_at + datetime.timedelta(seconds=1)
+    assert staff_dashboard(scope, now=after)["answered_in_time"] == {"count": 0, "n": 1, "rate": 0.0}
