@@ -1,7 +1,8 @@
 """The staff dashboard's figures for a jurisdiction (SPEC "Supervision"), all computed in the
-database: one conditional aggregate for the counts, rates and averages, grouped counts for
-the weekly trend and the merchants. Nothing loads complaint rows into Python, so the cost is
-a fixed number of queries whatever the number of cases.
+database: one conditional aggregate over the *open* cases for the counts, rates and averages,
+added to the closed cases' running totals (complaints.rollups: rows per council and filing
+day, kept by the transitions), grouped counts for the weekly trend and the merchants. Nothing
+loads complaint rows into Python, and the closed cases, most of all, are never rescanned.
 
 Every figure is over the cases *filed in the period* (the filter's dates, both included, in
 local time; all cases when no date is given) in the chosen region (a council of the viewer's
@@ -310,9 +311,9 @@ def cached_staff_dashboard(scope: Scope) -> dict:
     """The figures as computed at most DASHBOARD_CACHE_SECONDS ago (a minute by default), for
     the page and the API alike; the page says when they were computed ("generated_at").
 
-    One computation is a single pass over every case of the scope: about 0.7 s a million
-    cases on two cores, so a province's dashboard over years of cases is computed once a
-    minute however many supervisors open it, and a district's in a few milliseconds.
+    One computation reads the scope's open cases and the closed cases' running totals (one
+    row per council and filing day), not every case; it is still computed once a minute
+    however many supervisors open it.
     """
     seconds = settings.DASHBOARD_CACHE_SECONDS
     if not seconds:

@@ -5,7 +5,8 @@ Readers always get stored figures; a Celery task computes fresh ones when they a
 PUBLIC_FIGURES_SECONDS, or within REFRESH_DELAY seconds of a change the public sees (a case
 closed, a merchant's enrolment decided, a violation confirmed). The domain marks such changes
 with mediation.figures.mark_figures_stale; this module reads the mark. A periodic job refreshes
-marked figures even when nobody reads them.
+marked figures even when nobody reads them. The case counts read the closed cases' running
+totals (complaints.rollups) and count only the open cases live.
 """
 
 import datetime
