@@ -621,4 +621,9 @@ class CollectiveAct(models.Model):
 from .call_models import BindingStatus, CallDirection, CaseBinding, CaseCall  # noqa: E402, F401
 
 # Running totals of closed cases for the figures (complaints.rollups).
-from .rollup_models import ClosedCaseRollup, ClosingWeekRollup, ResponseTimeRollup  # noqa: E402, F401
+from .rollup_models import (  # noqa: E402, F401
+    ClosedCaseRollup,
+    ClosingWeekRollup,
+    ResponseTimeRollup,
+    ResponseTimeTotal,
+)

@@ -107,3 +107,22 @@ class ResponseTimeRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.council_path} {self.filed_on} <= {self.hours} h: {self.cases}"
+
+
+class ResponseTimeTotal(models.Model):
+    """ResponseTimeRollup over every filing day: a region's figures over all its cases (the
+    dashboard's default) read a few rows per council instead of one per day and hour."""
+
+    council = models.ForeignKey("accounts.Council", on_delete=models.CASCADE, related_name="+")
+    council_path = models.CharField(max_length=255)
+    hours = models.IntegerField()
+    cases = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["council", "hours"], name="one_response_total_per_hour")]
+        indexes = [
+            models.Index(fields=["council_path"], opclasses=["varchar_pattern_ops"], name="response_total_region")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.council_path} <= {self.hours} h: {self.cases}"

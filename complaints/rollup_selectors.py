@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from .filters import day_end, day_start
 from .models import jurisdiction_q
-from .rollup_models import ClosedCaseRollup, ClosingWeekRollup, ResponseTimeRollup
+from .rollup_models import ClosedCaseRollup, ClosingWeekRollup, ResponseTimeRollup, ResponseTimeTotal
 from .rollups import local_day
 
 CLOSED_COLUMNS = [
@@ -40,7 +40,10 @@ def closed_totals(council=None, *, filed_after=None, filed_before=None, today: d
 
 
 def closed_answered_within(council=None, *, hours: int, filed_after=None, filed_before=None) -> int:
-    rows = _rows(ResponseTimeRollup, council, filed_after, filed_before).filter(hours__lte=hours)
+    if filed_after or filed_before:
+        rows = _rows(ResponseTimeRollup, council, filed_after, filed_before).filter(hours__lte=hours)
+    else:
+        rows = _rows(ResponseTimeTotal, council).filter(hours__lte=hours)
     return rows.aggregate(within=Sum("cases"))["within"] or 0
 
 

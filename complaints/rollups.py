@@ -19,7 +19,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import Category, Complaint, IntakeChannel, Outcome, Status
-from .rollup_models import MAX_RESPONSE_HOURS, ClosedCaseRollup, ClosingWeekRollup, ResponseTimeRollup
+from .rollup_models import (
+    MAX_RESPONSE_HOURS,
+    ClosedCaseRollup,
+    ClosingWeekRollup,
+    ResponseTimeRollup,
+    ResponseTimeTotal,
+)
 
 HOUR_US = 3_600_000_000
 # The columns of a closed case (what contribution() reads); a model instance or a row of
@@ -42,7 +48,15 @@ for _prefix, _choices in (("outcome", Outcome), ("category", Category), ("intake
     for _value in _choices.values:
         ClosedCaseRollup._meta.get_field(f"{_prefix}_{_value}")
 
-# (model, council_id, council_path, filed_on, extra key) -> {column: delta}
+# The columns that name a row besides its council, per table.
+KEYS = {
+    ClosedCaseRollup: ("filed_on",),
+    ClosingWeekRollup: ("filed_on", "closed_week"),
+    ResponseTimeRollup: ("filed_on", "hours"),
+    ResponseTimeTotal: ("hours",),
+}
+MODELS = tuple(KEYS)
+# (model, council_id, council_path, key values in KEYS' order) -> {column: delta}
 Contribution = dict[tuple, Counter]
 
 
@@ -64,12 +78,12 @@ def contribution(case) -> Contribution:
     if case.status != Status.CLOSED:
         return {}
     filed_on = local_day(case.filed_at)
-    base = (case.council_id, case.council_path, filed_on)
+    base = (case.council_id, case.council_path)
     main = Counter(cases=1, rated=0, satisfaction_sum=0)
     main[f"outcome_{case.outcome}"] += 1
     main[f"category_{case.category}"] += 1
     main[f"intake_{case.intake_channel}"] += 1
-    parts: Contribution = {(ClosedCaseRollup, *base, ()): main}
+    parts: Contribution = {(ClosedCaseRollup, *base, (filed_on,)): main}
     if case.merchant_first_due_at is not None:
         main["went_to_merchant"] += 1
     if case.first_response_at is not None:
@@ -79,12 +93,14 @@ def contribution(case) -> Contribution:
         main["response_microseconds"] += microseconds
         if case.merchant_first_due_at is not None and case.first_response_at <= case.merchant_first_due_at:
             main["answered_in_time"] += 1
-        parts[(ResponseTimeRollup, *base, (response_hours(microseconds),))] = Counter(cases=1)
+        hours = response_hours(microseconds)
+        parts[(ResponseTimeRollup, *base, (filed_on, hours))] = Counter(cases=1)
+        parts[(ResponseTimeTotal, *base, (hours,))] = Counter(cases=1)
     if case.satisfaction is not None:
         main["rated"] += 1
         main["satisfaction_sum"] += case.satisfaction
     if case.closed_at is not None:
-        parts[(ClosingWeekRollup, *base, (week_of(local_day(case.closed_at)),))] = Counter(cases=1)
+        parts[(ClosingWeekRollup, *base, (filed_on, week_of(local_day(case.closed_at))))] = Counter(cases=1)
     return parts
 
 
@@ -101,22 +117,18 @@ def record_change(before: Contribution, after: Contribution) -> None:
             _add(key, deltas)
 
 
-def _key_columns(model) -> list[str]:
-    return {ClosingWeekRollup: ["closed_week"], ResponseTimeRollup: ["hours"]}.get(model, [])
-
-
 def _count_columns(model) -> list[str]:
-    keys = {"id", "council", "council_path", "filed_on", *_key_columns(model)}
+    keys = {"id", "council", "council_path", *KEYS[model]}
     return [f.column for f in model._meta.concrete_fields if f.name not in keys]
 
 
 def _add(key: tuple, deltas: dict[str, int]) -> None:
-    model, council_id, council_path, filed_on, extra = key
-    keys = ["council_id", "filed_on", *_key_columns(model)]
+    model, council_id, council_path, named = key
+    keys = ["council_id", *KEYS[model]]
     counts = _count_columns(model)
     table = model._meta.db_table
-    columns = ["council_id", "council_path", "filed_on", *_key_columns(model), *counts]
-    values = [council_id, council_path, filed_on, *extra, *(deltas.get(c, 0) for c in counts)]
+    columns = ["council_id", "council_path", *KEYS[model], *counts]
+    values = [council_id, council_path, *named, *(deltas.get(c, 0) for c in counts)]
     updates = ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in counts if c in deltas)
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(values))}) "
@@ -141,21 +153,20 @@ def rebuild(*, batch_size: int = 5000) -> dict[str, int]:
     The totals' tables are locked first (on PostgreSQL): a case closing meanwhile waits for the
     recount to commit and then adds itself, and one that closed before is in the recount."""
     with transaction.atomic():
-        models = (ClosedCaseRollup, ClosingWeekRollup, ResponseTimeRollup)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                tables = ", ".join(m._meta.db_table for m in models)
+                tables = ", ".join(m._meta.db_table for m in MODELS)
                 cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
         closed = Complaint.objects.filter(status=Status.CLOSED).order_by().values_list(*CASE_FIELDS, named=True)
         totals = recount(closed.iterator(chunk_size=batch_size))
         written = {}
-        for model in models:
+        for model in MODELS:
             model.objects.all().delete()
             counted = _count_columns(model)
-            columns = ["council_id", "council_path", "filed_on", *_key_columns(model), *counted]
+            columns = ["council_id", "council_path", *KEYS[model], *counted]
             rows = [
-                (council_id, path, filed_on, *extra, *(counts.get(c, 0) for c in counted))
-                for (m, council_id, path, filed_on, extra), counts in totals.items()
+                (council_id, path, *named, *(counts.get(c, 0) for c in counted))
+                for (m, council_id, path, named), counts in totals.items()
                 if m is model
             ]
             _insert(model, columns, rows, batch_size)

@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from complaints import rollups, workflow
-from complaints.models import ClosedCaseRollup, ClosingWeekRollup, Complaint, ResponseTimeRollup, Status
+from complaints.models import (
+    ClosedCaseRollup,
+    ClosingWeekRollup,
+    Complaint,
+    ResponseTimeRollup,
+    ResponseTimeTotal,
+    Status,
+)
 from complaints.services import correct_complaint
 from supervision.dashboard import Scope, staff_dashboard
 
@@ -28,7 +35,7 @@ def totals(complaint) -> ClosedCaseRollup:
 def all_rows() -> set[tuple]:
     return {
         tuple(getattr(row, f.attname) for f in model._meta.concrete_fields if f.name != "id")
-        for model in (ClosedCaseRollup, ClosingWeekRollup, ResponseTimeRollup)
+        for model in rollups.MODELS
         for row in model.objects.all()
     }
 
@@ -60,6 +67,7 @@ def test_a_resolved_case_counts_its_answer_and_its_rating(case_in, wang):
     assert (row.cases, row.outcome_resolved, row.answered, row.answered_in_time) == (1, 1, 1, 1)
     assert row.response_microseconds == (case.first_response_at - case.filed_at) // datetime.timedelta(microseconds=1)
     assert ResponseTimeRollup.objects.get().hours <= 1  # answered within the first hour
+    assert ResponseTimeTotal.objects.get().hours <= 1  # the same, over every filing day
     assert (row.rated, row.satisfaction_sum) == (0, 0)
 
     workflow.perform(actor=wang, complaint_id=case.pk, action="rate", score=4)
