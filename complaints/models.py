@@ -256,6 +256,15 @@ class Complaint(models.Model):
                 condition=models.Q(status__in=sorted(OPEN_STATUSES)),
                 name="complaint_open_priority",
             ),
+            # The closed cases the merchant never answered whose first deadline is still ahead:
+            # the rollups count them as due, and the figures take them back out until it passes.
+            models.Index(
+                fields=["merchant_first_due_at"],
+                condition=models.Q(
+                    status="closed", first_response_at__isnull=True, merchant_first_due_at__isnull=False
+                ),
+                name="complaint_closed_unanswered",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -611,3 +620,11 @@ class CollectiveAct(models.Model):
 
 # The case's calls through a privacy number live in their own module.
 from .call_models import BindingStatus, CallDirection, CaseBinding, CaseCall  # noqa: E402, F401
+
+# Running totals of closed cases for the figures (complaints.rollups).
+from .rollup_models import (  # noqa: E402, F401
+    ClosedCaseRollup,
+    ClosingWeekRollup,
+    ResponseTimeRollup,
+    ResponseTimeTotal,
+)

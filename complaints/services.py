@@ -12,6 +12,7 @@ from . import access, rules, workflow
 from .evidence import FileTooLarge, FileTypeRefused
 from .models import Complaint, Evidence, EvidenceKind
 from .priority import refresh_priority
+from .rollups import contribution, record_change
 from .search import complaint_terms
 from .timeline import on_behalf_of_consumer
 from .transitions import take_over
@@ -89,6 +90,7 @@ def correct_complaint(*, actor, complaint_id: int, **fields) -> Complaint:
     changes = {name: (old, new) for name, (old, new) in changes.items() if old != new}
     if not changes:
         return complaint
+    counted = contribution(complaint)
     for name, (_old, new) in changes.items():
         setattr(complaint, name, new)
     try:
@@ -99,6 +101,7 @@ def correct_complaint(*, actor, complaint_id: int, **fields) -> Complaint:
     complaint.search_terms = complaint_terms(complaint)
     refresh_priority(complaint)  # the category and channel weigh in the priority
     complaint.save(update_fields=[*changes, "search_terms", "priority", "priority_reasons"])
+    record_change(counted, contribution(complaint))  # a closed case's category is in the figures
     record_audit(
         action="complaint.correct",
         actor=actor,

@@ -23,6 +23,7 @@ from .models import Complaint, ComplaintEvent, EventKind, Outcome, Party, Remedy
 from .notices import queue_case_notices
 from .priority import refresh_merchant_priorities, refresh_priority
 from .proof import UNMET_TERMS, check_proof
+from .rollups import contribution, record_change
 from .rules import MAX_ROUNDS, MEDIATION_ADVICE, promised_date_error
 from .timeline import append_event
 
@@ -48,6 +49,7 @@ def move(
     """Change the status, restart the deadline clock and append the timeline event."""
     now = timezone.now()
     from_status = complaint.status
+    counted = contribution(complaint)  # a closed case leaving that state takes its counts back
     complaint.status = to
     complaint.waiting_on = waiting_on
     if due_days:
@@ -61,6 +63,7 @@ def move(
         complaint.due_at = None
     refresh_priority(complaint)
     complaint.save()
+    record_change(counted, contribution(complaint))
     return append_event(complaint, kind=kind, actor=actor, from_status=from_status, message=message, data=data)
 
 
@@ -384,9 +387,11 @@ def take_over(*, complaint: Complaint, actor) -> None:
 def rate(*, complaint: Complaint, actor, score: int, comment: str = "") -> None:
     if not isinstance(score, int) or not 1 <= score <= 5:
         raise InvalidInput(_("Give a score from 1 to 5."), fields={"score": [_("Give a score from 1 to 5.")]})
+    counted = contribution(complaint)
     complaint.satisfaction = score
     complaint.satisfaction_comment = comment or ""
     complaint.save(update_fields=["satisfaction", "satisfaction_comment"])
+    record_change(counted, contribution(complaint))
     data = {"score": score}
     append_event(complaint, kind=EventKind.RATED, actor=actor, from_status=complaint.status, message=comment, data=data)
 

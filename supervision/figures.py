@@ -5,19 +5,21 @@ Readers always get stored figures; a Celery task computes fresh ones when they a
 PUBLIC_FIGURES_SECONDS, or within REFRESH_DELAY seconds of a change the public sees (a case
 closed, a merchant's enrolment decided, a violation confirmed). The domain marks such changes
 with mediation.figures.mark_figures_stale; this module reads the mark. A periodic job refreshes
-marked figures even when nobody reads them.
+marked figures even when nobody reads them. The case counts read the closed cases' running
+totals (complaints.rollups) and count only the open cases live.
 """
 
 import datetime
 import logging
 
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from complaints import records
 from complaints.incident_selectors import public_incidents
-from complaints.models import Complaint, Outcome, Status
+from complaints.models import OPEN_STATUSES, Category, Complaint, Outcome
+from complaints.rollup_selectors import closed_totals
 from mediation.figures import clear_stale_mark, stale_since
 from merchants.models import Merchant, MerchantStatus
 
@@ -34,27 +36,40 @@ def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _outcome_counts(cases: QuerySet[Complaint]) -> dict[str, int]:
-    # Unconfirmed and no-reply cases are reported on their own line, never as resolved.
-    found = dict(cases.filter(status=Status.CLOSED).values_list("outcome").annotate(n=Count("id")).order_by())
-    return {o: found.get(o, 0) for o in Outcome.values}
+def _case_counts() -> dict:
+    """Totals, outcomes and categories of every case: the open ones counted live, the closed
+    ones read from their running totals (complaints.rollups)."""
+    is_open = Q(status__in=OPEN_STATUSES)
+    live = Complaint.objects.filter(is_open).aggregate(
+        total=Count("id"),
+        resolved=Count("id", filter=Q(outcome=Outcome.RESOLVED)),
+        **{f"category_{c}": Count("id", filter=Q(category=c)) for c in Category.values},
+    )
+    closed = closed_totals()
+    categories = {c: live[f"category_{c}"] + closed[f"category_{c}"] for c in Category.values}
+    return {
+        "total": live["total"] + closed["cases"],
+        "closed": closed["cases"],
+        "resolved": live["resolved"] + closed["outcome_resolved"],
+        # Only the categories some case has, as a recount grouped by category gives them.
+        "categories": {c: n for c, n in sorted(categories.items()) if n},
+        # Unconfirmed and no-reply cases are reported on their own line, never as resolved.
+        "by_outcome": {o: closed[f"outcome_{o}"] for o in Outcome.values},
+    }
 
 
 def compute_public_figures() -> dict:
     now = timezone.now()
-    totals = Complaint.objects.aggregate(
-        total=Count("id"),
-        closed=Count("id", filter=Q(status=Status.CLOSED)),
-        resolved=Count("id", filter=Q(outcome=Outcome.RESOLVED)),
-    )
-    categories = dict(Complaint.objects.values_list("category").annotate(n=Count("id")).order_by())
+    counts = _case_counts()
+    totals = {name: counts[name] for name in ("total", "closed", "resolved")}
+    categories = counts["categories"]
     return {
         "generated_at": now,
         **totals,
         "resolution_rate": _rate(totals["resolved"], totals["closed"]),
         "category_shares": {k: _rate(v, totals["total"]) for k, v in sorted(categories.items())},
         "category_counts": dict(sorted(categories.items())),
-        "by_outcome": _outcome_counts(Complaint.objects.all()),
+        "by_outcome": counts["by_outcome"],
         "enrolled_merchants": Merchant.objects.filter(status=MerchantStatus.ENROLLED).count(),
         # Trailing 12 months (complaints.records): the merchants named for cases left
         # unanswered past the limit, and every enrolled merchant's credit index.
