@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_intake_clerk'),
-        ('complaints', '0018_event_kinds'),
+        ('complaints', '0019_case_number_sequences'),
         ('merchants', '0004_delivery_address'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
