@@ -45,7 +45,8 @@ def _notice_exprs(node: ast.AST) -> list[ast.expr]:
             if kw.arg == "notices" and isinstance(kw.value, ast.Tuple | ast.List):
                 exprs += kw.value.elts
     elif isinstance(node, ast.FunctionDef):
-        args = node.args.kwonlyargs + node.args.args[len(node.args.args) - len(node.args.defaults) :]
+        positional = node.args.posonlyargs + node.args.args
+        args = node.args.kwonlyargs + positional[len(positional) - len(node.args.defaults) :]
         defaults = node.args.kw_defaults + node.args.defaults
         exprs += [d for a, d in zip(args, defaults, strict=True) if a.arg == "notice" and d is not None]
     elif isinstance(node, ast.Compare) and getattr(node.left, "attr", "") == "event":
