@@ -5,6 +5,7 @@ closed ones only. The figures add the open cases, counted live, to these."""
 import datetime
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
 
 from .filters import day_end, day_start
 from .models import jurisdiction_q
@@ -40,6 +41,8 @@ def closed_totals(council=None, *, filed_after=None, filed_before=None, today: d
 
 
 def closed_answered_within(council=None, *, hours: int, filed_after=None, filed_before=None) -> int:
+    if filed_before and filed_before >= timezone.localdate():
+        filed_before = None  # no case is filed after today: a period ending today or later has no end
     if filed_after or filed_before:
         rows = _rows(ResponseTimeRollup, council, filed_after, filed_before).filter(hours__lte=hours)
     else:

@@ -16,13 +16,13 @@ and the exact, case-insensitive substring test then decides: the index changes t
 search, never its results. A needle that gives no term (one letter, punctuation) is tested on
 its own, without the index.
 
-How a search runs depends on how common its needle is (share(), sampled on the latest cases):
+How a search runs depends on how common its needle is (share(), sampled across all cases):
 - rare (under SEARCH_COMMON_SHARE, 1 %): the index finds the few cases first, and the page sorts
   them (_AmongFound), however far down the list's order they lie; the count counts them;
 - common: the page walks the list's order and tests each case until the page is full, since
   building the index's bitmap of every candidate (a fifth of all cases for 质量问题) costs more
   than the walk; the count, capped, still narrows through the index (count_narrowing);
-- very common (over very_common_share(): 15 % at 1,000,000 cases, more in a smaller table): the
+- very common (over very_common_share(): 7 % at 1,000,000 cases, more in a smaller table): the
   count also tests cases in the table's order until the cap is reached, which comes sooner than
   the bitmap is built.
 A needle of Han characters only is tested without UPPER(): case folding leaves Han
@@ -46,7 +46,7 @@ from mediation import paging
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 RUNS = re.compile(rf"[{HAN}]+|[a-z0-9]+")
 HAN_ONLY = re.compile(rf"[{HAN}]+")
-# How many of the latest cases share() reads to tell how common a needle is.
+# How many cases, spread over the table, share() reads to tell how common a needle is.
 SAMPLE_SIZE = 1000
 # The texts a complaint is found by, in the order search_terms() is given them.
 SEARCHED_FIELDS = ("case_number", "order_number", "title", "description")
@@ -121,14 +121,19 @@ def exact(needle: str) -> Q:
 
 
 def share(needle: str, *, using: str = "default") -> float:
-    """The share of cases holding the needle, among the latest SAMPLE_SIZE filed; kept in the cache
+    """The share of cases holding the needle, among SAMPLE_SIZE cases spread over the table; kept in the cache
     SEARCH_SHARE_SECONDS (10 minutes) since the mix of words changes slowly."""
     key = "search-share:" + hashlib.sha256(needle.encode()).hexdigest()
     found = cache.get(key)
     if found is None:
         Complaint = apps.get_model("complaints", "Complaint")
-        latest = Complaint.objects.using(using).order_by("-pk").values("pk")[:SAMPLE_SIZE]
-        sample = Complaint.objects.using(using).filter(pk__in=latest)
+        cases = Complaint.objects.using(using)
+        bounds = cases.aggregate(first=models.Min("pk"), last=models.Max("pk"))
+        step = max(1, ((bounds["last"] or 0) - (bounds["first"] or 0) + 1) // SAMPLE_SIZE)
+        # Ids spread evenly over the whole table: the latest cases alone may all come from one
+        # burst of look-alike filings and say nothing of how many index candidates a word has.
+        spread = range(bounds["first"] or 0, (bounds["last"] or 0) + 1, step)[:SAMPLE_SIZE]
+        sample = cases.filter(pk__in=list(spread))
         counts = sample.aggregate(cases=models.Count("pk"), holding=models.Count("pk", filter=exact(needle)))
         found = counts["holding"] / counts["cases"] if counts["cases"] else 0.0
         cache.set(key, found, getattr(settings, "SEARCH_SHARE_SECONDS", 600))
@@ -138,9 +143,11 @@ def share(needle: str, *, using: str = "default") -> float:
 def very_common_share(queryset: QuerySet) -> float:
     """The share above which a capped count reads cases in the table's order rather than through
     the index. The scan reads about COUNT_CAP / share cases; the index's bitmap holds about
-    share × cases candidates before a case is read: the scan is the cheaper from
-    sqrt(COUNT_CAP / cases) on, and measured per case it is from 15 % at 1,000,000 cases
-    (bench/results/search_plans.md). SEARCH_VERY_COMMON_SHARE, when set, decides instead."""
+    share × cases candidates, each fetched and tested: the scan is the cheaper from about
+    0.7 × sqrt(COUNT_CAP / cases) on. Measured at 1,000,000 cases (7 % there): 快递 (2 %) and
+    价格 (5 %) count faster through the index (71 and 81 ms against 335 and 138 ms), 保修 (8 %)
+    and 电话 (14 %) faster by the scan (68 and 41 ms against 139 and 128 ms;
+    bench/results/search_plans.md). SEARCH_VERY_COMMON_SHARE, when set, decides instead."""
     configured = getattr(settings, "SEARCH_VERY_COMMON_SHARE", None)
     if configured is not None:
         return configured
@@ -153,7 +160,7 @@ def very_common_share(queryset: QuerySet) -> float:
             row = cursor.fetchone()
         cases = max(row[0] if row else 0, 1)
         cache.set(f"search-cases:{table}", cases, getattr(settings, "SEARCH_SHARE_SECONDS", 600))
-    return max(0.15, math.sqrt(paging.COUNT_CAP / cases))
+    return min(1.0, 0.7 * math.sqrt(paging.COUNT_CAP / cases))
 
 
 class _AmongFound(Func):

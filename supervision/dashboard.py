@@ -228,9 +228,10 @@ def weekly_trend(scope: Scope, now: datetime.datetime) -> list[dict]:
     ]
 
 
-def top_merchants(scope: Scope, now: datetime.datetime, *, by: str) -> list[dict]:
-    """The merchants with the most open (`by="open"`) or overdue (`by="overdue"`) cases.
-    A merchant that is not on the platform is listed by the name the consumer gave."""
+def top_merchants(scope: Scope, now: datetime.datetime) -> dict[str, list[dict]]:
+    """The merchants with the most open cases ("open") and with the most overdue ones ("overdue"),
+    from one count of the open cases per merchant. A merchant that is not on the platform is
+    listed by the name the consumer gave."""
     rows = (
         scope.cases()
         .filter(status__in=OPEN_STATUSES)
@@ -240,10 +241,16 @@ def top_merchants(scope: Scope, now: datetime.datetime, *, by: str) -> list[dict
             open=Count("id"),
             overdue=Count("id", filter=overdue_q(now)),
         )
-        .filter(**{f"{by}__gt": 0})
-        .order_by(f"-{by}", "name", "merchant_id")[:TOP_MERCHANTS]
+        # Ties keep this order (the database's collation of names) through the stable sorts below.
+        .order_by("name", "merchant_id")
     )
-    return [{"merchant": r["merchant_id"], "name": r["name"], "open": r["open"], "overdue": r["overdue"]} for r in rows]
+    merchants = [
+        {"merchant": r["merchant_id"], "name": r["name"], "open": r["open"], "overdue": r["overdue"]} for r in rows
+    ]
+    return {
+        by: sorted((m for m in merchants if m[by] > 0), key=lambda m: -m[by])[:TOP_MERCHANTS]
+        for by in ("open", "overdue")
+    }
 
 
 def overdue_cases(scope: Scope, now: datetime.datetime, limit: int = 20) -> QuerySet[Complaint]:
@@ -268,6 +275,7 @@ def staff_dashboard(scope: Scope, now: datetime.datetime | None = None) -> dict:
     handling = _share(c["answered_in_time"], c["deadline_due"])
     satisfaction_percent = round(100 * avg_score / 5, 1) if avg_score is not None else None
     category_counts = {k: c[_key("category", k)] for k in Category.values}
+    top = top_merchants(scope, now)
     return {
         "council": {"id": scope.council.pk, "name": scope.council.name},
         "period": {"filed_after": scope.filed_after, "filed_before": scope.filed_before},
@@ -294,8 +302,8 @@ def staff_dashboard(scope: Scope, now: datetime.datetime | None = None) -> dict:
         "category_shares": {k: _rate(n, total) for k, n in category_counts.items()},
         "intake_channel_counts": {i: c[_key("intake", i)] for i in IntakeChannel.values},
         "weekly": weekly_trend(scope, now),
-        "top_open_merchants": top_merchants(scope, now, by="open"),
-        "top_overdue_merchants": top_merchants(scope, now, by="overdue"),
+        "top_open_merchants": top["open"],
+        "top_overdue_merchants": top["overdue"],
         "targets": targets.as_dict(),
         "meets_target": {
             "handling_rate": None if handling["rate"] is None else handling["rate"] >= targets.handling_rate,

@@ -24,6 +24,11 @@ from mediation.figures import clear_stale_mark, stale_since
 from merchants.models import Merchant, MerchantStatus
 
 PUBLIC_FIGURES_KEY = "public_figures"
+# What the statistics page shows of them, stored beside them: without the whole lists of
+# merchants (hundreds of kilobytes), which only the API gives in full.
+PUBLIC_SUMMARY_KEY = "public_figures:summary"
+# The page names the merchants with most cases taken over; the API lists them all.
+NAMED_ON_PAGE = 50
 PUBLIC_FIGURES_SECONDS = 5 * 60
 # Stored figures are served however old (a day at most) while fresh ones are computed.
 PUBLIC_FIGURES_KEEP = 24 * 60 * 60
@@ -81,28 +86,48 @@ def compute_public_figures() -> dict:
     }
 
 
-def public_figures_for_readers() -> dict:
-    """The stored figures, at once. Old or marked-stale figures are refreshed in the background
-    (once for every reader and change meanwhile); only the very first reader computes them."""
-    entry = cache.get(PUBLIC_FIGURES_KEY)
+def public_summary(figures: dict) -> dict:
+    """The figures as the statistics page shows them: the NAMED_ON_PAGE merchants named for most
+    cases and how many were named, and every enrolled merchant's credit index by id."""
+    named = figures["named_merchants"]
+    return {
+        **{name: value for name, value in figures.items() if name not in ("merchants", "named_merchants")},
+        "named_merchants": named[:NAMED_ON_PAGE],
+        "named_count": len(named),
+        "credit_indexes": {row["id"]: row["credit_index"] for row in figures["merchants"]},
+    }
+
+
+def public_figures_for_readers(*, summary: bool = False) -> dict:
+    """The stored figures (`summary`: their public_summary()), at once. Old or marked-stale
+    figures are refreshed in the background (once for every reader and change meanwhile); only
+    the very first reader computes them."""
+    key = PUBLIC_SUMMARY_KEY if summary else PUBLIC_FIGURES_KEY
+    entry = cache.get(key)
     if entry is None:
-        return store_public_figures()
+        figures = store_public_figures()
+        return public_summary(figures) if summary else figures
     if timezone.now() - entry["computed_at"] > datetime.timedelta(seconds=PUBLIC_FIGURES_SECONDS):
         _schedule_refresh(delay=0)
     elif stale_since() is not None:
         _schedule_refresh(delay=REFRESH_DELAY)
     else:
         return entry["figures"]
-    entry = cache.get(PUBLIC_FIGURES_KEY) or entry  # the task ran here when tasks run eagerly
+    entry = cache.get(key) or entry  # the task ran here when tasks run eagerly
     return entry["figures"]
 
 
 def store_public_figures() -> dict:
-    """Compute the figures afresh and store them. The stale mark is cleared first: a change
-    committed while they are computed marks them again."""
+    """Compute the figures afresh and store them with their summary. The stale mark is cleared
+    first: a change committed while they are computed marks them again."""
     clear_stale_mark()
     figures = compute_public_figures()
-    cache.set(PUBLIC_FIGURES_KEY, {"figures": figures, "computed_at": timezone.now()}, PUBLIC_FIGURES_KEEP)
+    now = timezone.now()
+    entries = {
+        PUBLIC_FIGURES_KEY: {"figures": figures, "computed_at": now},
+        PUBLIC_SUMMARY_KEY: {"figures": public_summary(figures), "computed_at": now},
+    }
+    cache.set_many(entries, PUBLIC_FIGURES_KEEP)
     return figures
 
 

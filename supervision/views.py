@@ -29,8 +29,6 @@ from .forms import DashboardFilterForm, MerchantSearchForm, StaffQueueFilter
 
 PAGE_SIZE = 25
 INCIDENT_STATUS_LABELS = dict(IncidentStatus.choices)
-# The public page names the merchants with most cases taken over; the API lists them all.
-NAMED_ON_PAGE = 50
 
 
 def _decorate(case, now) -> None:
@@ -236,7 +234,7 @@ def dashboard(request):
 @require_safe
 @statistics_reads
 def public_stats(request):
-    figures = public_figures_for_readers()
+    figures = public_figures_for_readers(summary=True)
     labels = dict(Category.choices)
     categories = [
         (labels.get(code, code), figures["category_counts"].get(code, 0), share)
@@ -248,9 +246,8 @@ def public_stats(request):
     q = search.cleaned_data["q"].strip() if search.is_valid() else ""
     merchants = Paginator(merchant_selectors.enrolled_merchants(q), PAGE_SIZE).get_page(request.GET.get("page"))
     # Credit indexes come with the cached figures (one grouped computation for every merchant).
-    indexes = {row["id"]: row["credit_index"] for row in figures.get("merchants", [])}
+    indexes = figures["credit_indexes"]
     merchant_rows = [{"merchant": m, "credit_index": indexes.get(m.pk)} for m in merchants]
-    named = figures.get("named_merchants", [])  # most cases first
     return render(
         request,
         "supervision/public_stats.html",
@@ -263,8 +260,8 @@ def public_stats(request):
             "q": q,
             "merchants": merchants,
             "merchant_rows": merchant_rows,
-            "named_merchants": named[:NAMED_ON_PAGE],
-            "named_count": len(named),
+            "named_merchants": figures["named_merchants"],  # most cases first
+            "named_count": figures["named_count"],
             "incidents": [
                 {**row, "status_display": INCIDENT_STATUS_LABELS.get(row["status"], row["status"])}
                 for row in figures.get("incidents", [])

@@ -158,3 +158,16 @@ def test_a_case_withdrawn_before_the_merchants_deadline_counts_as_due_only_once_
 
     after = case.merchant_first_due_at + datetime.timedelta(seconds=1)
     assert staff_dashboard(scope, now=after)["answered_in_time"] == {"count": 0, "n": 1, "rate": 0.0}
+
+
+def test_a_period_ending_today_or_later_reads_the_totals_over_every_day(case_in):
+    from complaints.rollup_selectors import closed_answered_within
+
+    case = case_in(Status.CLOSED)
+    today = timezone.localdate()
+    ResponseTimeRollup.objects.all().delete()  # only the totals over every filing day are left
+
+    assert closed_answered_within(case.council, hours=24, filed_before=today) == 1
+    assert closed_answered_within(case.council, hours=24, filed_before=today + datetime.timedelta(days=9000)) == 1
+    # A period ending yesterday reads the filing days, and the case was filed today.
+    assert closed_answered_within(case.council, hours=24, filed_before=today - datetime.timedelta(days=1)) == 0

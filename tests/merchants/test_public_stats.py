@@ -55,12 +55,12 @@ def test_the_stats_page_names_merchants_that_left_cases_unanswered(client, named
 def test_the_page_names_the_merchants_with_most_cases_and_says_how_many_more(
     client, file_complaint, shop, other_shop, monkeypatch
 ):
-    from supervision import views
+    from supervision import figures
 
     overdue(file_complaint())
     overdue(file_complaint())
     overdue(file_complaint(merchant=other_shop))
-    monkeypatch.setattr(views, "NAMED_ON_PAGE", 1)
+    monkeypatch.setattr(figures, "NAMED_ON_PAGE", 1)
     response = client.get("/stats/")
     assert [row["name"] for row in response.context["named_merchants"]] == [shop.name]
     assert "The 1 merchants with most such cases, of 2 named" in response.content.decode()
