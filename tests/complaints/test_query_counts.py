@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.services import issue_token
 from complaints import workflow
 from complaints.models import Complaint, Status
+from tests.api.test_complaints_api import body
 from tests.conftest import proof_for
 
 FILING_QUERIES = 12
@@ -49,19 +50,6 @@ def assert_queries(counted: _Counted, expected: int, what: str, *, at_most: bool
     assert ok, f"{what} ran {n} queries, expected {limit}:\n{_listed(counted.queries)}"
 
 
-FILING = {
-    "category": "quality",
-    "channel": "livestream",
-    "platform": "Douyin",
-    "order_number": "DY-20260301-0001",
-    "purchase_date": "2026-03-01",
-    "amount": "2999.5",
-    "demands": ["refund"],
-    "title": "Phone screen cracked on arrival",
-    "description": "The screen was cracked when I opened the box.",
-}
-
-
 @pytest.fixture
 def web_only():
     """The notices are queued for the worker, not sent in the request (the worker's queries are
@@ -88,7 +76,7 @@ def test_a_filing_through_the_api_runs_at_most_twelve_queries_with_its_notice(
     client = _as_by_token(api, wang)
 
     with _Counted() as counted:
-        response = client.post("/api/v1/complaints/", {**FILING, "merchant": shop.pk}, format="json")
+        response = client.post("/api/v1/complaints/", body(merchant=shop.pk), format="json")
 
     assert response.status_code == 201, response.content
     assert_queries(counted, FILING_QUERIES + ROW_NUMBERING, "A filing", at_most=True)
@@ -102,9 +90,7 @@ def test_a_filing_with_an_idempotency_key_stays_within_the_limit(api, wang, shop
     client = _as_by_token(api, wang)
 
     with _Counted() as counted:
-        response = client.post(
-            "/api/v1/complaints/", {**FILING, "merchant": shop.pk}, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
-        )
+        response = client.post("/api/v1/complaints/", body(merchant=shop.pk), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
 
     assert response.status_code == 201, response.content
     # The key is looked up before anything is read, and again under the consumer's lock.

@@ -13,7 +13,6 @@ import io
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
@@ -36,21 +35,14 @@ from supervision.selectors import DUE_SOON
 from supervision.targets import targets_for
 from tests.simulation.simulator import Config, Simulation
 
-pytestmark = [pytest.mark.simulation, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.simulation,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("commits_without_waiting_for_the_disk"),
+]
 
 YEAR = Config(complaints=300, days=365, seed=17, until_all_closed=False, incidents=1)
 YEAR_END = YEAR.start + datetime.timedelta(days=YEAR.days)
-
-
-@pytest.fixture(autouse=True)
-def _commits_without_waiting_for_the_disk():
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit TO off")
-    yield
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("RESET synchronous_commit")
 
 
 def recount(cases, now, targets) -> dict:

@@ -17,23 +17,15 @@ from tests.simulation.simulator import INVARIANTS, Config, Simulation
 
 # Every move commits, as in production: one test transaction holding thousands of
 # savepoints would make PostgreSQL check subtransactions on every read, and run slowly.
-pytestmark = [pytest.mark.simulation, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.simulation,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("commits_without_waiting_for_the_disk"),
+]
 
 SIX_HOURS = datetime.timedelta(hours=6)
 # Sized for CI (~1 minute on 2 cores); bench/year_in_a_day.py runs the same year larger.
 CI_SIZE = Config(complaints=500, days=365, interval=SIX_HOURS, seed=315)
-
-
-@pytest.fixture(autouse=True)
-def _commits_without_waiting_for_the_disk():
-    """Thousands of commits: a test database need not wait for each to reach the disk."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit TO off")
-    yield
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("RESET synchronous_commit")
 
 
 def describe(failures: dict) -> str:
