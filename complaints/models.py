@@ -624,6 +624,7 @@ from .call_models import BindingStatus, CallDirection, CaseBinding, CaseCall  # 
 # Running totals of closed cases for the figures (complaints.rollups).
 from .rollup_models import (  # noqa: E402, F401
     ClosedCaseRollup,
+    ClosedCaseTotal,
     ClosingWeekRollup,
     ResponseTimeRollup,
     ResponseTimeTotal,

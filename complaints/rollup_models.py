@@ -12,14 +12,10 @@ from django.db import models
 MAX_RESPONSE_HOURS = 24 * 30 + 1
 
 
-class ClosedCaseRollup(models.Model):
-    """The closed cases of one council filed on one day: counts, and sums for the averages.
-    A column per outcome, category and intake channel (complaints.rollups checks that every
-    choice has one)."""
+class ClosedCaseCounts(models.Model):
+    """The counts and sums of a set of closed cases. A column per outcome, category and intake
+    channel (complaints.rollups checks that every choice has one)."""
 
-    council = models.ForeignKey("accounts.Council", on_delete=models.CASCADE, related_name="+")
-    council_path = models.CharField(max_length=255)
-    filed_on = models.DateField()
     cases = models.IntegerField(default=0)
     outcome_resolved = models.IntegerField(default=0)
     outcome_unconfirmed = models.IntegerField(default=0)
@@ -51,6 +47,17 @@ class ClosedCaseRollup(models.Model):
     satisfaction_sum = models.IntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class ClosedCaseRollup(ClosedCaseCounts):
+    """The closed cases of one council filed on one day."""
+
+    council = models.ForeignKey("accounts.Council", on_delete=models.CASCADE, related_name="+")
+    council_path = models.CharField(max_length=255)
+    filed_on = models.DateField()
+
+    class Meta:
         constraints = [models.UniqueConstraint(fields=["council", "filed_on"], name="one_closed_rollup_per_day")]
         indexes = [
             models.Index(
@@ -62,6 +69,21 @@ class ClosedCaseRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.council_path} {self.filed_on}: {self.cases}"
+
+
+class ClosedCaseTotal(ClosedCaseCounts):
+    """ClosedCaseRollup over every filing day: a region's figures over all its cases (the
+    dashboard's default, the public figures) read a row per council instead of one per day."""
+
+    council = models.ForeignKey("accounts.Council", on_delete=models.CASCADE, related_name="+")
+    council_path = models.CharField(max_length=255)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["council"], name="one_closed_total_per_council")]
+        indexes = [models.Index(fields=["council_path"], opclasses=["varchar_pattern_ops"], name="closed_total_region")]
+
+    def __str__(self) -> str:
+        return f"{self.council_path}: {self.cases}"
 
 
 class ClosingWeekRollup(models.Model):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from .filters import day_end, day_start
 from .models import jurisdiction_q
-from .rollup_models import ClosedCaseRollup, ClosingWeekRollup, ResponseTimeRollup, ResponseTimeTotal
+from .rollup_models import ClosedCaseRollup, ClosedCaseTotal, ClosingWeekRollup, ResponseTimeRollup, ResponseTimeTotal
 from .rollups import local_day
 
 CLOSED_COLUMNS = [
@@ -31,18 +31,29 @@ def _rows(model, council=None, filed_after: datetime.date | None = None, filed_b
     return rows
 
 
+def _without_end(filed_before: datetime.date | None) -> datetime.date | None:
+    """No case is filed after today: a period ending today or later has no end."""
+    return None if filed_before and filed_before >= timezone.localdate() else filed_before
+
+
 def closed_totals(council=None, *, filed_after=None, filed_before=None, today: datetime.date | None = None) -> dict:
     """Every column summed; `filed_today` is the cases filed on `today` or later."""
     sums = {f"all_{name}": Sum(name) for name in CLOSED_COLUMNS}
-    if today is not None:
-        sums["all_filed_today"] = Sum("cases", filter=Q(filed_on__gte=today))
-    found = _rows(ClosedCaseRollup, council, filed_after, filed_before).aggregate(**sums)
+    filed_before = _without_end(filed_before)
+    if filed_after or filed_before:
+        if today is not None:
+            sums["all_filed_today"] = Sum("cases", filter=Q(filed_on__gte=today))
+        found = _rows(ClosedCaseRollup, council, filed_after, filed_before).aggregate(**sums)
+    else:
+        found = _rows(ClosedCaseTotal, council).aggregate(**sums)
+        if today is not None:
+            today_rows = _rows(ClosedCaseRollup, council, filed_after=today)
+            found["all_filed_today"] = today_rows.aggregate(n=Sum("cases"))["n"]
     return {name.removeprefix("all_"): value or 0 for name, value in found.items()}
 
 
 def closed_answered_within(council=None, *, hours: int, filed_after=None, filed_before=None) -> int:
-    if filed_before and filed_before >= timezone.localdate():
-        filed_before = None  # no case is filed after today: a period ending today or later has no end
+    filed_before = _without_end(filed_before)
     if filed_after or filed_before:
         rows = _rows(ResponseTimeRollup, council, filed_after, filed_before).filter(hours__lte=hours)
     else:

@@ -22,6 +22,7 @@ from .models import Category, Complaint, IntakeChannel, Outcome, Status
 from .rollup_models import (
     MAX_RESPONSE_HOURS,
     ClosedCaseRollup,
+    ClosedCaseTotal,
     ClosingWeekRollup,
     ResponseTimeRollup,
     ResponseTimeTotal,
@@ -51,6 +52,7 @@ for _prefix, _choices in (("outcome", Outcome), ("category", Category), ("intake
 # The columns that name a row besides its council, per table.
 KEYS = {
     ClosedCaseRollup: ("filed_on",),
+    ClosedCaseTotal: (),
     ClosingWeekRollup: ("filed_on", "closed_week"),
     ResponseTimeRollup: ("filed_on", "hours"),
     ResponseTimeTotal: ("hours",),
@@ -101,6 +103,7 @@ def contribution(case) -> Contribution:
         main["satisfaction_sum"] += case.satisfaction
     if case.closed_at is not None:
         parts[(ClosingWeekRollup, *base, (filed_on, week_of(local_day(case.closed_at))))] = Counter(cases=1)
+    parts[(ClosedCaseTotal, *base, ())] = Counter(main)
     return parts
 
 

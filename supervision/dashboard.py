@@ -97,7 +97,7 @@ def _key(prefix: str, code: str) -> str:
 
 def _open_counts(cases: QuerySet[Complaint], now: datetime.datetime, targets: Targets) -> dict:
     """Every count and sum over the scope's open cases, in one pass: open cases are a small
-    share of all, and the partial indexes over open cases serve it. The same pass counts the
+    share of all, and the partial indexes over open cases serve it. A second count finds the
     closed cases whose first deadline is not due yet (see `_counts`)."""
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     is_open = Q(status__in=OPEN_STATUSES)
@@ -124,14 +124,16 @@ def _open_counts(cases: QuerySet[Complaint], now: datetime.datetime, targets: Ta
     counted |= {_key("status", s): Q(status=s) for s in OPEN_STATUSES}
     counted |= {_key("category", c): Q(category=c) for c in Category.values}
     counted |= {_key("intake", i): Q(intake_channel=i) for i in IntakeChannel.values}
-    aggregates = {name: Count("id", filter=is_open & q) for name, q in counted.items()}
+    aggregates = {name: Count("id", filter=q) for name, q in counted.items()}
     aggregates |= {
-        "total": Count("id", filter=is_open),
-        "not_yet_due": Count("id", filter=not_yet_due),
-        "response_total": Sum(response_time, filter=is_open & answered),
-        "satisfaction_sum": Sum("satisfaction", filter=is_open),
+        "total": Count("id"),
+        "response_total": Sum(response_time, filter=answered),
+        "satisfaction_sum": Sum("satisfaction"),
     }
-    return cases.filter(is_open | not_yet_due).aggregate(**aggregates)
+    found = cases.filter(is_open).aggregate(**aggregates)
+    # Closed cases, few and found through their own partial index.
+    found["not_yet_due"] = cases.filter(not_yet_due).count()
+    return found
 
 
 def _counts(scope: Scope, now: datetime.datetime, targets: Targets) -> dict:
@@ -241,14 +243,17 @@ def top_merchants(scope: Scope, now: datetime.datetime) -> dict[str, list[dict]]
             open=Count("id"),
             overdue=Count("id", filter=overdue_q(now)),
         )
-        # Ties keep this order (the database's collation of names) through the stable sorts below.
-        .order_by("name", "merchant_id")
+        .order_by()
     )
     merchants = [
         {"merchant": r["merchant_id"], "name": r["name"], "open": r["open"], "overdue": r["overdue"]} for r in rows
     ]
+    # Ties by name, then merchants on the platform (by id) before names only a consumer gave.
     return {
-        by: sorted((m for m in merchants if m[by] > 0), key=lambda m: -m[by])[:TOP_MERCHANTS]
+        by: sorted(
+            (m for m in merchants if m[by] > 0),
+            key=lambda m: (-m[by], m["name"] or "", m["merchant"] is None, m["merchant"] or 0),
+        )[:TOP_MERCHANTS]
         for by in ("open", "overdue")
     }
 

@@ -134,27 +134,27 @@ def test_a_filing_does_not_wait_for_another_filing_to_commit(file_complaint, li)
 # respond 13, accept 14, reject 14, request_mediation 15, withdraw 15, message 14 (consumer) and
 # 14 (merchant), review_accept 13, review_reject 15, assign 13, fulfil 13, confirm 15, dispute 15,
 # rate 10, report_violation 12, record_agreement 14, record_failure 15. An action that closes
-# or rates a case also adds to the closed cases' totals (complaints/rollups.py): 2-4 upserts.
+# or rates a case also adds to the closed cases' totals (complaints/rollups.py): 3-5 upserts.
 ACTIONS = [
     ("respond", Status.AWAITING_MERCHANT, "owner", {"kind": "offer", "message": "Refund.", "remedy": "refund"}, 11),
     ("accept", Status.AWAITING_CONSUMER, "wang", {}, 12),
     ("reject", Status.AWAITING_CONSUMER, "wang", {"message": "Not enough."}, 12),
     ("request_mediation", Status.AWAITING_CONSUMER, "wang", {"message": "Please mediate."}, 13),
-    ("withdraw", Status.AWAITING_MERCHANT, "wang", {"message": "Sorted out."}, 14),
+    ("withdraw", Status.AWAITING_MERCHANT, "wang", {"message": "Sorted out."}, 15),
     ("message", Status.AWAITING_MERCHANT, "wang", {"message": "Any news?"}, 11),
     ("message", Status.AWAITING_MERCHANT, "owner", {"message": "Looking into it."}, 12),
     ("review_accept", Status.UNDER_REVIEW, "supervisor", {}, 11),
-    ("review_reject", Status.UNDER_REVIEW, "supervisor", {"message": "Not a consumer dispute."}, 14),
+    ("review_reject", Status.UNDER_REVIEW, "supervisor", {"message": "Not a consumer dispute."}, 15),
     ("assign", Status.IN_MEDIATION, "supervisor", {"mediator": "mediator"}, 11),
     ("fulfil", Status.SETTLED, "owner", {"message": "Refunded, receipt R-1."}, 11),
-    ("confirm", Status.AWAITING_CONFIRMATION, "wang", {}, 16),
+    ("confirm", Status.AWAITING_CONFIRMATION, "wang", {}, 17),
     ("dispute", Status.AWAITING_CONFIRMATION, "wang", {"message": "Not received."}, 13),
-    ("rate", Status.CLOSED, "wang", {"score": 5, "comment": "Quick."}, 9),
+    ("rate", Status.CLOSED, "wang", {"score": 5, "comment": "Quick."}, 10),
     ("report_violation", Status.AWAITING_MERCHANT, "wang", {"kind": "harassment", "message": "Calls at night."}, 10),
 ]
 MEDIATOR_ACTIONS = [
     ("record_agreement", "mediator", {"message": "Refund of 1500 CNY within 3 days."}, 12),
-    ("record_failure", "mediator", {"message": "No agreement.", "advice": "12315"}, 16),
+    ("record_failure", "mediator", {"message": "No agreement.", "advice": "12315"}, 17),
 ]
 
 
