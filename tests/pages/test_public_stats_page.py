@@ -12,6 +12,7 @@ from django.utils.html import escape
 from complaints import deadlines, workflow
 from complaints.models import Complaint
 from merchants.models import Merchant, MerchantStatus
+from supervision.figures import PUBLIC_FIGURES_KEY, PUBLIC_SUMMARY_KEY
 from tests.conftest import proof_for
 
 STATS = "/stats/"
@@ -102,9 +103,9 @@ def test_figures_are_cached_for_five_minutes(client, file_complaint, django_asse
     with django_assert_max_num_queries(2):  # only the merchant list; no aggregate over complaints
         cached = client.get(STATS)
     assert _stat(cached.text, "figure-total") == "1"
-    assert cache.get("public_figures")["figures"]["total"] == 1
+    assert cache.get(PUBLIC_SUMMARY_KEY)["figures"]["total"] == 1
 
-    cache.delete("public_figures")
+    cache.delete_many([PUBLIC_FIGURES_KEY, PUBLIC_SUMMARY_KEY])
     assert _stat(client.get(STATS).text, "figure-total") == "2"
 
 
