@@ -21,7 +21,7 @@ from mediation.db_router import statistics_reads
 from mediation.errors import InvalidInput
 
 from . import dashboard, exports, selectors
-from .figures import PUBLIC_FIGURES_KEEP, public_figures_for_readers
+from .figures import PUBLIC_FIGURES_KEEP, public_figures_for_readers, public_figures_of
 from .forms import DashboardFilterForm, StaffQueueFilter
 
 
@@ -275,10 +275,10 @@ class PublicStatsView(APIView):
         # Anyone may call this, often: the figures are computed in the background every few
         # minutes, and their JSON (every enrolled merchant's index) is rendered once per computation.
         # The summary names the computation; the whole figures are read only to render it.
-        generated_at = public_figures_for_readers(summary=True)["generated_at"]
-        key = f"public_stats_json:{generated_at.isoformat()}"
+        summary = public_figures_for_readers(summary=True)
+        key = f"public_stats_json:{summary['generated_at'].isoformat()}"
         body = cache.get(key)
         if body is None:
-            body = JSONRenderer().render(PublicFiguresSerializer(public_figures_for_readers()).data)
+            body = JSONRenderer().render(PublicFiguresSerializer(public_figures_of(summary)).data)
             cache.set(key, body, PUBLIC_FIGURES_KEEP)
         return HttpResponse(body, content_type="application/json")

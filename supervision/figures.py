@@ -34,6 +34,8 @@ PUBLIC_FIGURES_SECONDS = 5 * 60
 PUBLIC_FIGURES_KEEP = 24 * 60 * 60
 REFRESH_PENDING_KEY = "public_figures:refresh_pending"
 REFRESH_DELAY = 30
+# The figures this process computed last (public_figures_of).
+_last_computed: dict = {}
 logger = logging.getLogger(__name__)
 
 
@@ -117,11 +119,22 @@ def public_figures_for_readers(*, summary: bool = False) -> dict:
     return entry["figures"]
 
 
+def public_figures_of(summary: dict) -> dict:
+    """The whole figures a summary was made from: the ones this process computed last when they
+    are those (no cache read: what a reader that had to compute them, as when the cache is down,
+    needs at once), else the stored ones."""
+    last = _last_computed.get("figures")
+    if last is not None and last["generated_at"] == summary["generated_at"]:
+        return last
+    return public_figures_for_readers()
+
+
 def store_public_figures() -> dict:
     """Compute the figures afresh and store them with their summary. The stale mark is cleared
     first: a change committed while they are computed marks them again."""
     clear_stale_mark()
     figures = compute_public_figures()
+    _last_computed["figures"] = figures
     now = timezone.now()
     entries = {
         PUBLIC_FIGURES_KEY: {"figures": figures, "computed_at": now},

@@ -4,11 +4,14 @@ import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
@@ -24,7 +27,7 @@ from merchants import selectors as merchant_selectors
 
 from . import dashboard as staff_dashboard
 from . import exports, selectors
-from .figures import public_figures_for_readers
+from .figures import PUBLIC_FIGURES_KEEP, public_figures_for_readers
 from .forms import DashboardFilterForm, MerchantSearchForm, StaffQueueFilter
 
 PAGE_SIZE = 25
@@ -235,13 +238,6 @@ def dashboard(request):
 @statistics_reads
 def public_stats(request):
     figures = public_figures_for_readers(summary=True)
-    labels = dict(Category.choices)
-    categories = [
-        (labels.get(code, code), figures["category_counts"].get(code, 0), share)
-        for code, share in figures["category_shares"].items()
-    ]
-    categories.sort(key=lambda row: -row[1])
-    outcomes = figures["by_outcome"]
     search = MerchantSearchForm(request.GET or None)
     q = search.cleaned_data["q"].strip() if search.is_valid() else ""
     merchants = Paginator(merchant_selectors.enrolled_merchants(q), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -252,14 +248,34 @@ def public_stats(request):
         request,
         "supervision/public_stats.html",
         {
-            "figures": figures,
-            "categories": categories,
-            "unconfirmed": outcomes.get(Outcome.UNCONFIRMED, 0),
-            "no_reply": outcomes.get(Outcome.NO_REPLY, 0),
+            "sections": _figure_sections(figures),
             "search": search,
             "q": q,
             "merchants": merchants,
             "merchant_rows": merchant_rows,
+        },
+    )
+
+
+def _figure_sections(figures: dict) -> dict[str, str]:
+    """The parts of the statistics page that only the figures decide (totals and categories;
+    merchants named and incidents), rendered once per computation and language: one cache read
+    a request."""
+    key = f"public_stats_html:{figures['generated_at'].isoformat()}:{get_language()}"
+    sections = cache.get(key)
+    if sections is None:
+        labels = dict(Category.choices)
+        categories = [
+            (labels.get(code, code), figures["category_counts"].get(code, 0), share)
+            for code, share in figures["category_shares"].items()
+        ]
+        categories.sort(key=lambda row: -row[1])
+        outcomes = figures["by_outcome"]
+        context = {
+            "figures": figures,
+            "categories": categories,
+            "unconfirmed": outcomes.get(Outcome.UNCONFIRMED, 0),
+            "no_reply": outcomes.get(Outcome.NO_REPLY, 0),
             "named_merchants": figures["named_merchants"],  # most cases first
             "named_count": figures["named_count"],
             "incidents": [
@@ -267,5 +283,9 @@ def public_stats(request):
                 for row in figures.get("incidents", [])
             ],
             "incident_min_cases": settings.INCIDENT_PUBLIC_MIN_CASES,
-        },
-    )
+        }
+        sections = {
+            part: render_to_string(f"supervision/public_stats_{part}.html", context) for part in ("totals", "named")
+        }
+        cache.set(key, sections, PUBLIC_FIGURES_KEEP)
+    return {part: mark_safe(html) for part, html in sections.items()}  # rendered by our own templates
