@@ -36,12 +36,12 @@ print(json.dumps({
 """
 
 
-def run_settings(**env: str) -> subprocess.CompletedProcess:
+def run_settings(script: str = PRINT_SETTINGS, **env: str) -> subprocess.CompletedProcess:
     """Import the settings in a new process whose environment has only what the case sets."""
     base = {k: v for k, v in os.environ.items() if k not in settings_read()}
     base["DJANGO_SETTINGS_MODULE"] = "mediation.settings"
     return subprocess.run(
-        [sys.executable, "-c", PRINT_SETTINGS],
+        [sys.executable, "-c", script],
         cwd=ROOT,
         env={**base, **env},
         capture_output=True,

@@ -2,15 +2,12 @@
 invalid one stops the process with, and local disk when it is unset."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from mediation.storage import evidence_storage
-from tests.test_settings import ROOT, settings_read
+from tests.test_settings import run_settings
 
 OSS = "s3://hb315-evidence/wuhan/2026?endpoint_url=https://oss-cn-hangzhou.aliyuncs.com&region=cn-hangzhou&addressing_style=virtual"
 
@@ -84,20 +81,8 @@ print(json.dumps({"backend": backend, "class": type(default_storage._wrapped).__
 """
 
 
-def start(**env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in settings_read()}
-    return subprocess.run(
-        [sys.executable, "-c", PRINT_STORAGE],
-        cwd=ROOT,
-        env={**base, "DJANGO_SETTINGS_MODULE": "mediation.settings", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def storage_of(**env: str) -> dict:
-    result = start(**env)
+    result = run_settings(PRINT_STORAGE, **env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -113,6 +98,6 @@ def test_set_the_evidence_goes_to_the_bucket():
 
 
 def test_a_node_with_an_invalid_url_refuses_to_start():
-    result = start(EVIDENCE_STORAGE_URL="s3://Evidence_Bucket")
+    result = run_settings(PRINT_STORAGE, EVIDENCE_STORAGE_URL="s3://Evidence_Bucket")
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and "EVIDENCE_STORAGE_URL" in result.stderr
