@@ -110,3 +110,30 @@ def test_notices_travel_on_their_own_queue(broker, file_complaint):
 
     assert (client.llen("notices"), client.llen("celery")) == (1, 0)
     client.close()
+
+
+def worker_backends() -> set[int]:
+    """The PostgreSQL backends connected to the test database other than this process's own."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+        return {pid for (pid,) in cursor.fetchall()}
+
+
+def test_the_worker_keeps_its_database_connection_from_one_notice_to_the_next(celery_worker, file_complaint):
+    celery_worker.start()
+    first = file_complaint()
+    wait_for(lambda: texts_about(celery_worker, first), "the first SMS", worker=celery_worker)
+    wait_for(lambda: merchant_notice(first).status == NoticeStatus.SENT, "the first notice sent", worker=celery_worker)
+    connected = worker_backends()
+    assert connected, "the worker closed its database connection after the task"
+
+    later = [file_complaint(), file_complaint()]
+
+    for case in later:
+        wait_for(lambda c=case: merchant_notice(c).status == NoticeStatus.SENT, "the notice sent", worker=celery_worker)
+    assert worker_backends() == connected
