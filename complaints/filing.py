@@ -155,6 +155,8 @@ def _check_duplicate(consumer, merchant: Merchant | None, merchant_name: str, or
         .filter(filed_at__gt=timezone.now() - DUPLICATE_WINDOW)
         .exclude(status=Status.CLOSED)
         .order_by("-filed_at")
+        # What the consumer is shown of the earlier case: every filing runs this check.
+        .only("pk", "case_number", "order_number", "title", "status", "filed_at")
         .first()
     )
     if earlier is not None:
@@ -184,7 +186,7 @@ def _checked_evidence(consumer, uploads: list) -> list[CleanFile]:
 
 def _lock_consumer(consumer) -> None:
     """Filings of one consumer run one after the other (the rate limit, the one-time token)."""
-    User.objects.select_for_update().filter(pk=consumer.pk).first()
+    list(User.objects.select_for_update().filter(pk=consumer.pk).values_list("pk", flat=True))
 
 
 def submit(

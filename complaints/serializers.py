@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from accounts.models import Council
 from accounts.serializers import CouncilRefSerializer, MerchantRefSerializer
+from mediation.api import FieldsWorkedOutOnce
 from mediation.text import TextSerializerField
 
 from . import access
@@ -85,7 +86,7 @@ class EvidenceSerializer(serializers.Serializer):
         return request.build_absolute_uri(path) if request else path
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
+class ComplaintSerializer(FieldsWorkedOutOnce, serializers.ModelSerializer):
     """A complaint in lists; the detail adds its timeline, allowed actions and notices."""
 
     status_display = serializers.CharField(source="get_status_display")

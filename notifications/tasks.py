@@ -4,7 +4,7 @@ import random
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import connection
 from django.utils import timezone
 
 from .models import NoticeStatus, Notification
@@ -41,16 +41,22 @@ def retry_countdown(attempts: int) -> float:
 
 
 def _claim(notification_id: int) -> Notification | None:
-    """Mark the row as being sent, so a redelivered task does not send it again."""
-    with transaction.atomic():
-        notice = Notification.objects.select_for_update(skip_locked=True).filter(pk=notification_id).first()
-        if notice is None or notice.status != NoticeStatus.PENDING:
-            return None
-        notice.status = NoticeStatus.SENDING
-        notice.attempts += 1
-        notice.claimed_at = timezone.now()
-        notice.save(update_fields=["status", "attempts", "claimed_at"])
-        return notice
+    """Mark the row as being sent and read it, so a redelivered task does not send it again.
+
+    One statement, which claims the row only while it is pending: a second claim of the same
+    row waits for the first to commit and then finds it no longer pending."""
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    claimed = Notification.objects.raw(
+        f"UPDATE {table} SET status = %s, attempts = attempts + 1, claimed_at = %s WHERE id = %s AND status = %s "
+        "RETURNING *",
+        [
+            NoticeStatus.SENDING,
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+            notification_id,
+            NoticeStatus.PENDING,
+        ],
+    )
+    return next(iter(claimed), None)
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, time_limit=SEND_TIME_LIMIT)

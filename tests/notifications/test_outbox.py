@@ -292,7 +292,7 @@ class SlowSmsBackend(BaseSmsBackend):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="SQLite has no row locks (SELECT ... FOR UPDATE SKIP LOCKED); run with DATABASE_URL=postgres://...",
+    reason="SQLite has no row locks: it writes one transaction at a time; run with DATABASE_URL=postgres://...",
 )
 def test_two_tasks_for_one_notice_at_the_same_moment_send_it_once(file_complaint, settings):
     settings.SMS_BACKEND = "tests.notifications.test_outbox.SlowSmsBackend"
