@@ -280,7 +280,10 @@ CELERY_TASK_PUBLISH_RETRY = False
 # `-Q notices` still starts a worker dedicated to notices.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (Queue("celery"), Queue("notices"))
-CELERY_TASK_ROUTES = {"notifications.tasks.send_notification": {"queue": "notices"}}
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.send_notification": {"queue": "notices"},
+    "notifications.tasks.send_notices": {"queue": "notices"},
+}
 # The sweep is cheap (a partial index holds only unsent notices), so it runs often: after a
 # broker outage, notices leave within seconds of its return.
 OUTBOX_SWEEP_SECONDS = float(env("OUTBOX_SWEEP_SECONDS", "5"))

@@ -103,27 +103,33 @@ _broker_paused_until: dict[str, float] = {}  # broker URL -> time.monotonic() de
 
 
 def enqueue(notification_ids: list[int], *, sweeping: bool = False) -> int:
-    """Publish a send task per notice; return how many reached the broker.
+    """Publish the tasks that send these notices; return how many notices reached the broker.
 
-    Never raises: a broker outage only delays notices. The first failure ends the batch
-    (the rest would wait on the same dead broker). The sweep (`sweeping=True`) tries even
-    during a pause, as it is how notices get out after an outage.
+    The notices of one event (a filing tells each of the merchant's numbers) go in tasks of up
+    to NOTICES_PER_TASK; the sweep (`sweeping=True`) publishes a task per notice, so the workers
+    share what an outage left behind. Never raises: a broker outage only delays notices. The
+    first failure ends the batch (the rest would wait on the same dead broker). The sweep tries
+    even during a pause, as it is how notices get out after an outage.
     """
     from mediation.celery import app
 
-    from .tasks import send_notification
+    from .tasks import NOTICES_PER_TASK, send_notices, send_notification
 
     url = str(app.conf.broker_url)
     if not sweeping and _broker_paused_until.get(url, 0.0) > time.monotonic():
         logger.warning("broker unavailable: %d notices left for the sweep", len(notification_ids))
         _leave_for_sweep(notification_ids)
         return 0
+    size = 1 if sweeping else NOTICES_PER_TASK
     queued = 0
-    for pk in notification_ids:
+    for batch in (notification_ids[i : i + size] for i in range(0, len(notification_ids), size)):
         started = time.monotonic()
         try:
-            send_notification.delay(pk)
-        except Exception:  # noqa: BLE001 - any broker error: the row stays pending for the sweep
+            if len(batch) == 1:
+                send_notification.delay(batch[0])
+            else:
+                send_notices.delay(batch)
+        except Exception:  # noqa: BLE001 - any broker error: the rows stay pending for the sweep
             if time.monotonic() - started > SLOW_FAILURE_SECONDS:
                 _broker_paused_until[url] = time.monotonic() + BROKER_PAUSE_SECONDS
             # The connection that failed is dropped, so the next publish (this request's or the
@@ -137,7 +143,7 @@ def enqueue(notification_ids: list[int], *, sweeping: bool = False) -> int:
             if not sweeping:
                 _leave_for_sweep(notification_ids[queued:])
             break
-        queued += 1
+        queued += len(batch)
     else:
         _broker_paused_until.pop(url, None)
     return queued

@@ -63,9 +63,46 @@ def _claim(notification_id: int) -> Notification | None:
 def send_notification(self, notification_id: int) -> str:
     """Send one notice, at most once: the claim (pending -> sending, under a row lock) makes a
     redelivered or re-queued task for the same notice a no-op ("skipped")."""
+    result, retry = _send(notification_id)
+    if retry is None:
+        return result
+    if self.request.is_eager or self.request.called_directly:
+        # Run in-process there is no broker to wait: a retry would repeat at once, all
+        # tries in a row without backoff. The sweep takes the row up after next_attempt_at.
+        return result
+    countdown, exc = retry
+    raise self.retry(countdown=countdown, exc=exc) from exc
+
+
+# The notices of one event sent by one task, at most this many: each send may take a gateway's
+# timeouts (15 s), so a task of this many ends well within SEND_TIME_LIMIT.
+NOTICES_PER_TASK = 5
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, time_limit=SEND_TIME_LIMIT)
+def send_notices(self, notification_ids: list[int]) -> list[str]:
+    """Send several notices of one event, one after the other, each as send_notification
+    sends it: a task costs the worker more than a send, and an event often tells several
+    people. A notice the gateway may take later is tried again by a task of its own."""
+    results = []
+    for notification_id in notification_ids:
+        result, retry = _send(notification_id)
+        if retry is not None and not (self.request.is_eager or self.request.called_directly):
+            countdown, _exc = retry
+            try:
+                send_notification.apply_async((notification_id,), countdown=countdown)
+            except Exception:  # noqa: BLE001 - the row waits, pending, for the outbox sweep
+                logger.warning("could not queue notice %s for its next try", notification_id, exc_info=True)
+        results.append(result)
+    return results
+
+
+def _send(notification_id: int) -> tuple[str, tuple[float, Exception] | None]:
+    """Claim the notice and send it; return the result ("sent", "skipped", "failed", "retry")
+    and, for "retry", when to try again and why."""
     notice = _claim(notification_id)
     if notice is None:
-        return "skipped"
+        return "skipped", None
     try:
         provider_id = deliver(notice)
     except TransientSendError as exc:
@@ -77,26 +114,22 @@ def send_notification(self, notification_id: int) -> str:
             next_attempt_at=timezone.now() + datetime.timedelta(seconds=countdown),
         )
         if give_up:
-            return "failed"
-        if self.request.is_eager or self.request.called_directly:
-            # Run in-process there is no broker to wait: a retry would repeat at once, all
-            # tries in a row without backoff. The sweep takes the row up after next_attempt_at.
-            return "retry"
-        raise self.retry(countdown=countdown, exc=exc) from exc
+            return "failed", None
+        return "retry", (countdown, exc)
     except PermanentSendError as exc:
         logger.warning("notice %s refused by the gateway: %s", notice.pk, exc)
         Notification.objects.filter(pk=notice.pk).update(status=NoticeStatus.FAILED, last_error=str(exc)[:2000])
-        return "failed"
+        return "failed", None
     except Exception as exc:  # noqa: BLE001 - a refused notice must be visible to staff, not lost in a log
         logger.exception("notice %s refused", notice.pk)
         Notification.objects.filter(pk=notice.pk).update(status=NoticeStatus.FAILED, last_error=repr(exc)[:2000])
-        return "failed"
+        return "failed", None
     done = dict(status=NoticeStatus.SENT, sent_at=timezone.now(), provider_message_id=provider_id[:100], last_error="")
     if notice.event in CODE_EVENTS:
         # A one-time code is kept only as its hash.
         done.update(body="(code sent)", params={})
     Notification.objects.filter(pk=notice.pk).update(**done)
-    return "sent"
+    return "sent", None
 
 
 SWEEP_BATCH = 1000

@@ -20,6 +20,7 @@ from .conftest import wait_for
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 SEND = "notifications.tasks.send_notification"
+SEND_SEVERAL = "notifications.tasks.send_notices"
 
 
 def texts_about(worker, case, phone="13900000001") -> list[str]:
@@ -99,6 +100,58 @@ def test_a_notice_written_while_the_broker_is_down_is_delivered_by_the_sweep(
     assert celery_worker.task_results(SEND) == ["sent"]
     assert sweep_outbox() == 0
     assert len(texts_about(celery_worker, case)) == 1
+
+
+@pytest.fixture
+def two_number_shop(shop):
+    shop.notice_phones = ["13900000001", "13900000002"]
+    shop.save(update_fields=["notice_phones"])
+    return shop
+
+
+def test_the_texts_of_one_filing_to_each_of_the_merchants_numbers_travel_in_one_task(
+    broker, celery_worker, file_complaint, two_number_shop
+):
+    import redis
+
+    client = redis.Redis.from_url(broker)
+    case = file_complaint(merchant=two_number_shop)
+    assert client.llen("notices") == 1  # one task for both numbers
+    client.close()
+
+    celery_worker.start()
+
+    for phone in two_number_shop.notice_phones:
+        wait_for(lambda p=phone: texts_about(celery_worker, case, p), f"the SMS to {phone}", worker=celery_worker)
+    wait_for(lambda: f"{SEND_SEVERAL}[" in celery_worker.log(), "the task to finish", worker=celery_worker)
+    assert "succeeded" in celery_worker.log() and "['sent', 'sent']" in celery_worker.log()
+    sent = Notification.objects.filter(complaint=case, channel="sms", status=NoticeStatus.SENT)
+    assert sorted(sent.values_list("address", "attempts")) == [("13900000001", 1), ("13900000002", 1)]
+
+
+def test_a_text_of_several_that_fails_for_a_moment_is_tried_again_on_its_own(
+    broker, celery_worker, file_complaint, two_number_shop
+):
+    celery_worker.env.update(
+        SMS_BACKEND="tests.faults.backends.FlakyFileSmsBackend",
+        FAULT_SMS_FLAKY_PHONE="13900000002",
+        NOTICE_RETRY_SECONDS="1",
+    )
+    celery_worker.start()
+
+    case = file_complaint(merchant=two_number_shop)
+
+    flaky = Notification.objects.get(complaint=case, channel="sms", address="13900000002")
+    wait_for(
+        lambda: Notification.objects.filter(pk=flaky.pk, status=NoticeStatus.SENT).exists(),
+        "the second number's SMS to be sent on its next try",
+        worker=celery_worker,
+    )
+    flaky.refresh_from_db()
+    assert flaky.attempts == 2 and flaky.last_error == ""
+    assert celery_worker.task_results(SEND) == ["sent"]  # the retry, a task of its own
+    assert len(texts_about(celery_worker, case, "13900000001")) == 1
+    assert len(texts_about(celery_worker, case, "13900000002")) == 1
 
 
 def test_notices_travel_on_their_own_queue(broker, file_complaint):
