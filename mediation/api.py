@@ -1,8 +1,7 @@
 """Shared API plumbing: pagination and the one exception handler that maps domain
-errors to the contract's status codes (API.md "Conventions"), the negotiation of views
-that send a file, and model serializers that work out their fields once."""
+errors to the contract's status codes (API.md "Conventions"), and the negotiation of views
+that send a file."""
 
-import copy
 import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -45,20 +44,6 @@ class CaseListPagination(Pagination):
         }
         schema["required"] = [*schema.get("required", []), "count_capped"]
         return schema
-
-
-class FieldsWorkedOutOnce:
-    """Mixed into a ModelSerializer whose fields depend on its class alone: they are worked out
-    from the model once per class, and each instance gets fresh copies of them, as DRF gives
-    each instance copies of its declared fields. Reading the model's fields for every instance
-    costs a complaint's serializer about 0.4 ms of every answer."""
-
-    def get_fields(self):
-        worked_out = type(self).__dict__.get("_fields_worked_out")
-        if worked_out is None:
-            worked_out = super().get_fields()
-            type(self)._fields_worked_out = worked_out
-        return copy.deepcopy(worked_out)
 
 
 def exception_handler(exc, context):
