@@ -31,8 +31,14 @@ class Notification(models.Model):
     idempotency_key = models.CharField(max_length=200, unique=True)
     event = models.CharField(_("event"), max_length=40)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # Meta's (recipient, channel, read_at) index serves it.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
     address = models.CharField(_("recipient"), max_length=254, blank=True)
     complaint = models.ForeignKey(
