@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -51,20 +50,24 @@ def _retry_after(oldest: datetime.datetime | None, window: datetime.timedelta) -
     return max(1, int((oldest + window - timezone.now()).total_seconds()) + 1)
 
 
-def _check_filing_rate(consumer) -> None:
-    """SPEC rate limit: at most COMPLAINTS_PER_DAY complaints per consumer in 24 hours.
+RATE_WINDOW = datetime.timedelta(days=1)
 
-    Counted under the consumer's row lock (_lock_consumer), held until the filing commits:
-    parallel filings of one consumer count one after the other, so none slips past the limit.
-    """
-    window = datetime.timedelta(days=1)
-    recent = Complaint.objects.filter(consumer=consumer, filed_at__gt=timezone.now() - window)
+
+def _check_filing_rate(consumer) -> None:
+    """SPEC rate limit: at most COMPLAINTS_PER_DAY complaints per consumer in 24 hours (read
+    before a filing's files are; _check_recent_filings counts again under the consumer's lock)."""
+    recent = Complaint.objects.filter(consumer=consumer, filed_at__gt=timezone.now() - RATE_WINDOW)
     limit = settings.COMPLAINTS_PER_DAY
-    filed = list(recent.order_by("-filed_at").values_list("filed_at", flat=True)[:limit])
+    _refuse_over_the_limit(list(recent.order_by("-filed_at").values_list("filed_at", flat=True)[:limit]))
+
+
+def _refuse_over_the_limit(filed: list[datetime.datetime]) -> None:
+    """`filed`: when the consumer filed in the last RATE_WINDOW, newest first."""
+    limit = settings.COMPLAINTS_PER_DAY
     if len(filed) >= limit:
         raise Throttled(
             _("You filed %(n)d complaints in the last 24 hours. Try again later.") % {"n": limit},
-            retry_after=_retry_after(filed[-1], window),
+            retry_after=_retry_after(filed[limit - 1], RATE_WINDOW),
         )
 
 
@@ -143,24 +146,36 @@ def _check_not_filed(consumer, filing_token: str) -> None:
         raise AlreadyFiled(complaint)
 
 
-def _check_duplicate(consumer, merchant: Merchant | None, merchant_name: str, order_number: str) -> None:
-    order_number = order_number.strip()
-    if not order_number:
-        return
-    same_merchant = (
-        Q(merchant=merchant) if merchant is not None else Q(merchant=None, merchant_name__iexact=merchant_name)
-    )
-    earlier = (
-        Complaint.objects.filter(same_merchant, consumer=consumer, order_number__iexact=order_number)
-        .filter(filed_at__gt=timezone.now() - DUPLICATE_WINDOW)
-        .exclude(status=Status.CLOSED)
+def _check_recent_filings(
+    consumer, merchant: Merchant | None, merchant_name: str, order_number: str, *, confirm_duplicate: bool
+) -> None:
+    """The consumer's cases of the last day, read once under the consumer's lock (_lock_consumer):
+    parallel filings of one consumer count one after the other, so none slips past the rate
+    limit; and unless the consumer confirmed, an open one against the same merchant for the same
+    order (PossibleDuplicate)."""
+    now = timezone.now()
+    recent = list(
+        Complaint.objects.filter(consumer=consumer, filed_at__gt=now - max(RATE_WINDOW, DUPLICATE_WINDOW))
         .order_by("-filed_at")
-        # What the consumer is shown of the earlier case: every filing runs this check.
-        .only("pk", "case_number", "order_number", "title", "status", "filed_at")
-        .first()
+        .only("pk", "case_number", "order_number", "title", "status", "filed_at", "merchant_id", "merchant_name")
     )
-    if earlier is not None:
-        raise PossibleDuplicate(earlier)
+    _refuse_over_the_limit([case.filed_at for case in recent if case.filed_at > now - RATE_WINDOW])
+    order_number = order_number.strip().upper()
+    if confirm_duplicate or not order_number:
+        return
+    for case in recent:
+        same_merchant = (
+            case.merchant_id == merchant.pk
+            if merchant is not None
+            else case.merchant_id is None and case.merchant_name.upper() == merchant_name.upper()
+        )
+        if (
+            same_merchant
+            and case.order_number.upper() == order_number
+            and case.status != Status.CLOSED
+            and case.filed_at > now - DUPLICATE_WINDOW
+        ):
+            raise PossibleDuplicate(case)
 
 
 def _checked_evidence(consumer, uploads: list) -> list[CleanFile]:
@@ -238,8 +253,6 @@ def submit(
     elif not merchant_name:
         message = _("Name the merchant or choose an enrolled one.")
         raise InvalidInput(message, fields={"merchant_name": [message]})
-    if not confirm_duplicate:
-        _check_duplicate(consumer, merchant, merchant_name, order_number)
     joined = None
     if incident:
         joined = _joinable(incident, merchant, merchant_name)
@@ -252,7 +265,7 @@ def submit(
     with transaction.atomic():
         _lock_consumer(consumer)
         _check_not_filed(consumer, filing_token)  # the same form sent twice at once
-        _check_filing_rate(consumer)
+        _check_recent_filings(consumer, merchant, merchant_name, order_number, confirm_duplicate=confirm_duplicate)
         council = merchant.region if merchant is not None else (region or root_council())
         complaint, events = _new_complaint(
             consumer=consumer,
