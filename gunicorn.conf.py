@@ -10,7 +10,7 @@ Every value can be changed through the environment:
     GUNICORN_MAX_REQUESTS a worker is replaced after this many requests, plus up to 10 % jitter (default 2000)
     GUNICORN_TIMEOUT      seconds a request may take before its worker is killed (default 120)
     GUNICORN_ACCESS_LOG   "-" (stdout, the default), a file path, or "off"
-    GUNICORN_PRELOAD      "1" loads the application once in the master, before forking (default off)
+    GUNICORN_PRELOAD      "1" (the default) loads the application once in the master, before forking; "0" in each worker
     GUNICORN_CONTROL_SOCKET  a path enables gunicorn's control socket there (default off)
 
 The benchmark serves both this platform and the peer it is compared with (bench/peer/) with
@@ -39,11 +39,11 @@ CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (o
 #                                   sync 4 workers        43.0, 38.8, 36.2
 #   one round at load average 4:    gthread 2 x 4 40.2, gthread 3 x 4 35.4, sync 7 37.7
 #   an earlier hour, load average 4-8 (a bulk load running beside it): sync 5 40.1, 42.0 against
-#   sync 3 20.0, 21.6 and gthread 2 x 4 31.0, 20.5; preload_app gave no gain (worker peak RSS
-#   101 MB against 106 MB).
-# The filing is CPU-bound here (about 26 ms of web CPU, 6 ms Celery, 7 ms PostgreSQL per filing):
-# more workers than cores + 1 only add switching, and threads in one interpreter (GIL) stretch
-# the time a filing holds the case-number row lock.
+#   sync 3 20.0, 21.6 and gthread 2 x 4 31.0, 20.5; preload_app gave no gain then (worker peak
+#   RSS 101 MB against 106 MB), when a filing cost four times the CPU it does now (preload_app below).
+# The filing is CPU-bound here (about 8 ms of web CPU, 2 ms Celery, 3 ms PostgreSQL per filing
+# over 1,000,000 complaints): more workers than cores + 1 only add switching, and threads in one
+# interpreter take turns on the GIL.
 bind = _env("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(_env("GUNICORN_WORKERS", str(CORES + 1)))
 threads = int(_env("GUNICORN_THREADS", "1"))
@@ -59,7 +59,14 @@ timeout = int(_env("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
 keepalive = 5
 
-preload_app = _env("GUNICORN_PRELOAD", "0").lower() in {"1", "true", "yes", "on"}
+# The application is loaded once, in the master, and each worker starts as a copy of it: a worker
+# replaced after max_requests then costs a fork, not another 0.5 s of CPU loading Django and the
+# apps, and its first requests do not load what the others have loaded. Measured on the filing
+# load over 1,000,000 complaints (bench/filing_load.py --serve, 3 workers, 30 s): 137, 137, 139
+# filings/s loading in each worker against 153, 149 preloaded; the peer (bench/peer/) 229 against
+# 225. Nothing opens a connection while the application loads (the database, Redis and the broker
+# connect on first use, in each worker). A code change then needs a restart of the master, not a HUP.
+preload_app = _env("GUNICORN_PRELOAD", "1").lower() in {"1", "true", "yes", "on"}
 
 _access_log = _env("GUNICORN_ACCESS_LOG", "-")
 accesslog = None if _access_log.lower() in {"off", "none", "0", "false"} else _access_log

@@ -87,7 +87,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8201, help="--serve: the port gunicorn listens on")
     parser.add_argument("--workers", type=int, help="--serve: gunicorn workers (default: gunicorn.conf.py)")
     parser.add_argument("--threads", type=int, help="--serve: threads per worker (default: gunicorn.conf.py)")
-    parser.add_argument("--preload", action="store_true", help="--serve: gunicorn preload_app")
+    parser.add_argument("--no-preload", action="store_true", help="--serve: load the app in each gunicorn worker")
     parser.add_argument("--app", default="mediation.wsgi", help="--serve: the WSGI module gunicorn serves")
     parser.add_argument(
         "--cpu-pid",
@@ -380,8 +380,8 @@ def production_env(args: argparse.Namespace) -> dict:
         env["GUNICORN_WORKERS"] = str(args.workers)
     if args.threads:
         env["GUNICORN_THREADS"] = str(args.threads)
-    if args.preload:
-        env["GUNICORN_PRELOAD"] = "1"
+    if args.no_preload:
+        env["GUNICORN_PRELOAD"] = "0"
     return env
 
 

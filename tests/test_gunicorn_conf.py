@@ -8,7 +8,7 @@ CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 
 
 def test_defaults_fit_the_cores_and_leave_room_for_big_exports(monkeypatch):
-    for name in ("GUNICORN_WORKERS", "GUNICORN_THREADS", "GUNICORN_TIMEOUT", "GUNICORN_BIND"):
+    for name in ("GUNICORN_WORKERS", "GUNICORN_THREADS", "GUNICORN_TIMEOUT", "GUNICORN_BIND", "GUNICORN_PRELOAD"):
         monkeypatch.delenv(name, raising=False)
     conf = runpy.run_path(str(CONF))
     assert conf["workers"] == multiprocessing.cpu_count() + 1
@@ -16,15 +16,17 @@ def test_defaults_fit_the_cores_and_leave_room_for_big_exports(monkeypatch):
     assert conf["timeout"] >= 120  # an XLSX export of 100,000 cases takes about 40 s
     assert conf["bind"] == "0.0.0.0:8000"
     assert conf["max_requests"] > 0 and conf["max_requests_jitter"] > 0
+    assert conf["preload_app"] is True  # a replaced worker is a fork, not a fresh start
 
 
 def test_the_environment_overrides_them(monkeypatch):
     monkeypatch.setenv("GUNICORN_WORKERS", "7")
     monkeypatch.setenv("GUNICORN_THREADS", "4")
     monkeypatch.setenv("GUNICORN_ACCESS_LOG", "off")
+    monkeypatch.setenv("GUNICORN_PRELOAD", "0")
     conf = runpy.run_path(str(CONF))
     assert (conf["workers"], conf["threads"], conf["worker_class"]) == (7, 4, "gthread")
-    assert conf["accesslog"] is None
+    assert conf["accesslog"] is None and conf["preload_app"] is False
 
 
 def test_servers_side_by_side_do_not_share_a_control_socket(monkeypatch):
