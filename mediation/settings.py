@@ -262,7 +262,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # PostgreSQL backend of its own (about 8 ms of the machine's CPU per filing). Workers keep them as
 # the web does instead: mediation/celery.py closes one that broke or outlived CONN_MAX_AGE around
 # each task, and Celery recycles them all only after this many tasks.
-CELERY_DB_REUSE_MAX = int(env("CELERY_DB_REUSE_MAX", "1000"))
+CELERY_DB_REUSE_MAX = 1000
 # Publishing must never hold a web request hostage to a broker outage: the outbox sweep
 # re-queues anything that did not reach the broker.
 # A message a worker took but never acknowledged (the worker died) goes back to the queue
