@@ -31,7 +31,7 @@ from .models import (
     Status,
 )
 from .notices import queue_case_notices
-from .priority import open_count_besides, refresh_merchant_priorities, refresh_priority
+from .priority import open_count_besides, open_count_of_merchant, refresh_merchant_priorities, refresh_priority
 from .search import complaint_terms
 from .timeline import append_event
 from .uploads import CleanFile, check_evidence_file, check_evidence_kind, store_evidence_with_event
@@ -89,9 +89,15 @@ def check_message_rate(actor) -> None:
 
 def _chosen_merchant(merchant: Merchant | int) -> Merchant:
     """The merchant the consumer chose, of any status: SPEC "Merchants" routes a complaint
-    against one not enrolled (applied, suspended, refused) to council review, not away."""
+    against one not enrolled (applied, suspended, refused) to council review, not away.
+    Read by id, it comes with its open cases counted (`open_cases`, for the priority rule)."""
     if not isinstance(merchant, Merchant):
-        merchant = Merchant.objects.filter(pk=merchant).select_related("region").first()
+        try:
+            merchant = (
+                Merchant.objects.select_related("region").annotate(open_cases=open_count_of_merchant()).get(pk=merchant)
+            )
+        except Merchant.DoesNotExist:
+            merchant = None
     if merchant is None:
         message = _("No such merchant on the platform.")
         raise InvalidInput(message, fields={"merchant": [message]})
@@ -351,8 +357,13 @@ def _new_complaint(
     )
     complaint.merchant_first_due_at = complaint.due_at if enrolled else None
     complaint.search_terms = complaint_terms(complaint)
-    # The merchant's other open cases, counted once: this case's score and the others' use it.
-    others_open = open_count_besides(merchant.pk, None) if merchant is not None else 0
+    # The merchant's other open cases, counted once (with the merchant when it was read by id):
+    # this case's score and the others' use it.
+    others_open = 0
+    if merchant is not None:
+        others_open = getattr(merchant, "open_cases", None)
+        if others_open is None:
+            others_open = open_count_besides(merchant.pk, None)
     refresh_priority(complaint, merchant_open=others_open)
     # Taken last before the insert: on SQLite the number's row stays locked until commit.
     complaint.case_number = next_case_number(council, now)

@@ -437,6 +437,10 @@ class EventKind(models.TextChoices):
     CALLS_TURNED_ON = "calls_turned_on", _("The consumer turned calls back on")
 
 
+# Membership tests: a Choices class builds its `values` list anew each time it is asked.
+EVENT_KINDS = frozenset(EventKind.values)
+
+
 class ComplaintEvent(models.Model):
     """One entry of a case's append-only timeline."""
 
@@ -473,6 +477,9 @@ class EvidenceKind(models.TextChoices):
     RECEIPT = "receipt", _("Receipt or invoice")
     LOGISTICS = "logistics", _("Logistics record")
     OTHER = "other", _("Other")
+
+
+EVIDENCE_KINDS = frozenset(EvidenceKind.values)
 
 
 def evidence_path(instance: "Evidence", filename: str) -> str:

@@ -345,7 +345,7 @@ def _ancestor_paths(path: str) -> list[str]:
     return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
-def _values(complaint: Complaint, language: str, extra: dict) -> dict:
+def _values(complaint: Complaint, language: str, link: str, extra: dict) -> dict:
     """What a case notice's text names, in `language` (the deadline's format, the outcome)."""
     with translation.override(language):
         deadline = ""
@@ -354,8 +354,9 @@ def _values(complaint: Complaint, language: str, extra: dict) -> dict:
         return {
             "case": complaint.case_number,
             "deadline": deadline,
-            "link": settings.SITE_URL + reverse("complaints:detail", args=[complaint.pk]),
-            "outcome": complaint.get_outcome_display(),
+            "link": settings.SITE_URL + link,
+            # Django rebuilds a field's choices to name one: only a closed case has an outcome.
+            "outcome": complaint.get_outcome_display() if complaint.outcome else "",
             **extra,
         }
 
@@ -386,7 +387,7 @@ def queue_case_notices(
         if only is not None and audience not in only:
             continue
         for recipient in _audience(complaint, audience, channels, actor):
-            values = _values(complaint, recipient.language or settings.LANGUAGE_CODE, extra or {})
+            values = _values(complaint, recipient.language or settings.LANGUAGE_CODE, link, extra or {})
             rows.append(outbox_row(notice, recipient, key=key, values=values, link=link, complaint=complaint))
     return write_notices(rows, fresh=fresh)
 

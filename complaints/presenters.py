@@ -19,6 +19,7 @@ from notifications.types import label_of
 
 from . import access
 from .models import (
+    EVENT_KINDS,
     Acknowledgement,
     Complaint,
     ComplaintEvent,
@@ -383,7 +384,7 @@ def event_label(event: ComplaintEvent) -> str:
         return _("The council added evidence after the case was closed")
     if event.kind in PARTY_LABELS and data.get("party") in PARTY_LABELS[event.kind]:
         return str(PARTY_LABELS[event.kind][data["party"]])
-    if event.kind in EventKind.values:
+    if event.kind in EVENT_KINDS:
         return str(EventKind(event.kind).label)
     return event.kind.replace("_", " ").capitalize()  # a kind no longer written
 

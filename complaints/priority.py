@@ -30,6 +30,7 @@ recomputed whenever one of its inputs changes:
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import IntegerField, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
@@ -53,6 +54,20 @@ def open_count_besides(merchant_id: int, exclude_pk: int | None) -> int:
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
     return others.order_by()[: REPEAT_MERCHANT_OPEN + 1].count()
+
+
+class _CappedCount(Subquery):
+    """How many rows a subquery with a LIMIT finds: counting stops at the limit."""
+
+    template = "(SELECT count(*) FROM (%(subquery)s) AS capped)"
+    output_field = IntegerField()
+
+
+def open_count_of_merchant() -> _CappedCount:
+    """open_count_besides(merchant, None) as an annotation of a merchant query, so the merchant
+    a consumer files against and its open cases are read at once."""
+    open_cases = Complaint.objects.filter(merchant_id=OuterRef("pk"), status__in=OPEN_STATUSES)
+    return _CappedCount(open_cases.order_by().values("pk")[: REPEAT_MERCHANT_OPEN + 1])
 
 
 def priority_of(complaint: Complaint, *, merchant_open: int | None = None) -> tuple[int, list[str]]:

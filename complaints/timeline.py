@@ -15,7 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Complaint, ComplaintEvent, EventKind, Visibility
+from .models import EVENT_KINDS, Complaint, ComplaintEvent, EventKind, Visibility
 
 # Set while staff make a consumer's move for them (complaints.workflow.perform): each event the
 # acting person appends says so in its data, and the timeline shows "on behalf of the consumer".
@@ -81,7 +81,7 @@ def append_event(
     `previous` is the case's last event when the caller holds it (None for a case it has just
     created): the caller then also holds the case's row, or no one else can see the case yet,
     and the chain is extended without reading it back."""
-    if kind not in EventKind.values:
+    if kind not in EVENT_KINDS:
         raise ValueError(f"{kind!r} is not an EventKind (complaints/models.py)")
     if actor is not None and _ON_BEHALF_OF_CONSUMER.get():
         data = {**(data or {}), "on_behalf_of_consumer": True}

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from mediation.errors import InvalidInput, Throttled
 
 from .evidence import FileTooLarge, FileTypeRefused, clean_file, sniff
-from .models import Complaint, ComplaintEvent, EventKind, Evidence, EvidenceKind
+from .models import EVIDENCE_KINDS, Complaint, ComplaintEvent, EventKind, Evidence
 from .timeline import UNREAD, append_event
 
 EVIDENCE_RATE_WINDOW = 3600
@@ -85,7 +85,7 @@ def read_and_clean(upload) -> CleanFile:
 
 
 def check_evidence_kind(kind: str) -> None:
-    if kind not in EvidenceKind.values:
+    if kind not in EVIDENCE_KINDS:
         raise InvalidInput(_("Unknown kind of evidence."), fields={"kind": [_("Unknown kind of evidence.")]})
 
 

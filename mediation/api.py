@@ -1,12 +1,13 @@
 """Shared API plumbing: pagination and the one exception handler that maps domain
 errors to the contract's status codes (API.md "Conventions"), and the negotiation of views
-that send a file."""
+that send a file; and the base of serializers whose fields are plain values."""
 
+import copy
 import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -84,3 +85,17 @@ class AnyAccept(BaseContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
+
+
+class FlatSerializer(serializers.Serializer):
+    """A serializer whose declared fields are plain values (no nested serializer).
+
+    DRF gives each instance deep copies of the declared fields, each rebuilt from its
+    arguments: a third of a millisecond for a filing's sixteen fields, on every request.
+    Shallow copies do here: binding sets only the copy's own name and parent, and nothing
+    changes a field's arguments after it is declared. A list field's item field is shared,
+    and it keeps no state between values.
+    """
+
+    def get_fields(self):
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}

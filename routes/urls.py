@@ -17,6 +17,8 @@ handler404 = "routes.views.page_not_found"
 handler500 = "routes.views.server_error"
 
 urlpatterns = [
+    # First: the API is what clients call most often, and no page's address starts with "api/".
+    path("api/v1/", include("routes.api_urls")),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico whatever a page links to. Not permanent: the static name changes
@@ -31,7 +33,6 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("my/data/", privacy_views.my_data, name="my_data"),
     path("my/delete/", privacy_views.my_delete, name="my_delete"),
-    path("api/v1/", include("routes.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Our template of the docs page keeps its styles in a file: no inline style under the CSP.
     path(

@@ -1,6 +1,6 @@
-"""A case's API body as ComplaintSerializer and ComplaintDetailSerializer write it out, against
-what DRF makes of the fields they declare (the schema of the body): the same, for a case in
-every status and for everyone who may read it."""
+"""A case's API body as ComplaintSerializer, ComplaintDetailSerializer and TimelineEventSerializer
+write it out, against what DRF makes of the fields they declare (the schema of the body): the
+same, for a case in every status and for everyone who may read it."""
 
 import pytest
 from django.utils import translation
@@ -9,7 +9,7 @@ from rest_framework.test import APIRequestFactory
 
 from complaints import access, workflow
 from complaints.models import Status
-from complaints.serializers import ComplaintDetailSerializer, ComplaintSerializer
+from complaints.serializers import ComplaintDetailSerializer, ComplaintSerializer, TimelineEventSerializer
 
 from .conftest import png_bytes, upload
 
@@ -47,6 +47,12 @@ def assert_written_out_as_drf_would(user, case) -> None:
     body = ComplaintDetailSerializer(case, context=context).data
     assert body == expected
     assert list(body) == list(expected)
+
+    assert context["timeline"]
+    for event in context["timeline"]:
+        written = TimelineEventSerializer(event, context={"request": request_of(user), "complaint": case})
+        assert written.data == through_the_fields(written, event)
+        assert list(written.data) == list(through_the_fields(written, event))
 
 
 @pytest.mark.parametrize("status", Status.values)

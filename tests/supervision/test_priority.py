@@ -13,11 +13,18 @@ def scores(*cases) -> list[tuple[int, list[str]]]:
     return [tuple(Complaint.objects.values_list("priority", "priority_reasons").get(pk=c.pk)) for c in cases]
 
 
-def test_a_third_open_complaint_against_a_merchant_raises_the_others(file_complaint, li):
-    first, second = file_complaint(), file_complaint(consumer=li)
+# The pages and the API name the merchant by id: filing then counts its open cases in the query
+# that reads it. Services may pass the merchant they hold: filing counts them on their own.
+chosen_by = pytest.mark.parametrize("by_id", [True, False], ids=["merchant id", "merchant object"])
+
+
+@chosen_by
+def test_a_third_open_complaint_against_a_merchant_raises_the_others(file_complaint, li, shop, by_id):
+    merchant = shop.pk if by_id else shop
+    first, second = file_complaint(merchant=merchant), file_complaint(consumer=li, merchant=merchant)
     assert scores(first, second) == [(0, []), (0, [])]
 
-    third = file_complaint()
+    third = file_complaint(merchant=merchant)
 
     assert scores(first, second, third) == [(15, ["repeat_merchant"])] * 3
 
@@ -37,10 +44,12 @@ def test_complaints_against_other_merchants_are_left_alone(file_complaint, li, o
     assert scores(elsewhere) == [(0, [])]
 
 
-def test_a_fourth_complaint_keeps_the_reason_and_adds_its_own_points(file_complaint):
-    cases = [file_complaint() for _ in range(3)]
+@chosen_by
+def test_a_fourth_complaint_keeps_the_reason_and_adds_its_own_points(file_complaint, shop, by_id):
+    merchant = shop.pk if by_id else shop
+    cases = [file_complaint(merchant=merchant) for _ in range(3)]
 
-    fourth = file_complaint(category="safety", channel="livestream")
+    fourth = file_complaint(merchant=merchant, category="safety", channel="livestream")
 
     assert scores(*cases) == [(15, ["repeat_merchant"])] * 3
     assert scores(fourth) == [(65, ["safety", "repeat_merchant", "livestream"])]
