@@ -249,6 +249,11 @@ web_step() {
         --group "worker=$(cat "$WORK/celery.pid")" --out "$PARTS/memory.json" &
     MEMORY_PID=$!
     step "filing load: $CONCURRENCY clients for $SECONDS_EACH s (bench/filing_load.py)" filings_step
+    if [ "${PEER_AFTER_FILINGS:-0}" = 1 ]; then
+        # Right after ours, so both loads meet the machine as it is (a host's speed drifts over
+        # the minutes the pages take). Ours idles on its port meanwhile; the peer takes the next.
+        PEER_PORT=$((PORT + 1)) step "peer: django-helpdesk tickets (bench/peer/)" peer_step
+    fi
     step "page timings (bench/pages.py)" pages_step
     # The sampler and the server are stopped here, by the shell that started them.
     echo "== peak memory (bench/memory.py), then stop the server"
@@ -275,10 +280,12 @@ pgbench_step() {
 }
 
 # The peer sets itself up (its own virtual env and database, bench/peer/setup.sh), then serves
-# with the same gunicorn.conf.py on the same port, which the platform's server has left by now.
+# with the same gunicorn.conf.py on PEER_PORT: the next port during the web step (the full run),
+# else the platform's, which its server has left by then.
 peer_step() {
     # shellcheck disable=SC2086
-    "$PY" bench/peer/peer_load.py --serve --port "$PORT" --seconds "$SECONDS_EACH" --concurrency "$CONCURRENCY" \
+    "$PY" bench/peer/peer_load.py --serve --port "${PEER_PORT:-$PORT}" --seconds "$SECONDS_EACH" \
+        --concurrency "$CONCURRENCY" \
         --out "$PARTS/peer.json" ${PEER_ARGS:-}
 }
 
@@ -295,10 +302,9 @@ full() {
     step "load (bench/load_data)" load_step
     step "migrate and collect static files" static_step
     step "prepare the filing load (bench/filing_load.py --prepare)" prepare_filings_step
-    step "web: server, filings, pages, memory" web_step
+    PEER_AFTER_FILINGS=1 step "web: server, filings, the peer's tickets, pages, memory" web_step
     step "filing-to-SMS latency at 50/s on $LATENCY_DATABASE_URL (bench/notice_latency.py)" notices_step
     step "pgbench reference: $CONCURRENCY clients for $SECONDS_EACH s (bench/db_limit.py)" pgbench_step
-    step "peer: django-helpdesk tickets (bench/peer/)" peer_step
     step "report (bench/report.py)" report_step
 }
 
