@@ -283,6 +283,7 @@ CELERY_TASK_QUEUES = (Queue("celery"), Queue("notices"))
 CELERY_TASK_ROUTES = {
     "notifications.tasks.send_notification": {"queue": "notices"},
     "notifications.tasks.send_notices": {"queue": "notices"},
+    "notifications.tasks.drain_outbox": {"queue": "notices"},
 }
 # The sweep is cheap (a partial index holds only unsent notices), so it runs often: after a
 # broker outage, notices leave within seconds of its return.

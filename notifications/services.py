@@ -5,6 +5,7 @@ say who is told and with which values (complaints.notices for case notices).
 """
 
 import datetime
+import functools
 import logging
 import time
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from mediation.errors import Throttled
 
+from . import doorbell
 from .models import Channel, DeliveryStatus, NoticeStatus, Notification
 from .notices import ACCOUNT_EXISTS_CODE, CODE_EVENTS, LOGIN_CODE
 from .types import NoticeType, notice_type
@@ -103,32 +105,28 @@ _broker_paused_until: dict[str, float] = {}  # broker URL -> time.monotonic() de
 
 
 def enqueue(notification_ids: list[int], *, sweeping: bool = False) -> int:
-    """Publish the tasks that send these notices; return how many notices reached the broker.
+    """Publish what sends these notices; return how many notices reached the broker.
 
-    The notices of one event (a filing tells each of the merchant's numbers) go in tasks of up
-    to NOTICES_PER_TASK; the sweep (`sweeping=True`) publishes a task per notice, so the workers
-    share what an outage left behind. Never raises: a broker outage only delays notices. The
-    first failure ends the batch (the rest would wait on the same dead broker). The sweep tries
-    even during a pause, as it is how notices get out after an outage.
+    After a commit (`write_notices`) this rings the outbox's doorbell (`doorbell.ring`): the
+    drain task it publishes, or the one already queued, sends them. Run eagerly (no broker),
+    the notices of one event are sent at once, in tasks of up to NOTICES_PER_TASK. The sweep
+    (`sweeping=True`) publishes a task per notice, so the workers share what an outage left
+    behind. Never raises: a broker outage only delays notices. The first failure ends the
+    batch (the rest would wait on the same dead broker). The sweep tries even during a pause,
+    as it is how notices get out after an outage.
     """
     from mediation.celery import app
-
-    from .tasks import NOTICES_PER_TASK, send_notices, send_notification
 
     url = str(app.conf.broker_url)
     if not sweeping and _broker_paused_until.get(url, 0.0) > time.monotonic():
         logger.warning("broker unavailable: %d notices left for the sweep", len(notification_ids))
         _leave_for_sweep(notification_ids)
         return 0
-    size = 1 if sweeping else NOTICES_PER_TASK
     queued = 0
-    for batch in (notification_ids[i : i + size] for i in range(0, len(notification_ids), size)):
+    for batch, publish in _publishing(app, notification_ids, sweeping=sweeping):
         started = time.monotonic()
         try:
-            if len(batch) == 1:
-                send_notification.delay(batch[0])
-            else:
-                send_notices.delay(batch)
+            publish()
         except Exception:  # noqa: BLE001 - any broker error: the rows stay pending for the sweep
             if time.monotonic() - started > SLOW_FAILURE_SECONDS:
                 _broker_paused_until[url] = time.monotonic() + BROKER_PAUSE_SECONDS
@@ -149,6 +147,22 @@ def enqueue(notification_ids: list[int], *, sweeping: bool = False) -> int:
     return queued
 
 
+def _publishing(app, notification_ids: list[int], *, sweeping: bool):
+    """The notices in the order they reach the broker, each batch with what publishes it."""
+    from .tasks import NOTICES_PER_TASK, send_notices, send_notification
+
+    if not sweeping and not app.conf.task_always_eager:
+        return [(notification_ids, lambda: doorbell.ring(app))]
+    size = 1 if sweeping else NOTICES_PER_TASK
+    batches = [notification_ids[i : i + size] for i in range(0, len(notification_ids), size)]
+    return [
+        (batch, functools.partial(send_notification.delay, batch[0]))
+        if len(batch) == 1
+        else (batch, functools.partial(send_notices.delay, batch))
+        for batch in batches
+    ]
+
+
 def _drop_broker_connections(app) -> None:
     try:
         kombu.pools.reset()  # the producer pools, whose connections are the broken ones
@@ -157,6 +171,7 @@ def _drop_broker_connections(app) -> None:
         logger.debug("closing broker connections failed", exc_info=True)
     app._pool = None
     app.amqp._producer_pool = None
+    doorbell.forget(app)
 
 
 def _leave_for_sweep(notification_ids: list[int]) -> None:

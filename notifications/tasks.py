@@ -1,6 +1,7 @@
 import datetime
 import logging
 import random
+import time
 
 from celery import shared_task
 from django.conf import settings
@@ -74,27 +75,99 @@ def send_notification(self, notification_id: int) -> str:
     raise self.retry(countdown=countdown, exc=exc) from exc
 
 
-# The notices of one event sent by one task, at most this many: each send may take a gateway's
-# timeouts (15 s), so a task of this many ends well within SEND_TIME_LIMIT.
+# Run eagerly, the notices of one event are sent by one task, at most this many: each send may
+# take a gateway's timeouts (15 s), so a task of this many ends well within SEND_TIME_LIMIT.
 NOTICES_PER_TASK = 5
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, time_limit=SEND_TIME_LIMIT)
 def send_notices(self, notification_ids: list[int]) -> list[str]:
     """Send several notices of one event, one after the other, each as send_notification
-    sends it: a task costs the worker more than a send, and an event often tells several
-    people. A notice the gateway may take later is tried again by a task of its own."""
+    sends it (notices written while tasks run eagerly). A notice the gateway may take later
+    is tried again by a task of its own."""
     results = []
     for notification_id in notification_ids:
         result, retry = _send(notification_id)
         if retry is not None and not (self.request.is_eager or self.request.called_directly):
-            countdown, _exc = retry
-            try:
-                send_notification.apply_async((notification_id,), countdown=countdown)
-            except Exception:  # noqa: BLE001 - the row waits, pending, for the outbox sweep
-                logger.warning("could not queue notice %s for its next try", notification_id, exc_info=True)
+            _try_again_later(notification_id, retry[0])
         results.append(result)
     return results
+
+
+# A drain claims notices until none is due, or until it sent this many or ran this long: then
+# it rings for another drain, so a burst is shared out and no send nears SEND_TIME_LIMIT (a
+# send may take a gateway's timeouts, 15 s).
+DRAIN_NOTICES = 200
+DRAIN_SECONDS = 60.0
+# Due by the drain's clock, or about to be: the web node that set next_attempt_at may run a
+# little ahead of the worker's clock.
+DRAIN_CLOCK_SLACK = datetime.timedelta(seconds=1)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, time_limit=SEND_TIME_LIMIT)
+def drain_outbox(self) -> list[str]:
+    """Send the notices that are due, each at most once (the doorbell's task, `doorbell`).
+
+    Rows are claimed one at a time (pending -> sending, skipping rows another worker holds),
+    so several drains share a burst and a worker that dies holds one notice, not a batch. A
+    notice the gateway may take later is tried again by a task of its own, not by this drain."""
+    from mediation.celery import app
+
+    from . import doorbell
+
+    doorbell.answer(app)  # before the first claim: a notice committed after this rings again
+    started = time.monotonic()
+    results: list[str] = []
+    waiting: list[int] = []  # sent back to wait for their next try
+    while (notice := _claim_due(waiting)) is not None:
+        result, retry = _deliver(notice)
+        if retry is not None:
+            waiting.append(notice.pk)
+            if not (self.request.is_eager or self.request.called_directly):
+                _try_again_later(notice.pk, retry[0])
+        results.append(result)
+        if len(results) >= DRAIN_NOTICES or time.monotonic() - started > DRAIN_SECONDS:
+            _ring_again(app)
+            break
+    return results
+
+
+def _claim_due(skip: list[int]) -> Notification | None:
+    """Claim the longest-due pending notice no other worker holds, as `_claim` claims one."""
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    now = timezone.now()
+    lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    others = f" AND id NOT IN ({', '.join(['%s'] * len(skip))})" if skip else ""
+    claimed = Notification.objects.raw(
+        f"UPDATE {table} SET status = %s, attempts = attempts + 1, claimed_at = %s WHERE status = %s AND id = "
+        f"(SELECT id FROM {table} WHERE status = %s AND next_attempt_at <= %s{others} "
+        f"ORDER BY next_attempt_at LIMIT 1{lock}) RETURNING *",
+        [
+            NoticeStatus.SENDING,
+            connection.ops.adapt_datetimefield_value(now),
+            NoticeStatus.PENDING,
+            NoticeStatus.PENDING,
+            connection.ops.adapt_datetimefield_value(now + DRAIN_CLOCK_SLACK),
+            *skip,
+        ],
+    )
+    return next(iter(claimed), None)
+
+
+def _ring_again(app) -> None:
+    from . import doorbell
+
+    try:
+        doorbell.ring(app)
+    except Exception:  # noqa: BLE001 - the broker is gone: the rows wait, pending, for the sweep
+        logger.warning("could not queue the next outbox drain", exc_info=True)
+
+
+def _try_again_later(notification_id: int, countdown: float) -> None:
+    try:
+        send_notification.apply_async((notification_id,), countdown=countdown)
+    except Exception:  # noqa: BLE001 - the row waits, pending, for the outbox sweep
+        logger.warning("could not queue notice %s for its next try", notification_id, exc_info=True)
 
 
 def _send(notification_id: int) -> tuple[str, tuple[float, Exception] | None]:
@@ -103,6 +176,11 @@ def _send(notification_id: int) -> tuple[str, tuple[float, Exception] | None]:
     notice = _claim(notification_id)
     if notice is None:
         return "skipped", None
+    return _deliver(notice)
+
+
+def _deliver(notice: Notification) -> tuple[str, tuple[float, Exception] | None]:
+    """Send a claimed notice and record how it went (as `_send`)."""
     try:
         provider_id = deliver(notice)
     except TransientSendError as exc:

@@ -56,7 +56,7 @@ def test_a_worker_dedicated_to_other_tasks_leaves_notices_to_the_notice_workers(
 
     client = redis.Redis.from_url(own_redis.url)
     try:
-        wait_until(lambda: client.llen("notices") == 1, "the filing SMS task to wait in the notices queue", timeout=10)
+        wait_until(lambda: client.llen("notices") == 1, "the drain task to wait in the notices queue", timeout=10)
     finally:
         client.close()
     assert Notification.objects.get(complaint__case_number=case, channel="sms").status == NoticeStatus.PENDING
@@ -67,4 +67,4 @@ def test_a_worker_dedicated_to_other_tasks_leaves_notices_to_the_notice_workers(
         "the notices worker to send it",
         timeout=20,
     )
-    assert other.task_results("notifications.tasks.send_notification") == []
+    assert other.drained() == [] and other.task_results("notifications.tasks.send_notification") == []

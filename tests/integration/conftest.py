@@ -6,6 +6,7 @@ DATABASE_URL=postgres://postgres@127.0.0.1:5432/mediation REDIS_URL=redis://127.
 (`make test`). REDIS_URL must name a Redis database used only by tests: it is flushed.
 """
 
+import ast
 import os
 import re
 import signal
@@ -208,6 +209,11 @@ class Worker(Service):
     def task_results(self, task: str) -> list[str]:
         """Return values of finished `task` runs, as the worker logged them."""
         return re.findall(rf"{re.escape(task)}\[[^\]]+\] succeeded in [^:]+: '([^']*)'", self.log())
+
+    def drained(self) -> list[str]:
+        """What the outbox's drain tasks did with each notice they claimed, in order."""
+        runs = re.findall(r"notifications\.tasks\.drain_outbox\[[^\]]+\] succeeded in [^:]+: (\[[^\]]*\])", self.log())
+        return [result for run in runs for result in ast.literal_eval(run)]
 
     def texts(self) -> list[str]:
         """Every SMS the worker wrote ("from: ...\\nto: ...\\nbody")."""
