@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from . import doorbell
 from .models import NoticeStatus, Notification
 from .notices import CODE_EVENTS
 from .sending import PermanentSendError, TransientSendError, deliver
@@ -111,11 +112,7 @@ def drain_outbox(self) -> list[str]:
     Rows are claimed one at a time (pending -> sending, skipping rows another worker holds),
     so several drains share a burst and a worker that dies holds one notice, not a batch. A
     notice the gateway may take later is tried again by a task of its own, not by this drain."""
-    from mediation.celery import app
-
-    from . import doorbell
-
-    doorbell.answer(app)  # before the first claim: a notice committed after this rings again
+    doorbell.answer(self.app)  # before the first claim: a notice committed after this rings again
     started = time.monotonic()
     results: list[str] = []
     waiting: list[int] = []  # sent back to wait for their next try
@@ -127,7 +124,7 @@ def drain_outbox(self) -> list[str]:
                 _try_again_later(notice.pk, retry[0])
         results.append(result)
         if len(results) >= DRAIN_NOTICES or time.monotonic() - started > DRAIN_SECONDS:
-            _ring_again(app)
+            _ring_again(self.app)
             break
     return results
 
@@ -155,8 +152,6 @@ def _claim_due(skip: list[int]) -> Notification | None:
 
 
 def _ring_again(app) -> None:
-    from . import doorbell
-
     try:
         doorbell.ring(app)
     except Exception:  # noqa: BLE001 - the broker is gone: the rows wait, pending, for the sweep
