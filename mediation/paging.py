@@ -15,17 +15,28 @@ from django.utils.functional import cached_property
 COUNT_CAP = 10_000
 
 
+def capped_count(rows, cap: int) -> int:
+    """How many rows the list holds, counted up to `cap`."""
+    # The order and the joined tables do not change how many rows there are.
+    rows = rows.order_by().select_related(None)
+    # A filter that only narrows (complaints.search: the text index for a common word) may be
+    # worth using for the count though not for the page.
+    narrowing = getattr(rows.query, "count_narrowing", None)
+    if narrowing is not None:
+        rows = rows.filter(narrowing)
+    return rows[:cap].count()
+
+
 class CappedPaginator(Paginator):
+    """Pages of a query set, or of a list made of parts that counts itself (`capped_count(cap)`,
+    complaints.search.HeadFirst)."""
+
     @cached_property
     def _counted(self) -> int:
-        # The order and the joined tables do not change how many rows there are.
-        rows = self.object_list.order_by().select_related(None)
-        # A filter that only narrows (complaints.search: the text index for a common word) may be
-        # worth using for the count though not for the page.
-        narrowing = getattr(rows.query, "count_narrowing", None)
-        if narrowing is not None:
-            rows = rows.filter(narrowing)
-        return rows[: COUNT_CAP + 1].count()
+        counter = getattr(self.object_list, "capped_count", None)
+        if counter is not None:
+            return counter(COUNT_CAP + 1)
+        return capped_count(self.object_list, COUNT_CAP + 1)
 
     @cached_property
     def count(self) -> int:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_safe
 from accounts.gates import staff_required, supervisor_required
 from accounts.models import Role
 from audit.services import record_export
+from complaints import search
 from complaints.models import Category, IncidentStatus, IntakeChannel, Outcome, Status
 from complaints.priority import RULES, rule_explanations
 from mediation.db_router import statistics_reads
@@ -65,7 +66,7 @@ def _is_filtered(filterset) -> bool:
 def queue(request):
     user = request.user
     filterset = StaffQueueFilter(_queue_filters(request), queryset=selectors.staff_queue(user), request=request)
-    page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(search.head_first(filterset.qs), PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     for case in page:
         _decorate(case, now)

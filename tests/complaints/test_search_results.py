@@ -9,6 +9,7 @@ import pytest
 from complaints import search
 from complaints.models import Complaint
 from mediation import paging
+from supervision import selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +110,50 @@ def test_every_regime_finds_the_exact_cases_in_the_queue_order(
     found, count = _queue_pages(client, needle, monkeypatch)
     assert found == expected[:9]  # pages reach as far as the count: the first COUNT_CAP cases
     assert count == min(len(expected), 9)
+
+
+def _raise_to_the_head(cases) -> None:
+    """Eleven cases get a safety complaint's priority or more, the first ones holding every
+    needle but the rare one, the others none: the head's matches and the rest meet mid-page."""
+    for i, case in enumerate(cases[:11]):
+        Complaint.objects.filter(pk=case.pk).update(priority=search.HEAD_PRIORITY + (i % 3) * 5)
+
+
+@pytest.mark.parametrize("cap", [9, 10_000])
+@pytest.mark.parametrize("needle", [COMMON, COMMON_ASCII, VERY_COMMON])
+def test_the_queue_head_searched_through_its_own_index_gives_the_exact_cases_in_order(
+    cases, needle, cap, client, supervisor, settings, monkeypatch
+):
+    _raise_to_the_head(cases)
+    monkeypatch.setattr(search, "HEAD_RARE_SHARE", 1.01)  # however common in the head
+    monkeypatch.setattr(paging, "COUNT_CAP", cap)
+    expected = _holding(needle, search.QUEUE_ORDER)
+    head = [c.case_number for c in Complaint.objects.filter(priority__gte=search.HEAD_PRIORITY)]
+    assert 0 < len(set(expected) & set(head)) < len(expected)  # matches in the head and after it
+    rows = search.matching(selectors.staff_queue(supervisor), needle)
+    assert isinstance(search.head_first(rows), search.HeadFirst)
+    client.force_login(supervisor)
+
+    found, count = _queue_pages(client, needle, monkeypatch)
+
+    assert found == expected[:cap]
+    assert count == min(len(expected), cap)
+
+
+def test_the_head_is_searched_through_its_index_only_for_a_word_rare_there(cases, supervisor, settings):
+    _raise_to_the_head(cases)
+    settings.SEARCH_SHARE_SECONDS = 0  # each estimate sampled afresh
+    queue = selectors.staff_queue(supervisor)
+    rare_in_head = "物流"  # in the title of some cases, none of the head's first ones after the change below
+    Complaint.objects.filter(priority__gte=search.HEAD_PRIORITY).update(title="手机质量问题")
+
+    assert search.head_share(rare_in_head) == 0.0
+    assert isinstance(search.head_first(search.matching(queue, rare_in_head)), search.HeadFirst)
+    assert search.head_share(VERY_COMMON) == 1.0
+    assert not isinstance(search.head_first(search.matching(queue, VERY_COMMON)), search.HeadFirst)
+    # Nor in another order than the queue's (the case list API's, newest first).
+    newest_first = search.matching(queue.order_by("-filed_at"), rare_in_head)
+    assert not isinstance(search.head_first(newest_first), search.HeadFirst)
 
 
 @pytest.mark.parametrize("needle", [RARE, COMMON, COMMON_ASCII, VERY_COMMON, "iphone 15", "x"])
