@@ -230,3 +230,15 @@ def test_a_word_is_very_common_from_a_share_that_falls_as_the_table_grows(db):
     assert search.very_common_share(cases) == pytest.approx(0.022, abs=0.001)
     cache.clear()
     assert search.very_common_share(cases) == 1.0  # a small table (PostgreSQL's estimate): always the index
+
+
+def test_the_head_index_covers_the_head_as_the_search_defines_it(db):
+    from django.db import connection
+
+    from complaints.priority import RULES
+
+    assert search.HEAD_PRIORITY == RULES["safety"][0]  # a safety complaint heads the queue
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'complaint_search_terms_head'")
+        [(definition,)] = cursor.fetchall()
+    assert definition.endswith(f"USING gin (search_terms) WHERE (priority >= {search.HEAD_PRIORITY})")
