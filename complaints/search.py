@@ -25,6 +25,10 @@ How a search runs depends on how common its needle is (share(), sampled across a
 - very common (over very_common_share(): 7 % at 1,000,000 cases, more in a smaller table): the
   count also tests cases in the table's order until the cap is reached, which comes sooner than
   the bitmap is built.
+The queue lists the highest priority first, and its head (safety complaints and above) is
+written in other words than the rest: a word common elsewhere may be in none of the thousands
+of cases the walk reads first. Where a word is rare among the head's first cases, the queue's
+page takes the head's matches from the head's own index and walks only the rest (head_first).
 A needle of Han characters only is tested without UPPER(): case folding leaves Han
 characters as they are, and folding every description costs more than the test itself.
 """
