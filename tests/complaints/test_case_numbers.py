@@ -2,7 +2,6 @@
 
 import datetime
 import re
-import threading
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -11,6 +10,7 @@ from django.utils import timezone
 from accounts.models import Council
 from complaints.models import CaseSequence, Complaint
 from merchants.models import Merchant, MerchantStatus
+from tests.concurrency import at_once
 
 CST = timezone.get_fixed_timezone(480)
 
@@ -65,25 +65,8 @@ def test_the_database_refuses_a_duplicate_case_number(file_complaint):
 def test_complaints_filed_at_once_get_distinct_sequential_numbers(file_complaint, time_machine):
     time_machine.move_to(timezone.now(), tick=True)
     threads_count = 8
-    barrier = threading.Barrier(threads_count)
-    numbers, errors = [], []
+    numbers = at_once(lambda: file_complaint().case_number, threads_count)
 
-    def file_one():
-        try:
-            barrier.wait(timeout=10)
-            numbers.append(file_complaint().case_number)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=file_one) for _ in range(threads_count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-
-    assert errors == []
     year = timezone.localdate().year
     assert sorted(numbers) == [f"HB{year}-{n:06d}" for n in range(1, threads_count + 1)]
 

@@ -5,7 +5,6 @@ possibly twice at once.
 """
 
 import datetime
-import threading
 
 import chinese_calendar
 import pytest
@@ -19,6 +18,7 @@ from complaints.deadlines import add_days, is_working_day
 from complaints.models import ComplaintEvent, Outcome, Status
 from merchants.models import OverdueMark
 from notifications.models import Notification
+from tests.concurrency import at_once
 
 CST = timezone.get_fixed_timezone(480)
 DAY = datetime.timedelta(days=1)
@@ -280,25 +280,8 @@ def test_two_jobs_at_once_move_each_overdue_case_exactly_once(file_complaint, ti
     time_machine.move_to(timezone.now(), tick=True)
     cases = [file_complaint() for _ in range(20)]
     at = max(c.due_at for c in cases) + MINUTE
-    barrier = threading.Barrier(2)
-    results, errors = [], []
+    results = at_once(lambda: deadlines.apply_deadlines(now=at), 2)
 
-    def job():
-        try:
-            barrier.wait(timeout=10)
-            results.append(deadlines.apply_deadlines(now=at))
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=job) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-
-    assert errors == []
     assert sum(r.get("merchant_overdue", 0) for r in results) == 20
     for case in cases:
         case.refresh_from_db()

@@ -5,7 +5,6 @@ again) needs a broker: tests/integration/test_celery_worker.py and test_doorbell
 """
 
 import datetime
-import threading
 
 import pytest
 import sms
@@ -15,6 +14,7 @@ from django.utils import timezone
 from notifications import tasks
 from notifications.models import Channel, NoticeStatus, Notification
 from notifications.tasks import drain_outbox
+from tests.concurrency import at_once
 
 from .test_outbox import FAILING_BACKEND, SlowSmsBackend
 
@@ -89,25 +89,8 @@ def test_drains_running_at_once_share_the_notices_and_send_each_once(settings):
     phones = [f"139000000{i:02d}" for i in range(6)]
     for i, phone in enumerate(phones):
         pending(phone, due_in=i - 10)
-    barrier = threading.Barrier(3)
-    results, errors = [], []
+    results = at_once(drain_outbox, 3, timeout=30)
 
-    def drain():
-        try:
-            barrier.wait(timeout=10)
-            results.append(drain_outbox())
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=drain) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-
-    assert errors == []
     assert sorted(sent_to()) == phones  # each once
     assert all(r and set(r) == {"sent"} for r in results)  # the slow gateway kept all three busy
     assert set(Notification.objects.values_list("status", "attempts")) == {(NoticeStatus.SENT, 1)}

@@ -2,7 +2,6 @@
 sent by a task after commit, at most once, retried with backoff, swept when left behind."""
 
 import datetime
-import threading
 
 import pytest
 import sms
@@ -16,6 +15,7 @@ from complaints.models import Status
 from complaints.notices import queue_case_notices
 from notifications.models import NoticeStatus, Notification
 from notifications.tasks import max_attempts, send_notification, stale_pending, stale_sending, sweep_outbox
+from tests.concurrency import at_once
 
 FAILING_BACKEND = "tests.notifications.test_outbox.FailingSmsBackend"
 
@@ -300,25 +300,8 @@ def test_two_tasks_for_one_notice_at_the_same_moment_send_it_once(file_complaint
     # Back to where it was before its task ran; four copies of that task now arrive at once.
     Notification.objects.filter(pk=notice.pk).update(status=NoticeStatus.PENDING, attempts=0, sent_at=None)
     sms.outbox.clear()
-    barrier = threading.Barrier(4)
-    results, errors = [], []
+    results = at_once(lambda: send_notification(notice.pk), 4, timeout=30)
 
-    def task():
-        try:
-            barrier.wait(timeout=10)
-            results.append(send_notification(notice.pk))
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=task) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-
-    assert errors == []
     assert sorted(results) == ["sent", "skipped", "skipped", "skipped"]
     assert len(sms.outbox) == 1
     notice.refresh_from_db()

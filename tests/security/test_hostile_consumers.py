@@ -2,7 +2,6 @@
 concurrent filings, and offer dates that would keep a settled case from ever going overdue."""
 
 import datetime
-import threading
 
 import pytest
 from django.db import connection
@@ -11,6 +10,7 @@ from rest_framework.test import APIClient
 
 from complaints import workflow
 from complaints.models import Complaint, Status
+from tests.concurrency import at_once
 
 DAY = datetime.timedelta(days=1)
 
@@ -24,23 +24,13 @@ def test_thirty_parallel_filings_file_exactly_the_daily_limit(settings, wang, sh
         pytest.skip("row locks need PostgreSQL")
     settings.COMPLAINTS_PER_DAY = 10
     body = {"merchant": shop.pk, "category": "quality", "channel": "ecommerce", "title": "T", "description": "D"}
-    start = threading.Barrier(30)
-    codes: list[int] = []
 
-    def file_one() -> None:
+    def file_one() -> int:
         client = APIClient()
         client.force_authenticate(user=wang)
-        try:
-            start.wait()
-            codes.append(client.post("/api/v1/complaints/", body, format="json").status_code)
-        finally:
-            connection.close()
+        return client.post("/api/v1/complaints/", body, format="json").status_code
 
-    threads = [threading.Thread(target=file_one) for _ in range(30)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    codes = at_once(file_one, 30)
 
     assert sorted(codes) == [201] * 10 + [429] * 20
     assert Complaint.objects.filter(consumer=wang).count() == 10
