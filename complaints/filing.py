@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Council, Role, User
 from mediation.errors import DomainError, InvalidInput, NotAllowed, Throttled
+from mediation.prepared import PreparedRead
 from merchants.models import Merchant
 
 from .case_numbers import next_case_number
@@ -87,17 +88,39 @@ def check_message_rate(actor) -> None:
         )
 
 
+# The reads every filing makes, compiled once (mediation.prepared).
+_MERCHANT = PreparedRead(
+    lambda pk: Merchant.objects.select_related("region").annotate(open_cases=open_count_of_merchant()).filter(pk=pk),
+    pk=int,
+)
+_CONSUMER_LOCK = PreparedRead(lambda pk: User.objects.select_for_update().filter(pk=pk).only("pk"), pk=int)
+_RECENT_FILINGS = PreparedRead(
+    lambda consumer, since: Complaint.objects.filter(consumer=consumer, filed_at__gt=since)
+    .order_by("-filed_at")
+    .only("pk", "case_number", "order_number", "title", "status", "filed_at", "merchant_id", "merchant_name"),
+    consumer=int,
+    since=datetime.datetime,
+)
+_FILED_WITH_TOKEN = {
+    "consumer": PreparedRead(
+        lambda user, token: Complaint.objects.filter(consumer=user, filing_token=token).order_by("pk")[:1],
+        user=int,
+        token=str,
+    ),
+    "staff": PreparedRead(
+        lambda user, token: Complaint.objects.filter(filed_by=user, filing_token=token).order_by("pk")[:1],
+        user=int,
+        token=str,
+    ),
+}
+
+
 def _chosen_merchant(merchant: Merchant | int) -> Merchant:
     """The merchant the consumer chose, of any status: SPEC "Merchants" routes a complaint
     against one not enrolled (applied, suspended, refused) to council review, not away.
     Read by id, it comes with its open cases counted (`open_cases`, for the priority rule)."""
     if not isinstance(merchant, Merchant):
-        try:
-            merchant = (
-                Merchant.objects.select_related("region").annotate(open_cases=open_count_of_merchant()).get(pk=merchant)
-            )
-        except Merchant.DoesNotExist:
-            merchant = None
+        merchant = _MERCHANT.first(pk=merchant)
     if merchant is None:
         message = _("No such merchant on the platform.")
         raise InvalidInput(message, fields={"merchant": [message]})
@@ -141,9 +164,8 @@ def filed_for_token(user, filing_token: str) -> Complaint | None:
     the staff member `user` filed for a consumer."""
     if not filing_token:
         return None
-    if user.role == Role.CONSUMER:
-        return Complaint.objects.filter(consumer=user, filing_token=filing_token).first()
-    return Complaint.objects.filter(filed_by=user, filing_token=filing_token).first()
+    read = _FILED_WITH_TOKEN["consumer" if user.role == Role.CONSUMER else "staff"]
+    return read.first(user=user.pk, token=filing_token)
 
 
 def _check_not_filed(consumer, filing_token: str) -> None:
@@ -160,11 +182,7 @@ def _check_recent_filings(
     limit; and unless the consumer confirmed, an open one against the same merchant for the same
     order (PossibleDuplicate)."""
     now = timezone.now()
-    recent = list(
-        Complaint.objects.filter(consumer=consumer, filed_at__gt=now - max(RATE_WINDOW, DUPLICATE_WINDOW))
-        .order_by("-filed_at")
-        .only("pk", "case_number", "order_number", "title", "status", "filed_at", "merchant_id", "merchant_name")
-    )
+    recent = _RECENT_FILINGS.all(consumer=consumer.pk, since=now - max(RATE_WINDOW, DUPLICATE_WINDOW))
     _refuse_over_the_limit([case.filed_at for case in recent if case.filed_at > now - RATE_WINDOW])
     order_number = order_number.strip().upper()
     if confirm_duplicate or not order_number:
@@ -207,7 +225,7 @@ def _checked_evidence(consumer, uploads: list) -> list[CleanFile]:
 
 def _lock_consumer(consumer) -> None:
     """Filings of one consumer run one after the other (the rate limit, the one-time token)."""
-    list(User.objects.select_for_update().filter(pk=consumer.pk).values_list("pk", flat=True))
+    _CONSUMER_LOCK.all(pk=consumer.pk)
 
 
 def submit(

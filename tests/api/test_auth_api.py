@@ -195,3 +195,17 @@ def test_me_without_a_token_is_401(db):
 def test_me_with_a_made_up_token_is_401(db):
     response = APIClient().get(ME, HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
     assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_the_token_of_a_deactivated_user_no_longer_works(wang):
+    client = APIClient()
+    token = client.post(TOKEN, {"phone": wang.phone, "password": PASSWORD}, format="json").json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get(ME).status_code == 200
+
+    User.objects.filter(pk=wang.pk).update(is_active=False)
+
+    response = client.get(ME)
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"

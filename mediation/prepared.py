@@ -1,0 +1,163 @@
+"""Reads on the busiest paths, with their SQL compiled once.
+
+Every API request reads its token, and every filing reads the merchant, locks the consumer's
+row and reads their cases of the last day. For such small reads, building the queryset and
+compiling it to SQL costs the web process more CPU than running it (about 0.5 ms a query, a
+fifth of a filing's CPU in the web process; bench/README.md). A PreparedRead builds its
+queryset once per kind of database with stand-in values, compiles it, and notes where each value
+lands among the SQL's parameters. A call runs that SQL with its own values and builds the rows as
+the queryset would have: select_related, annotations, deferred fields and the fields' converters.
+
+    TOKEN = PreparedRead(lambda key: Token.objects.select_related("user").filter(key=key), key=str)
+    token = TOKEN.first(key=key)
+
+A named value must reach the SQL as one parameter, unchanged: an int, a string or an aware
+datetime, compared with `=`, `<`, `>` and the like. A value the ORM would change on its way
+(`__contains` wraps it in %, `__in` takes a list, None becomes IS NULL) is not found among the
+parameters, and the first call says so (ImproperlyConfigured) instead of running other SQL.
+Reads go where the queryset's would (mediation.db_router); the statements pass through the
+connection's cursor like any other, so its wrappers see them.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, router
+from django.db.models import QuerySet
+from django.db.models.query import get_related_populators
+
+# Stand-ins of each kind of value, distinct per name (n) and per compilation (pass): none is a
+# value a query holds as a constant.
+_STAND_IN = {
+    int: lambda n, pass_: -1_987_654_321 + 1_000_000 * pass_ - n,  # within every integer column's range
+    str: lambda n, pass_: f"\x1fprepared-read-{pass_}-{n}\x1f",
+    datetime.datetime: lambda n, pass_: datetime.datetime(1901 + pass_, 2, 3, 4, 5, 6, n, tzinfo=datetime.UTC),
+}
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    # Per parameter: the name of the value it takes, or None for a constant of the query.
+    slots: tuple[str | None, ...]
+    constants: tuple
+    make_rows: Callable
+
+
+class PreparedRead:
+    """A read whose queryset `build(**values)` is compiled once per kind of database.
+
+    `kinds` names each value's type (int, str or datetime.datetime)."""
+
+    def __init__(self, build: Callable[..., QuerySet], **kinds: type):
+        unknown = {name: kind for name, kind in kinds.items() if kind not in _STAND_IN}
+        if unknown:
+            raise ImproperlyConfigured(f"PreparedRead takes int, str and datetime values, not {unknown}")
+        self._build = build
+        self._kinds = kinds
+        self._compiled: dict[str, _Compiled] = {}
+        self._model = None
+
+    def all(self, **values) -> list:
+        """The rows the queryset would give for these values, as it would give them."""
+        self._check(values)
+        alias = router.db_for_read(self._model_of())
+        connection = connections[alias]
+        compiled = self._compiled.get(connection.vendor)
+        if compiled is None:
+            compiled = self._compiled[connection.vendor] = self._compile(alias)
+        params = [
+            compiled.constants[i] if slot is None else _adapted(connection, values[slot])
+            for i, slot in enumerate(compiled.slots)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        return compiled.make_rows(alias, rows)
+
+    def first(self, **values):
+        """The first row, or None."""
+        rows = self.all(**values)
+        return rows[0] if rows else None
+
+    def _check(self, values: dict) -> None:
+        if values.keys() != self._kinds.keys():
+            raise TypeError(f"PreparedRead takes {sorted(self._kinds)}, given {sorted(values)}")
+        for name, value in values.items():
+            kind = self._kinds[name]
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise TypeError(f"{name} must be {kind.__name__}, not {value!r}")
+            if kind is datetime.datetime and value.tzinfo is None:
+                raise TypeError(f"{name} must be an aware datetime")
+            if kind is int and not -(2**63) <= value < 2**63:
+                raise ValueError(f"{name} is beyond a database integer: {value}")
+
+    def _model_of(self):
+        if self._model is None:
+            self._model = self._build(**self._stand_ins(0)).model
+        return self._model
+
+    def _stand_ins(self, pass_: int) -> dict:
+        return {name: _STAND_IN[kind](n, pass_) for n, (name, kind) in enumerate(self._kinds.items())}
+
+    def _compile(self, alias: str) -> _Compiled:
+        """Compiled twice with different stand-ins: the SQL and every parameter that is not one
+        of the values must come out the same, or the query depends on the values in a way a
+        compiled statement cannot follow (pk__in=[pk, pk + 1])."""
+        connection = connections[alias]
+        passes = []
+        for pass_ in (0, 1):
+            stand_ins = self._stand_ins(pass_)
+            queryset = self._build(**stand_ins)
+            compiler = queryset.query.get_compiler(using=alias)
+            sql, params = compiler.as_sql()
+            by_value = {(type(v), v): name for name, v in ((n, _adapted(connection, v)) for n, v in stand_ins.items())}
+            slots = tuple(by_value.get((type(param), param)) for param in params)
+            missing = set(stand_ins) - set(slots)
+            if missing:
+                raise ImproperlyConfigured(
+                    f"PreparedRead: {sorted(missing)} do not reach the SQL unchanged; use a plain queryset"
+                )
+            constants = tuple(None if slot else param for slot, param in zip(slots, params, strict=True))
+            passes.append((sql, slots, constants))
+        if passes[0] != passes[1]:
+            raise ImproperlyConfigured(
+                f"PreparedRead: the SQL of {sorted(self._kinds)} changes with their values; use a plain queryset"
+            )
+        return _Compiled(sql=sql, slots=slots, constants=constants, make_rows=_row_maker(queryset, compiler))
+
+
+def _adapted(connection, value):
+    """A value as the ORM hands it to this database's driver."""
+    if isinstance(value, datetime.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
+
+
+def _row_maker(queryset: QuerySet, compiler) -> Callable:
+    """Model instances from rows, as django.db.models.query.ModelIterable makes them."""
+    if queryset._fields is not None or queryset._iterable_class.__name__ != "ModelIterable":
+        raise ImproperlyConfigured("PreparedRead reads model instances: no values() or values_list()")
+    select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
+    model = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    init_list = [column[0].target.attname for column in select[start:end]]
+    converters = compiler.get_converters([column[0] for column in select[: compiler.col_count]])
+
+    def make_rows(alias: str, rows: list) -> list:
+        populators = get_related_populators(klass_info, select, alias)
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        instances = []
+        for row in rows:
+            instance = model.from_db(alias, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, instance)
+            for name, position in annotation_col_map.items():
+                setattr(instance, name, row[position])
+            instances.append(instance)
+        return instances
+
+    return make_rows
