@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, get_related_populators
 
 # Stand-ins of each kind of value, distinct per name (n) and per compilation (pass): none is a
 # value a query holds as a constant.
@@ -138,7 +138,7 @@ def _adapted(connection, value):
 
 def _row_maker(queryset: QuerySet, compiler) -> Callable:
     """Model instances from rows, as django.db.models.query.ModelIterable makes them."""
-    if queryset._fields is not None or queryset._iterable_class.__name__ != "ModelIterable":
+    if queryset._fields is not None or queryset._iterable_class is not ModelIterable:
         raise ImproperlyConfigured("PreparedRead reads model instances: no values() or values_list()")
     select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
     model = klass_info["model"]
