@@ -90,7 +90,10 @@ def check_message_rate(actor) -> None:
 
 # The reads every filing makes, compiled once (mediation.prepared).
 _MERCHANT = PreparedRead(
-    lambda pk: Merchant.objects.select_related("region").annotate(open_cases=open_count_of_merchant()).filter(pk=pk),
+    lambda pk: Merchant.objects.select_related("region")
+    .annotate(open_cases=open_count_of_merchant())
+    .filter(pk=pk)
+    .order_by(),  # one row: no sort by name
     pk=int,
 )
 _CONSUMER_LOCK = PreparedRead(lambda pk: User.objects.select_for_update().filter(pk=pk).only("pk"), pk=int)
