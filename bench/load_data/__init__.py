@@ -37,7 +37,8 @@ rebuilt after it from the definitions read from the migrated database (two conne
 once, maintenance_work_mem raised), and the final set of indexes and constraints is checked
 equal to the one migrations created. Foreign keys are kept; their per-row checks are skipped
 during the copy (session_replication_role = replica) and the same checks are run afterwards as
-one anti-join per key. Results: bench/results/load.json (rows per table, phase timings, size).
+one anti-join per key. It ends with VACUUM ANALYZE and a CHECKPOINT, so the loaded data is
+written out before the first figure is measured. Results: bench/results/load.json (rows per table, phase timings, size).
 
 The modules, from the world to the database: hubei (councils, names, sectors) and phrases (the
 words of complaints and replies) are the pools; reference builds councils, staff, merchants and
