@@ -142,6 +142,8 @@ def _row_maker(queryset: QuerySet, compiler) -> Callable:
     """Model instances from rows, as django.db.models.query.ModelIterable makes them."""
     if queryset._fields is not None or queryset._iterable_class is not ModelIterable:
         raise ImproperlyConfigured("PreparedRead reads model instances: no values() or values_list()")
+    if queryset._prefetch_related_lookups:
+        raise ImproperlyConfigured("PreparedRead runs one statement: no prefetch_related()")
     select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
     model = klass_info["model"]
     start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1

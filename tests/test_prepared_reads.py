@@ -152,8 +152,11 @@ def test_values_of_the_wrong_kind_are_refused(shop):
         PreparedRead(lambda amount: Complaint.objects.filter(amount=amount), amount=float)
 
 
-def test_only_model_rows_are_read(shop):
-    read = PreparedRead(lambda pk: Merchant.objects.filter(pk=pk).values("name"), pk=int)
+def test_only_model_rows_are_read_in_one_statement(shop):
+    values = PreparedRead(lambda pk: Merchant.objects.filter(pk=pk).values("name"), pk=int)
+    prefetching = PreparedRead(lambda pk: Merchant.objects.filter(pk=pk).prefetch_related("overdue_marks"), pk=int)
 
     with pytest.raises(ImproperlyConfigured, match="model instances"):
-        read.all(pk=shop.pk)
+        values.all(pk=shop.pk)
+    with pytest.raises(ImproperlyConfigured, match="prefetch_related"):
+        prefetching.all(pk=shop.pk)
