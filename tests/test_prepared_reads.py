@@ -6,13 +6,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Count, F, Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from complaints.models import Complaint
-from mediation.prepared import PreparedRead
+from mediation.prepared import PreparedRead, columns_of, instances_of, update_by_pk
 from merchants.models import Merchant
 
 pytestmark = pytest.mark.django_db
@@ -160,3 +160,43 @@ def test_only_model_rows_are_read_in_one_statement(shop):
         values.all(pk=shop.pk)
     with pytest.raises(ImproperlyConfigured, match="prefetch_related"):
         prefetching.all(pk=shop.pk)
+
+
+# --- statements of one's own: rows of a model and updates by primary key ---------------------
+
+
+def test_rows_of_a_returning_statement_are_the_instances_a_queryset_gives(file_complaint):
+    case = file_complaint(amount="2999.50", demands=["refund", "apology"])
+    table = connection.ops.quote_name(Complaint._meta.db_table)
+    with connection.cursor() as cursor:
+        returning = columns_of(Complaint)
+        cursor.execute(f"UPDATE {table} SET priority = priority WHERE id = %s RETURNING {returning}", [case.pk])
+        rows = cursor.fetchall()
+    (got,) = instances_of(Complaint, rows)
+    assert concrete_values(got) == concrete_values(Complaint.objects.get(pk=case.pk))
+    assert got.demands == ["refund", "apology"] and got.amount == Decimal("2999.50")
+    assert not got._state.adding and got._state.db == "default"
+
+
+def test_an_update_by_primary_key_writes_what_the_querysets_update_writes(file_complaint):
+    case, other = file_complaint(), file_complaint(order_number="OTHER-1")
+    when = timezone.now() - datetime.timedelta(days=3)
+    before = Complaint.objects.get(pk=case.pk)
+    with CaptureQueriesContext(connection) as queries:
+        changed = update_by_pk(Complaint, case.pk, demands=["repair"], closed_at=when, priority=7)
+    assert changed == 1 and len(queries.captured_queries) == 1
+    Complaint.objects.filter(pk=other.pk).update(demands=["repair"], closed_at=when, priority=7)
+    written, by_queryset = Complaint.objects.get(pk=case.pk), Complaint.objects.get(pk=other.pk)
+    for row in (written, by_queryset):
+        assert (row.demands, row.closed_at, row.priority) == (["repair"], when, 7)
+    assert concrete_values(written) | {"demands": 0, "closed_at": 0, "priority": 0} == (
+        concrete_values(before) | {"demands": 0, "closed_at": 0, "priority": 0}
+    ), "no other field changed"
+    assert update_by_pk(Complaint, 10**9, priority=1) == 0
+
+
+def test_an_update_by_primary_key_refuses_expressions(file_complaint):
+    case = file_complaint()
+    with pytest.raises(TypeError, match="priority"):
+        update_by_pk(Complaint, case.pk, priority=F("priority") + 1)
+    assert Complaint.objects.get(pk=case.pk).priority == case.priority
