@@ -1,7 +1,10 @@
 """gunicorn.conf.py, which the Docker image and the compose stack start gunicorn with."""
 
 import multiprocessing
+import os
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
@@ -35,3 +38,23 @@ def test_servers_side_by_side_do_not_share_a_control_socket(monkeypatch):
     monkeypatch.setenv("GUNICORN_CONTROL_SOCKET", "/run/mediation/gunicorn.ctl")
     conf = runpy.run_path(str(CONF))
     assert (conf["control_socket_disable"], conf["control_socket"]) == (False, "/run/mediation/gunicorn.ctl")
+
+
+def test_the_application_loads_what_a_first_request_would_before_workers_fork():
+    """gunicorn imports mediation.wsgi in its master (preload_app): a worker forked from it, or
+    forked again after max_requests, has the URL patterns and both catalogues in memory."""
+    probe = (
+        "import mediation.wsgi\n"
+        "from django.urls import get_resolver\n"
+        "from django.utils.translation import trans_real\n"
+        "assert 'url_patterns' in vars(get_resolver()), 'URLconf not loaded'\n"
+        "assert 'complaints.api' in sys.modules\n"
+        "assert {'zh-hans', 'en'} <= set(trans_real._translations), trans_real._translations\n"
+        "chinese = trans_real._translations['zh-hans']\n"
+        "assert chinese.gettext('Only consumers file complaints.') == '只有消费者可以提交投诉。'\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "mediation.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys\n" + probe], cwd=CONF.parent, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
