@@ -5,6 +5,7 @@ import math
 import os
 import platform
 import subprocess
+import time
 from pathlib import Path
 
 
@@ -15,8 +16,28 @@ def _run(command: list[str]) -> str:
         return ""
 
 
+# A fixed piece of pure-Python work, timed when a run begins (speed_probe_seconds).
+SPEED_PROBE_SQUARES = 3_000_000
+SPEED_PROBE_ROUNDS = 3
+
+
+def speed_probe_seconds() -> float:
+    """The best of SPEED_PROBE_ROUNDS timings of a fixed pure-Python loop (the sum of the first
+    SPEED_PROBE_SQUARES squares), on the wall clock. Hosts that report the same CPU model do not
+    run it at the same speed: on a shared host the same loop took 0.83 to 1.29 s from one minute
+    to the next, and a whole run (the peer's code unchanged) went half as fast as the day before.
+    The load average does not show it; this figure lets runs of different days be compared."""
+    best = math.inf
+    for _ in range(SPEED_PROBE_ROUNDS):
+        started = time.perf_counter()
+        sum(i * i for i in range(SPEED_PROBE_SQUARES))
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)
+
+
 def describe_machine(connection) -> dict:
-    """nproc, `free -g`, the CPU model, the PostgreSQL version and the load when the run began."""
+    """nproc, `free -g`, the CPU model, the PostgreSQL version, the load when the run began and
+    how fast the host ran a fixed loop then (speed_probe_seconds)."""
     free = _run(["free", "-g"])
     memory = next((line.split() for line in free.splitlines() if line.startswith("Mem:")), [])
     cpu_model = ""
@@ -37,6 +58,7 @@ def describe_machine(connection) -> dict:
         "postgresql": postgresql,
         "python": platform.python_version(),
         "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "speed_probe_seconds": speed_probe_seconds(),
     }
 
 
@@ -46,6 +68,14 @@ def machine_lines(machine: dict) -> list[str]:
         f"- Memory (`free -g`): {machine['memory_total_gb']} GiB total, {machine['memory_available_gb']} GiB available",
         f"- PostgreSQL: {machine['postgresql']}",
         f"- Python {machine['python']}; load average at the start {machine['load_average']}",
+        *(
+            [
+                f"- Speed at the start: {machine['speed_probe_seconds']:.3f} s for a fixed Python loop "
+                f"(the sum of {SPEED_PROBE_SQUARES:,} squares, best of {SPEED_PROBE_ROUNDS}; less is faster)"
+            ]
+            if "speed_probe_seconds" in machine
+            else []
+        ),
         "",
         "```",
         machine["free_g"].rstrip(),

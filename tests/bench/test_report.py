@@ -70,3 +70,25 @@ def test_issue_17_targets_are_judged_against_the_peer_the_baseline_and_page_limi
         "3.0 ms",
         "5.0 ms",
     ]
+
+
+def test_the_machine_section_says_how_fast_the_host_ran_a_fixed_loop():
+    from bench import machine
+
+    described = {
+        "nproc": "2",
+        "cpu_model": "AMD EPYC",
+        "memory_total_gb": "23",
+        "memory_available_gb": "22",
+        "postgresql": "PostgreSQL 15",
+        "python": "3.11.7",
+        "load_average": "0.10 0.20 0.30",
+        "free_g": "Mem: 23",
+    }
+    assert not any("Speed" in line for line in machine.machine_lines(described))  # runs described before it
+    lines = machine.machine_lines({**described, "speed_probe_seconds": 0.4567})
+    assert "- Speed at the start: 0.457 s for a fixed Python loop (the sum of 3,000,000 squares, best of 3" in (
+        "\n".join(lines)
+    )
+    seconds = machine.speed_probe_seconds()
+    assert 0 < seconds < 60 and seconds == round(seconds, 3)
