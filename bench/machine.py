@@ -24,8 +24,9 @@ SPEED_PROBE_ROUNDS = 3
 def speed_probe_seconds() -> float:
     """The best of SPEED_PROBE_ROUNDS timings of a fixed pure-Python loop (the sum of the first
     SPEED_PROBE_SQUARES squares), on the wall clock. Hosts that report the same CPU model do not
-    run it at the same speed: on a shared host the same loop took 0.83 to 1.29 s from one minute
-    to the next, and a whole run (the peer's code unchanged) went half as fast as the day before.
+    run it at the same speed: on a shared host a loop over ten million squares took 0.83 to 1.29 s
+    from one minute to the next, and a whole run (the peer's code unchanged) went half as fast as
+    the day before.
     The load average does not show it; this figure lets runs of different days be compared."""
     best = math.inf
     for _ in range(SPEED_PROBE_ROUNDS):
