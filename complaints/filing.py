@@ -104,18 +104,18 @@ _RECENT_FILINGS = PreparedRead(
     consumer=int,
     since=datetime.datetime,
 )
-_FILED_WITH_TOKEN = {
-    "consumer": PreparedRead(
-        lambda user, token: Complaint.objects.filter(consumer=user, filing_token=token).order_by("pk")[:1],
+
+
+def _filed_with_token(filer: str) -> PreparedRead:
+    """The case `filer` (its consumer, or the staff member who filed it) filed with a token."""
+    return PreparedRead(
+        lambda user, token: Complaint.objects.filter(**{filer: user, "filing_token": token}).order_by("pk")[:1],
         user=int,
         token=str,
-    ),
-    "staff": PreparedRead(
-        lambda user, token: Complaint.objects.filter(filed_by=user, filing_token=token).order_by("pk")[:1],
-        user=int,
-        token=str,
-    ),
-}
+    )
+
+
+_FILED_WITH_TOKEN = {"consumer": _filed_with_token("consumer"), "staff": _filed_with_token("filed_by")}
 
 
 def _chosen_merchant(merchant: Merchant | int) -> Merchant:

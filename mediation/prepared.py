@@ -179,8 +179,9 @@ def _row_maker(queryset: QuerySet, compiler) -> Callable:
 
 @functools.cache
 def _column_converters(model, vendor: str) -> tuple[str, tuple]:
-    """The model's concrete columns, quoted, and per column the converters the ORM applies."""
-    connection = _connection_of(model, vendor)
+    """The model's concrete columns, quoted, and per column the converters the ORM applies, on
+    the `vendor` database the model is written to (the key of the cache)."""
+    connection = connections[router.db_for_write(model)]
     fields = model._meta.concrete_fields
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     converters = []
@@ -190,13 +191,6 @@ def _column_converters(model, vendor: str) -> tuple[str, tuple]:
         if found:
             converters.append((position, col, tuple(found)))
     return columns, tuple(converters)
-
-
-def _connection_of(model, vendor: str):
-    connection = connections[router.db_for_write(model)]
-    if connection.vendor != vendor:
-        raise ImproperlyConfigured(f"{model.__name__} is written to {connection.vendor}, not {vendor}")
-    return connection
 
 
 def columns_of(model) -> str:
@@ -226,7 +220,7 @@ def instances_of(model, rows: list) -> list:
 
 @functools.cache
 def _update_sql(model, vendor: str, names: tuple[str, ...]) -> tuple[str, tuple]:
-    connection = _connection_of(model, vendor)
+    connection = connections[router.db_for_write(model)]
     fields = tuple(model._meta.get_field(name) for name in names)
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
