@@ -79,22 +79,25 @@ def test_a_broker_that_refuses_connections_costs_filing_nothing(consumer, shop, 
 def test_a_hung_broker_costs_one_request_a_timeout_not_every_request(
     consumer, shop, point_broker_at, silent_server, own_redis, settings
 ):
+    point_broker_at(own_redis.url)
+    file(consumer, shop)  # the first request of a process loads what it needs; not the broker's time
     point_broker_at(silent_server)
 
     first = file(consumer, shop)
     others = [file(consumer, shop) for _ in range(4)]
 
-    assert first < SOCKET_TIMEOUT + 1.0, first  # bounded by the socket timeout, no retries
+    # One socket timeout, not two: the publish is not retried against a broker that never answers.
+    assert SOCKET_TIMEOUT <= first < 2 * SOCKET_TIMEOUT, first
     assert max(others) < 0.5, others  # publishing to it is paused for BROKER_PAUSE_SECONDS
     assert BROKER_PAUSE_SECONDS >= 5
-    assert Notification.objects.filter(event="filed", status=NoticeStatus.PENDING).count() == 5
+    assert Notification.objects.filter(event="filed", status=NoticeStatus.PENDING).count() == 6
 
     # Another broker is not paused; the sweep sends what the hung one never got.
     point_broker_at(own_redis.url)
     file(consumer, shop)
-    assert queued_notices(own_redis.url) == 1
+    assert queued_notices(own_redis.url) == 1  # the drain task the first filing queued sends it
     settings.NOTICE_STALE_PENDING_SECONDS = 0
-    assert sweep_outbox() == 6  # the five left behind, and the sixth once more (its task skips)
+    assert sweep_outbox() == 7  # the five left behind, and the first and the last once more (their tasks skip)
 
 
 @pytest.fixture
