@@ -2,11 +2,13 @@
 where the council chooses so."""
 
 import datetime
+import functools
 
 import chinese_calendar
 from django.utils import timezone
 
 
+@functools.lru_cache(maxsize=4096)  # the calendar is fixed; a deadline asks about each of its days
 def is_working_day(day: datetime.date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
