@@ -42,7 +42,8 @@ def test_servers_side_by_side_do_not_share_a_control_socket(monkeypatch):
 
 def test_the_application_loads_what_a_first_request_would_before_workers_fork():
     """gunicorn imports mediation.wsgi in its master (preload_app): a worker forked from it, or
-    forked again after max_requests, has the URL patterns and both catalogues in memory."""
+    forked again after max_requests, has the URL patterns and both catalogues in memory, frozen
+    out of the garbage collector's reach."""
     probe = (
         "import mediation.wsgi\n"
         "from django.urls import get_resolver\n"
@@ -52,6 +53,9 @@ def test_the_application_loads_what_a_first_request_would_before_workers_fork():
         "assert {'zh-hans', 'en'} <= set(trans_real._translations), trans_real._translations\n"
         "chinese = trans_real._translations['zh-hans']\n"
         "assert chinese.gettext('Only consumers file complaints.') == '只有消费者可以提交投诉。'\n"
+        "import gc\n"
+        "assert gc.get_freeze_count() > 100_000, gc.get_freeze_count()  # what was loaded, frozen\n"
+        "assert gc.get_threshold()[0] == 20_000, gc.get_threshold()\n"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "mediation.settings"}
     done = subprocess.run(
