@@ -62,7 +62,12 @@ def _state_allows(action: Action, complaint: Complaint, user) -> bool:
 
 
 def allowed_actions(user, complaint: Complaint) -> list[str]:
-    return [name for name, a in ACTIONS.items() if _role_may(user, a, complaint) and _state_allows(a, complaint, user)]
+    # The state first: it rules out most actions at once, and the role's checks are the dearer.
+    return [
+        name
+        for name, a in ACTIONS.items()
+        if complaint.status in a.sources and _role_may(user, a, complaint) and _state_allows(a, complaint, user)
+    ]
 
 
 def _action(name: str) -> Action:
