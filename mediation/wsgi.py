@@ -6,11 +6,9 @@ first request, the URL patterns (0.5 s of CPU: every app's views and serializers
 translation catalogues, is loaded here, so every worker starts with it in memory shared with
 the master, and no visitor waits for it after a worker is replaced.
 
-Then the garbage collector. What was loaded is frozen (`gc.freeze`, as Python's documentation
-advises before forking): no collection in a worker walks it or writes to its pages. And the
-youngest generation is collected after 20,000 new objects rather than 700: a request allocates
-tens of thousands of objects, nearly all freed by their reference counts, and each collection
-walked what the request still held (3 % of a filing's CPU, measured in process).
+What was loaded is then frozen out of the garbage collector's reach (`gc.freeze`, as Python's
+documentation advises before forking): no full collection in a worker walks it or writes to its
+pages, which stay shared with the master.
 """
 
 import gc
@@ -34,4 +32,3 @@ def _load_before_the_first_request() -> None:
 
 _load_before_the_first_request()
 gc.freeze()
-gc.set_threshold(20_000, 50, 100)

@@ -55,7 +55,6 @@ def test_the_application_loads_what_a_first_request_would_before_workers_fork():
         "assert chinese.gettext('Only consumers file complaints.') == '只有消费者可以提交投诉。'\n"
         "import gc\n"
         "assert gc.get_freeze_count() > 100_000, gc.get_freeze_count()  # what was loaded, frozen\n"
-        "assert gc.get_threshold()[0] == 20_000, gc.get_threshold()\n"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "mediation.settings"}
     done = subprocess.run(
