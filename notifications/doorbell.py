@@ -9,11 +9,6 @@ due notice it can claim. So a notice committed before the key was removed is fou
 drain, and one committed after rings again and publishes the next drain: none waits for the
 sweep. Under load, the notices written while a drain waits in the queue travel with it.
 
-A writer's drain starts NOTICE_GATHER_SECONDS (a tenth of a second) after it is published, so
-the notices of every filing made meanwhile go with it: under load, one drain and one publish
-for a score of filings rather than one each, at the cost of that moment before the first text.
-A drain that stops with notices left (DRAIN_NOTICES) rings for the next one at once.
-
 The key expires (the sweep's wait for a queued task), so a drain that was lost costs the
 notices behind it a short delay and the next ring publishes a new one; the outbox sweep stays
 the backstop. A broker that is not Redis gets a drain per ring.
@@ -30,17 +25,16 @@ KEY = "notifications:doorbell"
 _clients: dict[str, redis.Redis] = {}  # broker URL -> client (its own connection pool)
 
 
-def ring(app, *, gather: bool = True) -> None:
-    """Make sure a drain task is on its way to the workers, starting NOTICE_GATHER_SECONDS from
-    now (at once with `gather=False`). Raises when the broker cannot be reached (the caller
-    leaves the notices for the sweep)."""
+def ring(app) -> None:
+    """Make sure a drain task is on its way to the workers. Raises when the broker cannot be
+    reached (the caller leaves the notices for the sweep)."""
     from .tasks import drain_outbox
 
     client = _client(app)
     if client is not None and not client.set(KEY, 1, nx=True, ex=settings.NOTICE_STALE_PENDING_SECONDS):
         return  # a drain is queued and has not started: it will find these notices
     try:
-        drain_outbox.apply_async(countdown=settings.NOTICE_GATHER_SECONDS if gather else None)
+        drain_outbox.delay()
     except Exception:
         if client is not None:
             _unset(client)  # so the next ring tries to publish again

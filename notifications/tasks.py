@@ -163,7 +163,7 @@ def _claim_due(skip: list[int]) -> Notification | None:
 
 def _ring_again(app) -> None:
     try:
-        doorbell.ring(app, gather=False)  # the notices left are due already
+        doorbell.ring(app)
     except Exception:  # noqa: BLE001 - the broker is gone: the rows wait, pending, for the sweep
         logger.warning("could not queue the next outbox drain", exc_info=True)
 

@@ -1,9 +1,6 @@
 """The outbox's doorbell on a real Redis broker: one drain task queued however many notices
 ring for it, another once it started, none lost when a publish fails."""
 
-import datetime
-import json
-
 import pytest
 import redis
 
@@ -47,23 +44,10 @@ def test_a_ring_whose_drain_could_not_be_published_leaves_the_bell_free_for_the_
         raise ConnectionError("the broker went away between the two calls")
 
     with monkeypatch.context() as patched:
-        patched.setattr(drain_outbox, "apply_async", refused)
+        patched.setattr(drain_outbox, "delay", refused)
         with pytest.raises(ConnectionError):
             doorbell.ring(app)
 
     assert not client.exists(doorbell.KEY)
     doorbell.ring(app)
     assert client.llen("notices") == 1
-
-
-def test_a_writers_drain_starts_a_moment_later_and_a_drain_cut_short_rings_for_the_next_at_once(app, client, settings):
-    settings.NOTICE_GATHER_SECONDS = 0.5
-    published = datetime.datetime.now(datetime.UTC)
-    doorbell.ring(app)  # after a writer's commit
-    doorbell.answer(app)
-    doorbell.ring(app, gather=False)  # a drain that stopped with notices left
-
-    newest, oldest = (json.loads(message)["headers"] for message in client.lrange("notices", 0, -1))
-    starts = datetime.datetime.fromisoformat(oldest["eta"]) - published
-    assert datetime.timedelta(seconds=0.5) <= starts < datetime.timedelta(seconds=1.5), starts
-    assert newest["eta"] is None
