@@ -371,6 +371,9 @@ SMS_RECEIPT_SECRET = env("SMS_RECEIPT_SECRET")
 # A task lost with a broker that kept nothing (a Redis restart) is queued again this long after it
 # was published; the sweep runs every OUTBOX_SWEEP_SECONDS.
 NOTICE_STALE_PENDING_SECONDS = int(env("NOTICE_STALE_PENDING_SECONDS", "20"))
+# A drain waits this long before it looks for notices, taking every notice written meanwhile
+# (notifications/doorbell.py): a moment's wait before a text, one drain for many filings.
+NOTICE_GATHER_SECONDS = float(env("NOTICE_GATHER_SECONDS", "0.1"))
 # A send is killed after 120 s (notifications.tasks.SEND_TIME_LIMIT), so a row held longer than
 # this belongs to a worker that died: the sweep gives it back, and it is sent once more.
 NOTICE_STALE_SENDING_SECONDS = int(env("NOTICE_STALE_SENDING_SECONDS", "150"))

@@ -9,6 +9,11 @@ due notice it can claim. So a notice committed before the key was removed is fou
 drain, and one committed after rings again and publishes the next drain: none waits for the
 sweep. Under load, the notices written while a drain waits in the queue travel with it.
 
+A drain waits NOTICE_GATHER_SECONDS (a tenth of a second) before it removes the key, so the
+notices of every filing made meanwhile go with it: under load, one drain and one publish for a
+score of filings rather than one each, at the cost of that moment before the first text. The
+wait is inside the task, which is acknowledged as it starts (`tasks.drain_outbox`).
+
 The key expires (the sweep's wait for a queued task), so a drain that was lost costs the
 notices behind it a short delay and the next ring publishes a new one; the outbox sweep stays
 the backstop. A broker that is not Redis gets a drain per ring.

@@ -116,13 +116,21 @@ DRAIN_SECONDS = 60.0
 DRAIN_CLOCK_SLACK = datetime.timedelta(seconds=1)
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, time_limit=SEND_TIME_LIMIT)
+# Acknowledged as it starts (not late, as the other tasks): the drain waits NOTICE_GATHER_SECONDS
+# first, and a message still unacknowledged when the broker's Redis goes away is one kombu fails
+# to restore, leaving the worker deaf once Redis is back. A drain lost with its worker loses no
+# notice: the rows stay pending (or "sending", taken back) for the outbox sweep.
+@shared_task(bind=True, acks_late=False, time_limit=SEND_TIME_LIMIT)
 def drain_outbox(self) -> list[str]:
     """Send the notices that are due, each at most once (the doorbell's task, `doorbell`).
 
-    Rows are claimed one at a time (pending -> sending, skipping rows another worker holds),
-    so several drains share a burst and a worker that dies holds one notice, not a batch. A
-    notice the gateway may take later is tried again by a task of its own, not by this drain."""
+    It first waits NOTICE_GATHER_SECONDS with the doorbell still set, so the notices written
+    meanwhile go with it rather than each ringing for a drain of its own. Rows are claimed one
+    at a time (pending -> sending, skipping rows another worker holds), so several drains share
+    a burst and a worker that dies holds one notice, not a batch. A notice the gateway may take
+    later is tried again by a task of its own, not by this drain."""
+    if not (self.request.is_eager or self.request.called_directly):
+        time.sleep(settings.NOTICE_GATHER_SECONDS)
     doorbell.answer(self.app)  # before the first claim: a notice committed after this rings again
     started = time.monotonic()
     results: list[str] = []

@@ -1,9 +1,10 @@
 """A worker is killed (SIGKILL) while it holds a task, in the middle of sending an SMS.
 
-Celery acknowledges a task only after it ran (acks_late) and the outbox row records that a
-worker took the notice ("sending"). After a new worker and beat start and beat's outbox sweep
-takes back the dead worker's notice (NOTICE_STALE_SENDING_SECONDS, short here), every notice is
-sent exactly once: the one that was cut off is sent again, the others are not repeated.
+The outbox row records that a worker took the notice ("sending"); the outbox's drain that held
+it was acknowledged as it started, so only the row tells that the notice is owed. After a new
+worker and beat start and beat's outbox sweep takes back the dead worker's notice
+(NOTICE_STALE_SENDING_SECONDS, short here), every notice is sent exactly once: the one that was
+cut off is sent again, the others are not repeated.
 """
 
 import collections
@@ -62,11 +63,11 @@ def test_a_worker_killed_mid_send_loses_no_notice_and_doubles_none(
     assert notices.filter(status=NoticeStatus.SENT).count() == HANGS_AT
     first.kill()
 
-    # A new worker takes the rest of the queue: the drain the later filings rang for. It gives
-    # Redis's copy of the dead worker's unacknowledged drain back to the queue at once
-    # (visibility timeout 1 s): that copy finds the notice it held still "sending" and leaves
-    # it. Beat's outbox sweep then takes back the notice the dead worker held (after
-    # NOTICE_STALE_SENDING_SECONDS, short here), and it is sent: nothing is swept by hand.
+    # A new worker takes the rest of the queue: the drain the later filings rang for. The dead
+    # worker's drain was acknowledged as it started, so no copy of it comes back (any message the
+    # dead worker had taken and not started would: visibility timeout 1 s). Beat's outbox sweep
+    # then takes back the notice the dead worker held (after NOTICE_STALE_SENDING_SECONDS, short
+    # here), and it is sent: nothing is swept by hand.
     restarted = {"BROKER_VISIBILITY_TIMEOUT": "1", "NOTICE_STALE_SENDING_SECONDS": "3"}
     second = stack.worker("second", **restarted)
     beat = stack.beat(**restarted)

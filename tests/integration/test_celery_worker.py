@@ -7,6 +7,7 @@ filing still succeeds and the sweep delivers the notice later, exactly once.
 """
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -52,6 +53,18 @@ def test_the_worker_texts_the_merchant_when_a_complaint_is_filed(celery_worker, 
     )
     assert notice.attempts == 1 and notice.sent_at is not None and notice.last_error == ""
     assert celery_worker.drained() == ["sent"]
+
+
+def test_the_notices_of_filings_made_while_a_drain_waits_are_sent_by_that_one_drain(celery_worker, file_complaint):
+    celery_worker.env["NOTICE_GATHER_SECONDS"] = "3"  # long enough for three filings here
+    celery_worker.start()
+
+    cases = [file_complaint(title=f"Order {n}: screen cracked on arrival") for n in range(3)]
+
+    for case in cases:
+        wait_for(lambda case=case: texts_about(celery_worker, case), "the SMS to the merchant", worker=celery_worker)
+    drains = re.findall(rf"{re.escape(DRAIN)}\[[^\]]+\] succeeded", celery_worker.log())
+    assert (len(drains), celery_worker.drained()) == (1, ["sent", "sent", "sent"])
 
 
 def test_a_notice_queued_while_no_worker_runs_is_sent_once_the_worker_and_the_sweep_run(celery_worker, file_complaint):
