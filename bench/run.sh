@@ -251,10 +251,11 @@ web_step() {
     step "filing load: $CONCURRENCY clients for $SECONDS_EACH s (bench/filing_load.py)" filings_step
     if [ "${COMPARE_AFTER_FILINGS:-0}" = 1 ]; then
         # Right after ours, so the loads compared with it meet the machine as it is (a host's
-        # speed drifts over the minutes the pages take). Ours idles on its port meanwhile; the
-        # peer takes the next.
-        PEER_PORT=$((PORT + 1)) step "peer: django-helpdesk tickets (bench/peer/)" peer_step
+        # speed drifts over the minutes the pages take): pgbench first, as its target is the
+        # closest (ours / replay), then the peer. Ours idles on its port meanwhile; the peer
+        # takes the next.
         step "pgbench reference: $CONCURRENCY clients for $SECONDS_EACH s (bench/db_limit.py)" pgbench_step
+        PEER_PORT=$((PORT + 1)) step "peer: django-helpdesk tickets (bench/peer/)" peer_step
     fi
     # The filing load added thousands of cases awaiting their merchant within half a minute, to a
     # table whose planner statistics were taken at the load, and pgbench added and deleted a
