@@ -4,6 +4,7 @@ broker of the test's own. The test process only files through HTTP and reads the
 """
 
 import fcntl
+import os
 import shutil
 import socket
 import subprocess
@@ -43,16 +44,23 @@ _static_collected = False
 
 def collect_static(env: dict[str, str]) -> None:
     """Pages with DEBUG off need the hashed static files (whitenoise's manifest): collected once per
-    test process with the stack's production settings, so a stale manifest is never served."""
+    test run with the stack's production settings, so a stale manifest is never served.
+
+    Once per run, not per test process: collecting rewrites the hashed files (deleted, then saved
+    again), and a gunicorn of the other process scanning them at that moment failed to start."""
     global _static_collected
     if _static_collected:
         return
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid {os.getpid()}"  # one id for every process of a run
     lock_path = ROOT / "var" / "collectstatic.lock"
+    done_path = ROOT / "var" / "collectstatic.done"
     lock_path.parent.mkdir(exist_ok=True)
     with open(lock_path, "w") as lock:  # test processes side by side collect one at a time
         fcntl.flock(lock, fcntl.LOCK_EX)
-        argv = [str(VENV_BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v0"]
-        subprocess.run(argv, cwd=ROOT, env=env, check=True)
+        if not (done_path.exists() and done_path.read_text() == run):
+            argv = [str(VENV_BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v0"]
+            subprocess.run(argv, cwd=ROOT, env=env, check=True)
+            done_path.write_text(run)
     _static_collected = True
 
 
