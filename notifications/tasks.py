@@ -72,6 +72,11 @@ def _claimed(sql: str, params: list) -> Notification | None:
     return instances_of(Notification, [row])[0] if row is not None else None
 
 
+def _in_process(request) -> bool:
+    """Run eagerly or called as a function: no broker to wait on, no worker to wait in."""
+    return request.is_eager or request.called_directly
+
+
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, time_limit=SEND_TIME_LIMIT)
 def send_notification(self, notification_id: int) -> str:
     """Send one notice, at most once: the claim (pending -> sending, under a row lock) makes a
@@ -79,7 +84,7 @@ def send_notification(self, notification_id: int) -> str:
     result, retry = _send(notification_id)
     if retry is None:
         return result
-    if self.request.is_eager or self.request.called_directly:
+    if _in_process(self.request):
         # Run in-process there is no broker to wait: a retry would repeat at once, all
         # tries in a row without backoff. The sweep takes the row up after next_attempt_at.
         return result
@@ -100,7 +105,7 @@ def send_notices(self, notification_ids: list[int]) -> list[str]:
     results = []
     for notification_id in notification_ids:
         result, retry = _send(notification_id)
-        if retry is not None and not (self.request.is_eager or self.request.called_directly):
+        if retry is not None and not _in_process(self.request):
             _try_again_later(notification_id, retry[0])
         results.append(result)
     return results
@@ -129,7 +134,7 @@ def drain_outbox(self) -> list[str]:
     at a time (pending -> sending, skipping rows another worker holds), so several drains share
     a burst and a worker that dies holds one notice, not a batch. A notice the gateway may take
     later is tried again by a task of its own, not by this drain."""
-    if not (self.request.is_eager or self.request.called_directly):
+    if not _in_process(self.request):
         time.sleep(settings.NOTICE_GATHER_SECONDS)
     doorbell.answer(self.app)  # before the first claim: a notice committed after this rings again
     started = time.monotonic()
@@ -139,7 +144,7 @@ def drain_outbox(self) -> list[str]:
         result, retry = _deliver(notice)
         if retry is not None:
             waiting.append(notice.pk)
-            if not (self.request.is_eager or self.request.called_directly):
+            if not _in_process(self.request):
                 _try_again_later(notice.pk, retry[0])
         results.append(result)
         if len(results) >= DRAIN_NOTICES or time.monotonic() - started > DRAIN_SECONDS:
