@@ -210,10 +210,14 @@ class Worker(Service):
         """Return values of finished `task` runs, as the worker logged them."""
         return re.findall(rf"{re.escape(task)}\[[^\]]+\] succeeded in [^:]+: '([^']*)'", self.log())
 
+    def drains(self) -> list[list[str]]:
+        """What each finished outbox drain did with the notices it claimed, drain by drain."""
+        runs = re.findall(r"notifications\.tasks\.drain_outbox\[[^\]]+\] succeeded in [^:]+: (\[[^\]]*\])", self.log())
+        return [ast.literal_eval(run) for run in runs]
+
     def drained(self) -> list[str]:
         """What the outbox's drain tasks did with each notice they claimed, in order."""
-        runs = re.findall(r"notifications\.tasks\.drain_outbox\[[^\]]+\] succeeded in [^:]+: (\[[^\]]*\])", self.log())
-        return [result for run in runs for result in ast.literal_eval(run)]
+        return [result for run in self.drains() for result in run]
 
     def texts(self) -> list[str]:
         """Every SMS the worker wrote ("from: ...\\nto: ...\\nbody")."""
