@@ -6,6 +6,8 @@ the year's first filing by complaints_next_case_number (migration 0019). A seque
 transactional: parallel filings never wait for each other's commit, and a filing that rolls
 back leaves a gap. Numbers stay unique and increasing within a year. A new sequence starts
 after the CaseSequence row of its prefix and year, so it never repeats a number issued before.
+The complaint's INSERT takes the number itself (complaints_case_number, migration 0025) and
+returns it (CaseNumberField): a filing spends no round trip on its number.
 
 Elsewhere (SQLite, the embedded default) the CaseSequence row is read and bumped under its row
 lock: SQLite serialises every write anyway.
@@ -14,6 +16,7 @@ lock: SQLite serialises every write anyway.
 import datetime
 
 from django.db import connection
+from django.db.models import CharField, Func, Value
 from django.utils import timezone
 
 from accounts.models import Council
@@ -30,16 +33,15 @@ def _root_id(council: Council) -> int:
     return int(council.path.strip("/").split("/")[0])
 
 
-def _from_sequence(root_id: int, year: int) -> tuple[str, int]:
-    """The root council's prefix and the year's next number, in one round trip."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT case_prefix, complaints_next_case_number(case_prefix, %s) FROM {Council._meta.db_table} "
-            "WHERE id = %s",
-            [year, root_id],
-        )
-        prefix, number = cursor.fetchone()
-    return prefix, number
+class _TakenByTheInsert(Func):
+    """The case number, taken by the statement that writes it: the root council's prefix and the
+    year's next number from its sequence, formatted as format_case_number does."""
+
+    function = "complaints_case_number"
+    output_field = CharField()
+
+    def __init__(self, root_id: int, year: int):
+        super().__init__(Value(root_id), Value(year))
 
 
 def _from_row(root_id: int, year: int) -> tuple[str, int]:
@@ -51,10 +53,13 @@ def _from_row(root_id: int, year: int) -> tuple[str, int]:
     return prefix, sequence.last
 
 
-def next_case_number(council: Council, now: datetime.datetime) -> str:
-    """The next case number for a case handled by `council`, filed at `now`. Call it inside the
-    filing's transaction, as late as possible: on SQLite it holds the sequence row until commit."""
+def next_case_number(council: Council, now: datetime.datetime) -> str | Func:
+    """The next case number for a case handled by `council`, filed at `now`, to set on the new
+    complaint before it is saved: on PostgreSQL, the expression its INSERT takes the number with
+    (the saved case holds the number); elsewhere the number. Call it inside the filing's
+    transaction, as late as possible: on SQLite it holds the sequence row until commit."""
     year = timezone.localtime(now).year
-    take = _from_sequence if connection.vendor == "postgresql" else _from_row
-    prefix, number = take(_root_id(council), year)
+    if connection.vendor == "postgresql":
+        return _TakenByTheInsert(_root_id(council), year)
+    prefix, number = _from_row(_root_id(council), year)
     return format_case_number(prefix, year, number)

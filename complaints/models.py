@@ -106,8 +106,15 @@ class ComplaintQuerySet(models.QuerySet):
         return self.filter(overdue_q(now))
 
 
+class CaseNumberField(models.CharField):
+    """The case number, returned by the complaint's INSERT: on PostgreSQL the INSERT itself takes
+    the number (complaints/case_numbers.py), and the case knows it without a read."""
+
+    db_returning = True
+
+
 class Complaint(models.Model):
-    case_number = models.CharField(_("case number"), max_length=20, unique=True)
+    case_number = CaseNumberField(_("case number"), max_length=20, unique=True)
     # No index of their own for consumer and merchant: Meta's indexes begin with each, and every
     # index is one more write for every filing.
     consumer = models.ForeignKey(

@@ -97,3 +97,12 @@ def test_numbers_issued_before_are_skipped_even_when_recorded_after_the_sequence
 
     assert file_complaint().case_number == f"HB2026-{raised_to + 1:06d}"
     assert file_complaint().case_number == f"HB2026-{raised_to + 2:06d}"
+
+
+def test_a_year_past_999999_cases_gets_seven_digits(db, file_complaint):
+    # On PostgreSQL the INSERT formats the number itself: it must agree with format_case_number.
+    CaseSequence.objects.create(prefix="HB", year=2026, last=999_998)
+
+    assert file_complaint().case_number == "HB2026-999999"
+    assert file_complaint().case_number == "HB2026-1000000"
+    assert Complaint.objects.filter(case_number="HB2026-1000000").exists()
